@@ -1,0 +1,45 @@
+// Nuxt renders the pages; the Express API in `api/` is a separate app that
+// `server/index.ts` mounts in front of Nuxt in production.
+import { modelsUrl, wasmUrl } from './api/assets/urls'
+
+// `npm run dev` runs the API beside `nuxt dev`; these paths are proxied to it.
+const devApi = `http://127.0.0.1:${process.env.API_PORT ?? 3001}`
+
+export default defineNuxtConfig({
+  compatibilityDate: '2026-01-01',
+  srcDir: '.',
+  dir: { public: 'static' },
+  devtools: { enabled: false },
+  telemetry: false,
+  nitro: {
+    preset: 'node-listener',
+    serveStatic: true,
+    devProxy: Object.fromEntries(
+      ['/api', '/data', '/models', '/wasm'].map((path) => [path, { target: `${devApi}${path}`, changeOrigin: true }]),
+    ),
+  },
+  runtimeConfig: {
+    // Where server-side rendering reaches the API; set by server/index.ts in production.
+    apiInternalBase: devApi,
+    public: { modelsUrl, wasmUrl },
+  },
+  css: ['~/assets/css/main.css'],
+  app: {
+    head: {
+      htmlAttrs: { lang: 'en' },
+      title: 'facer',
+      link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }],
+      meta: [
+        { name: 'description', content: 'Self-hosted real-time face recognition in your browser' },
+        { name: 'viewport', content: 'width=device-width, initial-scale=1' },
+      ],
+    },
+  },
+  typescript: {
+    strict: true,
+    tsConfig: {
+      // vuex 4.1's package exports leave out its types.
+      compilerOptions: { paths: { vuex: ['../node_modules/vuex/types/index.d.ts'] } },
+    },
+  },
+})
