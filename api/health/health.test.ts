@@ -1,0 +1,38 @@
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApi, type RunningApi } from '../../tests/support/api.js'
+import { createTempDataDir, type TempDataDir } from '../../tests/support/data.js'
+import { appVersion } from '../paths.js'
+
+describe('GET /api/health', () => {
+  let data: TempDataDir
+  let api: RunningApi
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    api = await startApi(data.path)
+  })
+  afterAll(async () => {
+    await api.close()
+    await data.remove()
+  })
+
+  it('reports version, uptime and a writable data folder', async () => {
+    const res = await fetch(`${api.url}/api/health`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = await res.json()
+    expect(body).toEqual({ status: 'ok', version: appVersion, uptimeSeconds: expect.any(Number), dataDir: 'writable' })
+    expect(appVersion).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('reports a data folder that does not exist', async () => {
+    const missing = await startApi(path.join(data.path, 'not-there'))
+    try {
+      const body = await (await fetch(`${missing.url}/api/health`)).json()
+      expect(body.dataDir).toBe('missing')
+    } finally {
+      await missing.close()
+    }
+  })
+})

@@ -1,0 +1,56 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApi, type RunningApi } from '../../tests/support/api.js'
+import { addFixturePhotos, createTempDataDir, type TempDataDir } from '../../tests/support/data.js'
+import { PeopleResponseSchema } from './schema.js'
+
+describe('GET /api/users', () => {
+  let data: TempDataDir
+  let api: RunningApi
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    api = await startApi(data.path)
+  })
+  afterAll(async () => {
+    await api.close()
+    await data.remove()
+  })
+
+  it('is an empty list when nobody is registered and the folder does not exist yet', async () => {
+    const res = await fetch(`${api.url}/api/users`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ users: [] })
+  })
+
+  it('lists people by name with their photos, skipping anything that is not a stored photo', async () => {
+    await addFixturePhotos(data.path, 'Joe Biden', ['people/joe_biden/biden.jpg', 'people/joe_biden/biden2.jpg'])
+    await addFixturePhotos(data.path, 'barack_obama', ['people/barack_obama/obama.jpg'])
+    await writeFile(path.join(data.path, 'users', 'barack_obama', 'notes.txt'), 'not a photo')
+    await mkdir(path.join(data.path, 'users', '.tmp'), { recursive: true })
+
+    const body = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/users`)).json())
+    expect(body.users).toEqual([
+      {
+        name: 'barack_obama',
+        photoCount: 1,
+        photos: [{ name: 'photo-1.jpg', url: '/data/users/barack_obama/photo-1.jpg' }],
+      },
+      {
+        name: 'Joe Biden',
+        photoCount: 2,
+        photos: [
+          { name: 'photo-1.jpg', url: '/data/users/Joe%20Biden/photo-1.jpg' },
+          { name: 'photo-2.jpg', url: '/data/users/Joe%20Biden/photo-2.jpg' },
+        ],
+      },
+    ])
+  })
+
+  it('serves each listed photo as a JPEG', async () => {
+    const res = await fetch(`${api.url}/data/users/Joe%20Biden/photo-2.jpg`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('image/jpeg')
+  })
+})

@@ -1,0 +1,47 @@
+// Production: one process on PORT serving the API and the built Nuxt app.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import express from 'express'
+import { createApiApp } from '../api/app.js'
+import { ConfigError, loadConfig, type AppConfig } from '../api/config.js'
+import { appRoot } from '../api/paths.js'
+import { closeGracefully, listen, log } from './lifecycle.js'
+
+type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
+
+function loopback(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return host === '::' ? '[::1]' : '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+async function start(config: AppConfig): Promise<void> {
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(createApiApp(config))
+
+  let resolveNuxt: (listener: NodeListener) => void = () => {}
+  const nuxt = new Promise<NodeListener>((resolve) => (resolveNuxt = resolve))
+  app.use((req, res, next) => {
+    nuxt.then((listener) => listener(req, res), next)
+  })
+
+  const server = createServer(app)
+  const port = await listen(server, config.port, config.host)
+  // Nitro reads its runtime config from the environment once, when its bundle loads,
+  // so the address that server-side rendering uses to reach the API is set before it loads.
+  process.env.NUXT_API_INTERNAL_BASE = `http://${loopback(config.host)}:${port}`
+  const bundle = pathToFileURL(path.join(appRoot, '.output/server/index.mjs')).href
+  resolveNuxt(((await import(bundle)) as { listener: NodeListener }).listener)
+
+  closeGracefully(server, config.shutdownTimeoutMs)
+  log('listening', { url: `http://${loopback(config.host)}:${port}`, port, dataDir: config.dataDir })
+  process.send?.('ready')
+}
+
+try {
+  await start(loadConfig())
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err)
+  process.exit(1)
+}
