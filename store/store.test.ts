@@ -1,0 +1,62 @@
+import { ofetch } from 'ofetch'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApi, type RunningApi } from '../tests/support/api.js'
+import { addFixturePhotos, createTempDataDir, type TempDataDir } from '../tests/support/data.js'
+import type { ApiFetch } from './api.js'
+import { createAppStore } from './index.js'
+
+describe('the app store', () => {
+  let data: TempDataDir
+  let server: RunningApi
+  let api: ApiFetch
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    await addFixturePhotos(data.path, 'rose_leslie', ['people/rose_leslie/rose_leslie_img1.jpg'])
+    server = await startApi(data.path)
+    api = ofetch.create({ baseURL: server.url }) as ApiFetch
+  })
+  afterAll(async () => {
+    await server.close()
+    await data.remove()
+  })
+
+  it('gives every request its own state', async () => {
+    const first = createAppStore(api)
+    const second = createAppStore(api)
+    await first.dispatch('user/loadPeople')
+    first.commit('face/modelsLoading', { loaded: 2, total: 5 })
+
+    expect(first.state.user.people.map((person) => person.name)).toEqual(['rose_leslie'])
+    expect(first.state.user.status).toBe('ready')
+    expect(first.state.face.models).toMatchObject({ status: 'loading', loaded: 2, total: 5 })
+    expect(second.state.user).toEqual({ people: [], status: 'idle', error: null })
+    expect(second.state.face.models.status).toBe('idle')
+  })
+
+  it('hydrates a browser store from the server state, through JSON', async () => {
+    const server = createAppStore(api)
+    await server.dispatch('user/loadPeople')
+    const browser = createAppStore(api)
+    browser.replaceState(JSON.parse(JSON.stringify(server.state)))
+    expect(browser.state.user.people).toEqual(server.state.user.people)
+    expect(browser.getters['user/personCount']).toBe(1)
+  })
+
+  it('turns an API failure into a message for the user', async () => {
+    const store = createAppStore(ofetch.create({ baseURL: 'http://127.0.0.1:9' }) as ApiFetch)
+    await store.dispatch('user/loadPeople')
+    expect(store.state.user.status).toBe('error')
+    expect(store.state.user.error).toBe('The server could not be reached. Check that facer is running and try again.')
+  })
+
+  it('tracks model loading to ready and to failure', () => {
+    const store = createAppStore(api)
+    store.commit('face/modelsLoading', { loaded: 0, total: 5 })
+    store.commit('face/modelsLoaded', 'wasm')
+    expect(store.state.face.models).toEqual({ status: 'ready', loaded: 5, total: 5, backend: 'wasm', error: null })
+    expect(store.getters['face/modelsReady']).toBe(true)
+    store.commit('face/modelsFailed', 'offline')
+    expect(store.state.face.models).toMatchObject({ status: 'error', error: 'offline' })
+  })
+})

@@ -1,0 +1,9 @@
+import type { FaceState } from './face'
+import type { UserState } from './user'
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
+
+export interface RootState {
+  user: UserState
+  face: FaceState
+}
