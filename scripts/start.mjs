@@ -1,0 +1,24 @@
+// `npm start`: builds when no build is there, then runs the production server in this
+// process, or under PM2 in cluster mode with --pm2.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const built = ['.output/server/index.mjs', 'dist/server/index.js'].every((file) => existsSync(new URL(`../${file}`, import.meta.url)))
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) process.exit(result.status ?? 1)
+}
+
+if (!built) {
+  console.log('No build found: building first (npm run build).')
+  run('npm', ['run', 'build'])
+}
+
+if (process.argv.includes('--pm2')) {
+  run('npx', ['pm2', 'start', 'ecosystem.config.js'])
+} else {
+  await import('../dist/server/index.js')
+}

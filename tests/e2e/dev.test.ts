@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addFixturePhotos, createTempDataDir, repoRoot, type TempDataDir } from '../support/data.js'
+import { freePort } from '../support/ports.js'
+
+async function waitForOk(url: string, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const res = await fetch(url)
+      if (res.ok) return res
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+async function isListening(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/`).then(
+    () => true,
+    () => false,
+  )
+}
+
+describe('npm run dev', () => {
+  let data: TempDataDir
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    await addFixturePhotos(data.path, 'alex_lacamoire', ['people/alex_lacamoire/alex_lacamoire1.jpg'])
+  })
+  afterAll(async () => {
+    await data.remove()
+  })
+
+  it('runs the API and nuxt dev together, proxies the API, and stops both on Ctrl-C', async () => {
+    const [port, apiPort] = [await freePort(), await freePort()]
+    // Its own process group, so that a signal to the group is what Ctrl-C in a terminal sends.
+    const dev = spawn(process.execPath, [path.join(repoRoot, 'scripts/dev.mjs')], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port), API_PORT: String(apiPort), DATA_DIR: data.path },
+      detached: true,
+      stdio: 'ignore',
+    })
+    try {
+      const health = await waitForOk(`http://127.0.0.1:${apiPort}/api/health`, 60_000)
+      expect((await health.json()).status).toBe('ok')
+      const proxied = await waitForOk(`http://127.0.0.1:${port}/api/users`, 90_000)
+      expect((await proxied.json()).users.map((user: { name: string }) => user.name)).toEqual(['alex_lacamoire'])
+      const page = await waitForOk(`http://127.0.0.1:${port}/people`, 90_000)
+      expect(await page.text()).toMatch(/<strong[^>]*>alex_lacamoire<\/strong>/)
+    } finally {
+      process.kill(-dev.pid!, 'SIGINT')
+      if (dev.exitCode === null) await once(dev, 'exit')
+    }
+    expect(dev.exitCode).toBe(0)
+    expect(await isListening(port)).toBe(false)
+    expect(await isListening(apiPort)).toBe(false)
+  })
+})

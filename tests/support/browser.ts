@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { AxeBuilder } from '@axe-core/playwright'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+
+/** CHROMIUM_PATH, else Debian's /usr/bin/chromium, installed with apt when we are root on Debian. */
+export function findChromium(): string {
+  const candidate = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (existsSync(candidate)) return candidate
+  if (process.env.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH=${candidate} does not exist.`)
+  const canApt = process.getuid?.() === 0 && existsSync('/etc/debian_version')
+  if (!canApt) {
+    throw new Error(
+      'End-to-end tests need Chromium: install it (Debian/Ubuntu: `apt-get install chromium`) ' +
+        'or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+    )
+  }
+  console.log('Chromium not found: installing the Debian package `chromium` with apt…')
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
+  return candidate
+}
+
+export interface BrowserOptions {
+  /** A .y4m or .mjpeg file that Chromium's fake camera plays. */
+  fakeVideo?: string
+}
+
+export interface RunningBrowser {
+  context: BrowserContext
+  close(): Promise<void>
+}
+
+export async function launchBrowser(options: BrowserOptions = {}): Promise<RunningBrowser> {
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'facer-chromium-'))
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--no-first-run',
+  ]
+  if (options.fakeVideo) {
+    args.push(
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${options.fakeVideo}`,
+    )
+  }
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: findChromium(),
+    headless: true,
+    args,
+    viewport: { width: 1280, height: 800 },
+  })
+  return {
+    context,
+    async close() {
+      await context.close()
+      rmSync(userDataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Console errors and uncaught exceptions of a page, collected from now on. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(error.message))
+  return errors
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target).join(', ')})`)
+}

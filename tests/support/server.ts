@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { repoRoot } from './data.js'
+
+export interface RunningServer {
+  url: string
+  process: ChildProcess
+  output: string[]
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export const serverEntry = path.join(repoRoot, 'dist/server/index.js')
+
+export function assertBuilt(): void {
+  if (!existsSync(serverEntry) || !existsSync(path.join(repoRoot, '.output/server/index.mjs'))) {
+    throw new Error('No production build: run `npm run build` (npm test does it first).')
+  }
+}
+
+/**
+ * The production server (the compiled dist/server/index.js) on a free port, resolved
+ * once it logs that it listens; rejects with its output if it exits first.
+ */
+export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+  assertBuilt()
+  const child = spawn(process.execPath, [serverEntry], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line))
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line)
+      if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).url)
+    })
+    child.once('exit', (code) => reject(new Error(`Server exited with ${code}:\n${output.join('\n')}`)))
+  })
+  return {
+    url,
+    process: child,
+    output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode
+      child.kill(signal)
+      const [code] = await once(child, 'exit')
+      return code as number | null
+    },
+  }
+}
