@@ -3,6 +3,7 @@ import { assetsRouter } from './assets/router.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { healthRouter } from './health/router.js'
+import { photosRouter } from './photos/router.js'
 import { usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
 
@@ -15,6 +16,8 @@ export function createApiApp(config: AppConfig): Express {
   app.disable('x-powered-by')
 
   const api = express.Router()
+  // Photos first: they take larger bodies than the rest of the API.
+  api.use('/users/:name/photos', photosRouter(config))
   api.use(express.json({ limit: '100kb' }))
   api.use('/health', healthRouter(config))
   api.use('/users', usersRouter(config))

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PersonNameSchema } from './names.js'
 
 export const PhotoSchema = z.object({
   name: z.string(),
@@ -13,6 +14,11 @@ export const PersonSchema = z.object({
 
 export const PeopleResponseSchema = z.object({ users: z.array(PersonSchema) })
 
+export const CreatePersonBodySchema = z.strictObject({ name: PersonNameSchema })
+export const RenamePersonBodySchema = z.strictObject({ name: PersonNameSchema })
+
 export type Photo = z.infer<typeof PhotoSchema>
 export type Person = z.infer<typeof PersonSchema>
 export type PeopleResponse = z.infer<typeof PeopleResponseSchema>
+export type CreatePersonBody = z.infer<typeof CreatePersonBodySchema>
+export type RenamePersonBody = z.infer<typeof RenamePersonBodySchema>

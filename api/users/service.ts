@@ -1,41 +1,98 @@
-import { readdir } from 'node:fs/promises'
-import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readdir, rename, rm } from 'node:fs/promises'
+import { HttpError } from '../errors.js'
+import { resolveInside } from '../safe-path.js'
+import { nameKey } from './names.js'
 import type { Person } from './schema.js'
 
-const photoFile = /^[\w-]+\.jpg$/
+/** Stored photos are JPEGs with plain names; anything else in a person's folder is ignored. */
+export const storedPhotoName = /^[\w-]{1,80}\.jpg$/
 
 export function usersDir(dataDir: string): string {
-  return path.join(dataDir, 'users')
+  return resolveInside(dataDir, 'users')
+}
+
+export function personDir(dataDir: string, name: string): string {
+  return resolveInside(usersDir(dataDir), name)
 }
 
 export function photoUrl(person: string, photo: string): string {
   return `/data/users/${encodeURIComponent(person)}/${encodeURIComponent(photo)}`
 }
 
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT'
+}
+
 async function readDirents(dir: string) {
   try {
     return await readdir(dir, { withFileTypes: true })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if (isMissing(err)) return []
     throw err
   }
 }
 
+async function personNames(dataDir: string): Promise<string[]> {
+  const entries = await readDirents(usersDir(dataDir))
+  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name)
+}
+
+async function readPerson(dataDir: string, name: string): Promise<Person> {
+  const files = await readDirents(personDir(dataDir, name))
+  const photos = files
+    .filter((file) => file.isFile() && storedPhotoName.test(file.name))
+    .map((file) => file.name)
+    .sort()
+    .map((photo) => ({ name: photo, url: photoUrl(name, photo) }))
+  return { name, photoCount: photos.length, photos }
+}
+
 /** Everyone registered, sorted by name, each with their photos. */
 export async function listPeople(dataDir: string): Promise<Person[]> {
-  const entries = await readDirents(usersDir(dataDir))
-  const people = await Promise.all(
-    entries
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map(async (entry): Promise<Person> => {
-        const files = await readDirents(path.join(usersDir(dataDir), entry.name))
-        const photos = files
-          .filter((file) => file.isFile() && photoFile.test(file.name))
-          .map((file) => file.name)
-          .sort()
-          .map((photo) => ({ name: photo, url: photoUrl(entry.name, photo) }))
-        return { name: entry.name, photoCount: photos.length, photos }
-      }),
-  )
+  const people = await Promise.all((await personNames(dataDir)).map((name) => readPerson(dataDir, name)))
   return people.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** The person registered under exactly this name, or a 404. */
+export async function requirePerson(dataDir: string, name: string): Promise<Person> {
+  const names = await personNames(dataDir)
+  if (!names.includes(name)) throw new HttpError(404, 'person_not_found', `Nobody is registered as "${name}"`)
+  return readPerson(dataDir, name)
+}
+
+async function assertNameFree(dataDir: string, name: string, except?: string): Promise<void> {
+  const taken = (await personNames(dataDir)).find((other) => other !== except && nameKey(other) === nameKey(name))
+  if (taken) throw new HttpError(409, 'name_taken', `"${taken}" is already registered`)
+}
+
+export async function createPerson(dataDir: string, name: string): Promise<Person> {
+  await assertNameFree(dataDir, name)
+  await mkdir(usersDir(dataDir), { recursive: true })
+  try {
+    await mkdir(personDir(dataDir, name))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new HttpError(409, 'name_taken', `"${name}" is already registered`)
+    throw err
+  }
+  return { name, photoCount: 0, photos: [] }
+}
+
+export async function renamePerson(dataDir: string, from: string, to: string): Promise<Person> {
+  await requirePerson(dataDir, from)
+  if (from === to) return readPerson(dataDir, to)
+  await assertNameFree(dataDir, to, from)
+  await rename(personDir(dataDir, from), personDir(dataDir, to))
+  return readPerson(dataDir, to)
+}
+
+/**
+ * Moves the folder out of sight in one rename, then removes it: a person is either
+ * listed with all their photos or gone, never half-deleted.
+ */
+export async function deletePerson(dataDir: string, name: string): Promise<void> {
+  await requirePerson(dataDir, name)
+  const trash = resolveInside(usersDir(dataDir), `.deleted-${randomBytes(6).toString('hex')}`)
+  await rename(personDir(dataDir, name), trash)
+  await rm(trash, { recursive: true, force: true })
 }

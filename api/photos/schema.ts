@@ -1,0 +1,22 @@
+import { z } from 'zod'
+import type { Person, Photo } from '../users/schema.js'
+
+export const maxPhotoBytes = 10 * 1024 * 1024
+export const maxPhotosPerRequest = 10
+
+const dataUrl = /^data:image\/(jpeg|png|webp);base64,([A-Za-z0-9+/]+={0,2})$/
+
+/** A camera snapshot sent as JSON: `{ "snapshot": "data:image/jpeg;base64,…" }`. */
+export const SnapshotBodySchema = z.strictObject({
+  snapshot: z
+    .string({ error: 'A snapshot is required' })
+    .regex(dataUrl, 'The snapshot must be a base64 data URL of a JPEG, PNG or WebP image')
+    .transform((value) => Buffer.from(value.slice(value.indexOf(',') + 1), 'base64')),
+})
+
+export type SnapshotBody = z.output<typeof SnapshotBodySchema>
+
+export interface UploadResponse {
+  photos: Photo[]
+  person: Person
+}
