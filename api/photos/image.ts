@@ -1,11 +1,6 @@
 import sharp from 'sharp'
 import { HttpError } from '../errors.js'
-
-export const storedWidth = 320
-export const storedHeight = 247
-
-/** Decoding stops above this many pixels (about 8000x6000): a guard against decompression bombs. */
-export const maxInputPixels = 50_000_000
+import { maxInputPixels, storedHeight, storedWidth } from './limits.js'
 
 const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif'])
 

@@ -6,7 +6,8 @@ import { personParam } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
 import { parseOr400 } from '../validate.js'
 import { normalisePhoto } from './image.js'
-import { maxPhotoBytes, maxPhotosPerRequest, SnapshotBodySchema, type UploadResponse } from './schema.js'
+import { maxPhotoBytes, maxPhotosPerRequest } from './limits.js'
+import { SnapshotBodySchema, type UploadResponse } from './schema.js'
 import { deletePhoto, storePhotos } from './service.js'
 
 const megabytes = maxPhotoBytes / 1024 / 1024
@@ -32,7 +33,8 @@ const receivePhotos: RequestHandler = (req, res, next) => {
       next(new HttpError(status, code, message))
       return
     }
-    next(err)
+    // Any other error comes from parsing the form (no boundary, a form cut short): the client's, not ours.
+    next(err ? new HttpError(400, 'bad_upload', 'The upload is not a well-formed multipart form') : undefined)
   })
 }
 

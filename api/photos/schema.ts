@@ -1,9 +1,6 @@
 import { z } from 'zod'
 import type { Person, Photo } from '../users/schema.js'
 
-export const maxPhotoBytes = 10 * 1024 * 1024
-export const maxPhotosPerRequest = 10
-
 const dataUrl = /^data:image\/(jpeg|png|webp);base64,([A-Za-z0-9+/]+={0,2})$/
 
 /** A camera snapshot sent as JSON: `{ "snapshot": "data:image/jpeg;base64,…" }`. */

@@ -2,8 +2,8 @@ import { z } from 'zod'
 
 export const maxNameLength = 64
 
-// Letters of any script (with their combining marks), digits, spaces, and . - '
-const allowedCharacters = /^[\p{L}\p{M}\p{N} .'-]+$/u
+// Letters of any script (with their combining marks), digits, spaces, and . - ' _
+const allowedCharacters = /^[\p{L}\p{M}\p{N} ._'-]+$/u
 
 /**
  * A person's name, which is also their folder under DATA_DIR/users: trimmed, 1–64 characters
@@ -18,7 +18,7 @@ export const PersonNameSchema = z
       .string()
       .min(1, 'Enter a name')
       .max(maxNameLength, `A name can be at most ${maxNameLength} characters`)
-      .regex(allowedCharacters, "Use only letters, digits, spaces and . - '")
+      .regex(allowedCharacters, "Use only letters, digits, spaces and . - ' _")
       .refine((name) => !name.startsWith('.'), 'A name cannot start with a dot')
       .refine((name) => /[\p{L}\p{N}]/u.test(name), 'A name needs at least one letter or digit'),
   )

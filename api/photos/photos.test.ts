@@ -1,0 +1,373 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApi, type RunningApi } from '../../tests/support/api.js'
+import {
+  addFixturePhotos,
+  createTempDataDir,
+  facesDir,
+  fixturesDir,
+  listFiles,
+  type TempDataDir,
+} from '../../tests/support/data.js'
+import { PersonSchema } from '../users/schema.js'
+import { storedPhotoName } from '../users/service.js'
+import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from './limits.js'
+
+const fixture = (photo: string) => path.join(facesDir, photo)
+const landscapePhoto = fixture('people/kit_harington/john1.jpeg')
+const smallPhoto = 'people/barack_obama/obama_small.jpg'
+const webpNamedJpg = path.join(fixturesDir, 'verification/images/img47.jpg')
+
+// Files this test makes, in its own temp folder: nothing is generated inside the repository.
+const workDir = path.join(os.tmpdir(), `facer-photos-test-${randomBytes(6).toString('hex')}`)
+const generated = {
+  text: path.join(workDir, 'text.jpg'),
+  truncated: path.join(workDir, 'truncated.jpg'),
+  empty: path.join(workDir, 'empty.jpg'),
+  pdf: path.join(workDir, 'document.jpg'),
+  hugePng: path.join(workDir, 'huge.png'),
+  oversize: path.join(workDir, 'oversize.jpg'),
+  rotatedWithGps: path.join(workDir, 'rotated-with-gps.jpg'),
+}
+
+// The EXIF tag 0x8825 that points to the GPS block, little-endian as libvips writes it.
+const gpsInfoTag = Buffer.from([0x25, 0x88])
+
+beforeAll(async () => {
+  await mkdir(workDir)
+  const jpeg = await readFile(fixture('people/barack_obama/obama.jpg'))
+  const files: [string, Buffer | string][] = [
+    [generated.text, 'This is a text file, not a photo.\n'],
+    [generated.truncated, jpeg.subarray(0, Math.floor(jpeg.length / 2))],
+    [generated.empty, Buffer.alloc(0)],
+    [generated.pdf, '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'],
+    [
+      generated.hugePng,
+      await sharp({
+        create: { width: 10_000, height: maxInputPixels / 10_000 + 1, channels: 3, background: { r: 90, g: 90, b: 90 } },
+      })
+        .png()
+        .toBuffer(),
+    ],
+    [generated.oversize, randomBytes(maxPhotoBytes + 1)],
+    // As a camera writes it: pixels stored landscape, a tag saying "turn 90° clockwise to view", and where it was taken.
+    [
+      generated.rotatedWithGps,
+      await sharp(landscapePhoto)
+        .withMetadata({ orientation: 6 })
+        .withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 0/1' } })
+        .jpeg()
+        .toBuffer(),
+    ],
+  ]
+  for (const [file, content] of files) await writeFile(file, content)
+})
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true })
+})
+
+interface Part {
+  /** An absolute path: a fixture or a generated file. */
+  file: string
+  field?: string
+  filename?: string
+}
+
+const typeByExtension: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' }
+
+async function multipart(parts: Part[]): Promise<RequestInit> {
+  const form = new FormData()
+  for (const { file, field = 'photos', filename = path.basename(file) } of parts) {
+    const blob = new Blob([await readFile(file)], { type: typeByExtension[path.extname(filename)] })
+    form.append(field, blob, filename)
+  }
+  return { method: 'POST', body: form }
+}
+
+function jsonBody(body: string): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body }
+}
+
+const snapshot = (value: unknown) => jsonBody(JSON.stringify({ snapshot: value }))
+
+async function dataUrl(file: string, format: 'jpeg' | 'png' | 'webp'): Promise<string> {
+  const bytes = await sharp(file).toFormat(format).toBuffer()
+  return `data:image/${format};base64,${bytes.toString('base64')}`
+}
+
+const photosOf = (person: string) => `/api/users/${encodeURIComponent(person)}/photos`
+
+/** The brightest channel value along one pixel column or row of a decoded image. */
+async function brightest(image: Buffer, line: { x: number } | { y: number }): Promise<number> {
+  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  let max = 0
+  const length = 'x' in line ? info.height : info.width
+  for (let i = 0; i < length; i++) {
+    const [x, y] = 'x' in line ? [line.x, i] : [i, line.y]
+    const offset = (y * info.width + x) * info.channels
+    for (let c = 0; c < info.channels; c++) max = Math.max(max, data[offset + c] ?? 0)
+  }
+  return max
+}
+
+interface BadRequest {
+  label: string
+  route?: string
+  request: () => Promise<RequestInit>
+  status: number
+  code: string
+}
+
+function rawMultipart(type: string, body: string): RequestInit {
+  return { method: 'POST', headers: { 'content-type': type }, body }
+}
+
+const cutShortForm = [
+  '--XX',
+  'Content-Disposition: form-data; name="photos"; filename="a.jpg"',
+  'Content-Type: image/jpeg',
+  '',
+  'the file starts but the form never ends',
+].join('\r\n')
+
+function formWithText(): FormData {
+  const form = new FormData()
+  form.append('caption', 'a form with a text field and no photos')
+  return form
+}
+
+// JPEG leaves black padding very nearly, not exactly, black.
+const blackAtMost = 16
+const contentAtLeast = 64
+
+describe('photos: upload and delete', () => {
+  let data: TempDataDir
+  let api: RunningApi
+
+  async function send(route: string, init: RequestInit) {
+    const res = await fetch(`${api.url}${route}`, init)
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : undefined }
+  }
+
+  /** Checks one stored photo and returns its bytes. */
+  async function expectStoredPhoto(person: string, photo: string): Promise<Buffer> {
+    const bytes = await readFile(path.join(data.path, 'users', person, photo))
+    const meta = await sharp(bytes).metadata()
+    expect(meta).toMatchObject({ format: 'jpeg', width: storedWidth, height: storedHeight })
+    expect(meta.exif).toBeUndefined()
+    return bytes
+  }
+
+  async function newFiles(before: string[]): Promise<string[]> {
+    return (await listFiles(data.path)).filter((file) => !before.includes(file))
+  }
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    api = await startApi(data.path)
+    for (const name of ['Ada', 'Zo\u00eb Ng']) {
+      const res = await send('/api/users', jsonBody(JSON.stringify({ name })))
+      expect(res.status).toBe(201)
+    }
+  })
+  afterAll(async () => {
+    await api.close()
+    await data.remove()
+  })
+
+  it('stores three photos sent in one request, each a 320x247 JPEG', async () => {
+    const before = await listFiles(data.path)
+    const res = await send(
+      photosOf('Ada'),
+      await multipart([
+        { file: fixture('people/barack_obama/obama.jpg') },
+        { file: fixture('people/joe_biden/biden.jpg') },
+        { file: fixture('people/joe_biden/biden2.jpg') },
+      ]),
+    )
+
+    expect(res.status).toBe(201)
+    const photos: { name: string; url: string }[] = res.body.photos
+    expect(photos).toHaveLength(3)
+    for (const photo of photos) {
+      expect(photo.name).toMatch(storedPhotoName)
+      expect(photo.url).toBe(`/data/users/Ada/${photo.name}`)
+      await expectStoredPhoto('Ada', photo.name)
+    }
+    expect(PersonSchema.parse(res.body.person)).toEqual({ name: 'Ada', photoCount: 3, photos })
+    expect(await newFiles(before)).toEqual(photos.map((photo) => path.join('users', 'Ada', photo.name)))
+
+    const served = await fetch(`${api.url}${photos[0]?.url}`)
+    expect(served.status).toBe(200)
+    expect(served.headers.get('content-type')).toBe('image/jpeg')
+  })
+
+  it.each([
+    { label: 'a WebP file named .jpg', part: { file: webpNamedJpg } },
+    { label: 'a PNG', part: { file: fixture('people/alex_lacamoire/alex-lacamoire.png') } },
+    { label: 'a JPEG named .jpeg', part: { file: landscapePhoto } },
+    { label: 'a photo whose file name is a path', part: { file: fixture(smallPhoto), filename: '../../escaped.jpg' } },
+  ])('accepts $label, judged by its content', async ({ part }) => {
+    const before = await listFiles(data.path)
+    const res = await send(photosOf('Ada'), await multipart([part]))
+
+    expect(res.status).toBe(201)
+    expect(res.body.photos).toHaveLength(1)
+    await expectStoredPhoto('Ada', res.body.photos[0].name)
+    expect(await newFiles(before)).toEqual([path.join('users', 'Ada', res.body.photos[0].name)])
+  })
+
+  it.each(['jpeg', 'png', 'webp'] as const)('accepts a camera snapshot as a %s data URL', async (format) => {
+    const before = await listFiles(data.path)
+    const res = await send(photosOf('Ada'), snapshot(await dataUrl(fixture(smallPhoto), format)))
+
+    expect(res.status).toBe(201)
+    expect(res.body.photos).toHaveLength(1)
+    await expectStoredPhoto('Ada', res.body.photos[0].name)
+    expect(await newFiles(before)).toEqual([path.join('users', 'Ada', res.body.photos[0].name)])
+  })
+
+  it('stores photos for a name that needs encoding in the URL', async () => {
+    const res = await send(photosOf('Zo\u00eb Ng'), await multipart([{ file: fixture(smallPhoto) }]))
+
+    expect(res.status).toBe(201)
+    const [photo] = res.body.photos
+    expect(photo.url).toBe(`/data/users/Zo%C3%AB%20Ng/${photo.name}`)
+    await expectStoredPhoto('Zo\u00eb Ng', photo.name)
+    expect((await fetch(`${api.url}${photo.url}`)).status).toBe(200)
+  })
+
+  it('fits a landscape photo with black bars above and below', async () => {
+    const res = await send(photosOf('Ada'), await multipart([{ file: landscapePhoto }]))
+    expect(res.status).toBe(201)
+    const stored = await expectStoredPhoto('Ada', res.body.photos[0].name)
+
+    expect(await brightest(stored, { y: 5 })).toBeLessThanOrEqual(blackAtMost)
+    expect(await brightest(stored, { y: storedHeight - 6 })).toBeLessThanOrEqual(blackAtMost)
+    expect(await brightest(stored, { x: 5 })).toBeGreaterThanOrEqual(contentAtLeast)
+    expect(await brightest(stored, { x: storedWidth - 5 })).toBeGreaterThanOrEqual(contentAtLeast)
+  })
+
+  it('turns a photo upright from its EXIF orientation and strips EXIF and GPS', async () => {
+    const source = await sharp(generated.rotatedWithGps).metadata()
+    expect(source).toMatchObject({ width: 1200, height: 599, orientation: 6 })
+    expect(source.exif?.includes(gpsInfoTag)).toBe(true)
+
+    const res = await send(photosOf('Ada'), await multipart([{ file: generated.rotatedWithGps }]))
+    expect(res.status).toBe(201)
+    const stored = await expectStoredPhoto('Ada', res.body.photos[0].name)
+    const meta = await sharp(stored).metadata()
+    expect(meta.orientation).toBeUndefined()
+    expect(meta.exif).toBeUndefined()
+    expect(stored.includes('Exif')).toBe(false)
+
+    // Upright, the landscape pixels become a portrait photo: bars left and right, content top to bottom.
+    expect(await brightest(stored, { x: 5 })).toBeLessThanOrEqual(blackAtMost)
+    expect(await brightest(stored, { x: storedWidth - 5 })).toBeLessThanOrEqual(blackAtMost)
+    expect(await brightest(stored, { y: 5 })).toBeGreaterThanOrEqual(contentAtLeast)
+    expect(await brightest(stored, { y: storedHeight - 6 })).toBeGreaterThanOrEqual(contentAtLeast)
+  })
+
+  it('deletes one photo: 204, the file is gone, and a second delete is a 404', async () => {
+    const upload = await send(photosOf('Ada'), await multipart([{ file: fixture(smallPhoto) }]))
+    expect(upload.status).toBe(201)
+    const { name, url } = upload.body.photos[0]
+    const file = path.join('users', 'Ada', name)
+    const count = upload.body.person.photoCount
+    expect(await listFiles(data.path)).toContain(file)
+
+    const res = await fetch(`${api.url}${photosOf('Ada')}/${name}`, { method: 'DELETE' })
+    expect(res.status).toBe(204)
+    expect(await listFiles(data.path)).not.toContain(file)
+    expect((await send('/api/users/Ada', { method: 'GET' })).body.photoCount).toBe(count - 1)
+    expect((await fetch(`${api.url}${url}`)).status).toBe(404)
+
+    const again = await send(`${photosOf('Ada')}/${name}`, { method: 'DELETE' })
+    expect(again.status).toBe(404)
+    expect(again.body.error.code).toBe('photo_not_found')
+  })
+})
+
+describe('photos: bad requests are refused and store nothing', () => {
+  let data: TempDataDir
+  let api: RunningApi
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    api = await startApi(data.path)
+    await addFixturePhotos(data.path, 'Ada', [smallPhoto])
+    await addFixturePhotos(data.path, 'Bob', [])
+    // What a traversal from DATA_DIR/users/Ada would reach: it must survive.
+    await writeFile(path.join(data.path, 'x.jpg'), 'outside the users folder')
+  })
+  afterAll(async () => {
+    await api.close()
+    await data.remove()
+  })
+
+  const good = { file: fixture(smallPhoto) }
+  const elevenPhotos = Array.from({ length: maxPhotosPerRequest + 1 }, () => good)
+
+  it.each([
+    // Files that are not photos we can read
+    { label: 'a text file named .jpg', request: () => multipart([{ file: generated.text }]), status: 415, code: 'not_an_image' },
+    { label: 'a truncated JPEG', request: () => multipart([{ file: generated.truncated }]), status: 415, code: 'not_an_image' },
+    { label: 'an empty file', request: () => multipart([{ file: generated.empty }]), status: 415, code: 'not_an_image' },
+    { label: 'a PDF named .jpg', request: () => multipart([{ file: generated.pdf }]), status: 415, code: 'not_an_image' },
+    { label: 'a PNG over 50 megapixels', request: () => multipart([{ file: generated.hugePng }]), status: 413, code: 'image_too_large' },
+    { label: 'a file over 10 MB', request: () => multipart([{ file: generated.oversize }]), status: 413, code: 'file_too_large' },
+    // Forms of the wrong shape
+    { label: 'eleven photos', request: () => multipart(elevenPhotos), status: 413, code: 'too_many_files' },
+    { label: 'a photo in the wrong field', request: () => multipart([{ ...good, field: 'photo' }]), status: 400, code: 'unexpected_field' },
+    { label: 'a form without files', request: async () => ({ method: 'POST', body: formWithText() }), status: 400, code: 'no_photos' },
+    { label: 'an empty form', request: async () => ({ method: 'POST', body: new FormData() }), status: 400, code: 'no_photos' },
+    { label: 'a multipart body without a boundary', request: async () => rawMultipart('multipart/form-data', 'hello'), status: 400, code: 'bad_upload' },
+    { label: 'a multipart form cut short', request: async () => rawMultipart('multipart/form-data; boundary=XX', cutShortForm), status: 400, code: 'bad_upload' },
+    // One bad file refuses the whole request
+    { label: 'a good photo and a text file', request: () => multipart([good, { file: generated.text }]), status: 415, code: 'not_an_image' },
+    { label: 'two good photos and a truncated JPEG', request: () => multipart([good, good, { file: generated.truncated }]), status: 415, code: 'not_an_image' },
+    { label: 'a good photo and a huge PNG', request: () => multipart([good, { file: generated.hugePng }]), status: 413, code: 'image_too_large' },
+    { label: 'a good photo and one over 10 MB', request: () => multipart([good, { file: generated.oversize }]), status: 413, code: 'file_too_large' },
+    { label: 'a good photo and one in the wrong field', request: () => multipart([good, { ...good, field: 'other' }]), status: 400, code: 'unexpected_field' },
+    // Bodies that are neither a form nor a snapshot
+    { label: 'a text/plain body', request: async () => ({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }), status: 415, code: 'unsupported_content_type' },
+    { label: 'no body', request: async () => ({ method: 'POST' }), status: 415, code: 'unsupported_content_type' },
+    // Snapshots that are not image data URLs
+    { label: 'a GIF data URL', request: async () => snapshot('data:image/gif;base64,R0lGODlhAQABAAAAACw='), status: 400, code: 'invalid_snapshot' },
+    { label: 'a plain string', request: async () => snapshot('not a data url'), status: 400, code: 'invalid_snapshot' },
+    { label: 'a data URL that is not base64', request: async () => snapshot('data:image/png,hello'), status: 400, code: 'invalid_snapshot' },
+    { label: 'a data URL with bad base64', request: async () => snapshot('data:image/png;base64,@@@@'), status: 400, code: 'invalid_snapshot' },
+    { label: 'a number as snapshot', request: async () => snapshot(42), status: 400, code: 'invalid_snapshot' },
+    { label: 'no snapshot', request: async () => jsonBody('{}'), status: 400, code: 'invalid_snapshot' },
+    { label: 'a snapshot with an extra key', request: async () => jsonBody(JSON.stringify({ snapshot: 'data:image/png;base64,AAAA', x: 1 })), status: 400, code: 'invalid_snapshot' },
+    { label: 'malformed JSON', request: async () => jsonBody('{"snapshot": '), status: 400, code: 'invalid_json' },
+    { label: 'a data URL of text', request: async () => snapshot(`data:image/jpeg;base64,${Buffer.from('hello').toString('base64')}`), status: 415, code: 'not_an_image' },
+    { label: 'a snapshot over the size limit', request: async () => snapshot(`data:image/jpeg;base64,${'A'.repeat(maxPhotoBytes * 1.5)}`), status: 413, code: 'payload_too_large' },
+    // People who cannot receive photos: refused before the body is read
+    { label: 'an unknown person', route: '/api/users/Nobody/photos', request: () => multipart([good]), status: 404, code: 'person_not_found' },
+    { label: 'an unknown person, with a file over 10 MB', route: '/api/users/Nobody/photos', request: () => multipart([{ file: generated.oversize }]), status: 404, code: 'person_not_found' },
+    { label: 'a person named ..%2FAda', route: '/api/users/..%2FAda/photos', request: () => multipart([good]), status: 400, code: 'invalid_name' },
+    { label: 'a snapshot for an unknown person', route: '/api/users/Nobody/photos', request: async () => snapshot('data:image/png;base64,AAAA'), status: 404, code: 'person_not_found' },
+    // Deletes that name nothing deletable
+    { label: 'DELETE ..%2F..%2Fx.jpg', route: '/api/users/Ada/photos/..%2F..%2Fx.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: 'DELETE a photo that does not exist', route: '/api/users/Ada/photos/nope.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: "DELETE another person's photo", route: '/api/users/Bob/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: 'DELETE ..%2FAda%2Fphoto-1.jpg', route: '/api/users/Bob/photos/..%2FAda%2Fphoto-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: 'DELETE a photo of an unknown person', route: '/api/users/Nobody/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'person_not_found' },
+    { label: 'DELETE a photo of ..%2FAda', route: '/api/users/..%2FAda/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 400, code: 'invalid_name' },
+  ] satisfies BadRequest[])('$label → $status $code', async ({ route = photosOf('Ada'), request, status, code }) => {
+    const files = await listFiles(data.path)
+
+    const res = await fetch(`${api.url}${route}`, await request())
+
+    expect(res.status).toBe(status)
+    expect(await res.json()).toEqual({ error: { code, message: expect.stringMatching(/\S/) } })
+    expect(await listFiles(data.path)).toEqual(files)
+  })
+})
+
