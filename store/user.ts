@@ -9,7 +9,26 @@ export interface UserState {
   error: string | null
 }
 
+/** An API failure turned into words for the person using the app. */
+export class UserActionError extends Error {
+  override name = 'UserActionError'
+}
+
+function byName(a: Person, b: Person): number {
+  return a.name.localeCompare(b.name)
+}
+
+const path = (name: string) => `/api/users/${encodeURIComponent(name)}`
+
 export function userModule(api: ApiFetch): Module<UserState, RootState> {
+  async function call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request()
+    } catch (err) {
+      throw new UserActionError(apiErrorMessage(err))
+    }
+  }
+
   return {
     namespaced: true,
     state: () => ({ people: [], status: 'idle', error: null }),
@@ -29,6 +48,14 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
         state.status = 'error'
         state.error = message
       },
+      /** Adds or replaces one person (`previousName` when they were renamed). */
+      personSaved(state, { person, previousName }: { person: Person; previousName?: string }) {
+        const replaced = previousName ?? person.name
+        state.people = [...state.people.filter((other) => other.name !== replaced), person].sort(byName)
+      },
+      personRemoved(state, name: string) {
+        state.people = state.people.filter((person) => person.name !== name)
+      },
     },
     actions: {
       async loadPeople({ commit }) {
@@ -39,6 +66,29 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
         } catch (err) {
           commit('failed', apiErrorMessage(err))
         }
+      },
+      async loadPerson({ commit }, name: string): Promise<Person> {
+        const person = await call(() => api<Person>(path(name)))
+        commit('personSaved', { person })
+        return person
+      },
+      async registerPerson({ commit }, name: string): Promise<Person> {
+        const person = await call(() => api<Person>('/api/users', { method: 'POST', body: { name } }))
+        commit('personSaved', { person })
+        return person
+      },
+      async renamePerson({ commit }, { from, to }: { from: string; to: string }): Promise<Person> {
+        const person = await call(() => api<Person>(path(from), { method: 'PATCH', body: { name: to } }))
+        commit('personSaved', { person, previousName: from })
+        return person
+      },
+      async deletePerson({ commit }, name: string): Promise<void> {
+        await call(() => api(path(name), { method: 'DELETE' }))
+        commit('personRemoved', name)
+      },
+      async deletePhoto({ dispatch }, { person, photo }: { person: string; photo: string }): Promise<void> {
+        await call(() => api(`${path(person)}/photos/${encodeURIComponent(photo)}`, { method: 'DELETE' }))
+        await dispatch('loadPerson', person)
       },
     },
   }
