@@ -37,7 +37,8 @@ describe('the production app in Chromium', () => {
     expect(home).toContain(`>${appVersion}</dd>`)
 
     const people = await (await fetch(`${server.url}/people`)).text()
-    expect(people).toMatch(/<strong[^>]*>kit_harington<\/strong>\s*<span[^>]*>2 photos<\/span>/)
+    expect(people).toMatch(/<a [^>]*href="\/people\/kit_harington"[^>]*>kit_harington<\/a>/)
+    expect(people).toMatch(/data-testid="photo-count"[^>]*>\s*2 photos\s*</)
     // The Vuex state travels to the browser in the Nuxt payload.
     const payload = people.match(/<script[^>]*id="__NUXT_DATA__"[^>]*>(.*?)<\/script>/)?.[1] ?? ''
     expect(payload).toContain('"vuex"')

@@ -52,7 +52,7 @@ describe('npm run dev', () => {
       const proxied = await waitForOk(`http://127.0.0.1:${port}/api/users`, 90_000)
       expect((await proxied.json()).users.map((user: { name: string }) => user.name)).toEqual(['alex_lacamoire'])
       const page = await waitForOk(`http://127.0.0.1:${port}/people`, 90_000)
-      expect(await page.text()).toMatch(/<strong[^>]*>alex_lacamoire<\/strong>/)
+      expect(await page.text()).toMatch(/<a [^>]*href="\/people\/alex_lacamoire"[^>]*>alex_lacamoire<\/a>/)
     } finally {
       process.kill(-dev.pid!, 'SIGINT')
       if (dev.exitCode === null) await once(dev, 'exit')

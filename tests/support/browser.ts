@@ -29,6 +29,9 @@ export function findChromium(): string {
 export interface BrowserOptions {
   /** A .y4m or .mjpeg file that Chromium's fake camera plays. */
   fakeVideo?: string
+  /** With a fake camera: false leaves the permission prompt unanswered, which headless Chromium denies. */
+  grantCamera?: boolean
+  extraArgs?: string[]
 }
 
 export interface RunningBrowser {
@@ -48,12 +51,10 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Runni
     '--no-first-run',
   ]
   if (options.fakeVideo) {
-    args.push(
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${options.fakeVideo}`,
-    )
+    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${options.fakeVideo}`)
+    if (options.grantCamera !== false) args.push('--use-fake-ui-for-media-stream')
   }
+  args.push(...(options.extraArgs ?? []))
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: findChromium(),
     headless: true,

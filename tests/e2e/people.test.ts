@@ -1,0 +1,138 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, seriousA11yViolations, type RunningBrowser } from '../support/browser.js'
+import { createTempDataDir, facesDir, listFiles, repoRoot, type TempDataDir } from '../support/data.js'
+import { startServer, type RunningServer } from '../support/server.js'
+import { fakeCameraVideo } from '../support/video.js'
+
+const screenshotDir = path.join(repoRoot, 'test-results/screenshots')
+const photos = ['people/barack_obama/obama.jpg', 'people/barack_obama/obama2.jpg', 'people/alex_lacamoire/alex-lacamoire.png']
+
+async function expectAccessible(page: Page, label: string) {
+  expect(await seriousA11yViolations(page), label).toEqual([])
+}
+
+describe('people and photos in Chromium', () => {
+  let data: TempDataDir
+  let scratch: string
+  let server: RunningServer
+  let browser: RunningBrowser
+  let page: Page
+
+  const filesOf = async (person: string) => listFiles(path.join(data.path, 'users', person))
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
+    server = await startServer({ DATA_DIR: data.path })
+    browser = await launchBrowser({ fakeVideo: fakeCameraVideo(scratch) })
+    page = await browser.context.newPage()
+    await mkdir(screenshotDir, { recursive: true })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    await data?.remove()
+    await rm(scratch, { recursive: true, force: true })
+  })
+
+  it('validates a name inline before sending it', async () => {
+    await page.goto(`${server.url}/people`)
+    const name = page.getByLabel('Name', { exact: true })
+    await name.fill('../etc')
+    await page.getByRole('button', { name: 'Register' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe("Use only letters, digits, spaces and . - ' _")
+    expect(await name.getAttribute('aria-invalid')).toBe('true')
+    expect(await listFiles(data.path)).toEqual([])
+    await page.screenshot({ path: path.join(screenshotDir, 'people-invalid-name.png'), fullPage: true })
+    await expectAccessible(page, 'people page with a name error')
+  })
+
+  it('registers a person and opens their page', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('  Lin-Manuel Miranda ')
+    await page.getByRole('button', { name: 'Register' }).click()
+    await page.waitForURL(`${server.url}/people/Lin-Manuel%20Miranda`)
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Lin-Manuel Miranda')
+    expect(await page.getByTestId('photo-hint').textContent()).toContain('0 of 3 photos: add 3 more')
+    expect(await filesOf('Lin-Manuel Miranda')).toEqual([])
+  })
+
+  it('uploads three photos through the file input, each with its own result', async () => {
+    await page.getByTestId('file-input').setInputFiles(photos.map((photo) => path.join(facesDir, photo)))
+    const items = page.getByTestId('upload-item')
+    await expect.poll(() => items.evaluateAll((all) => all.map((item) => item.getAttribute('data-status')))).toEqual(['done', 'done', 'done'])
+    await expect.poll(() => page.getByTestId('photo').count()).toBe(3)
+    const stored = await filesOf('Lin-Manuel Miranda')
+    expect(stored).toHaveLength(3)
+    for (const file of stored) {
+      const meta = await sharp(path.join(data.path, 'users', 'Lin-Manuel Miranda', file)).metadata()
+      expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 320, 247])
+    }
+    expect(await page.getByTestId('photo-hint').textContent()).toContain('3 photos.')
+    await page.screenshot({ path: path.join(screenshotDir, 'person-uploaded.png'), fullPage: true })
+    await expectAccessible(page, 'person page after uploads')
+  })
+
+  it('shows why a file was refused and stores nothing for it', async () => {
+    const fake = path.join(scratch, 'notes.jpg')
+    await writeFile(fake, 'this is not a photo')
+    await page.getByTestId('file-input').setInputFiles(fake)
+    const refused = page.getByTestId('upload-item').first()
+    await expect.poll(() => refused.getAttribute('data-status')).toBe('error')
+    expect(await refused.textContent()).toContain('"notes.jpg" is not an image we can read (use JPEG, PNG or WebP)')
+    expect(await filesOf('Lin-Manuel Miranda')).toHaveLength(3)
+  })
+
+  it('takes a snapshot from the camera', async () => {
+    await page.getByTestId('tab-camera').click()
+    await page.getByTestId('camera-start').click()
+    await expect.poll(() => page.getByTestId('camera').getAttribute('data-status')).toBe('live')
+    await page.getByTestId('camera-snap').click()
+    await expect.poll(() => page.getByTestId('camera-result').textContent()).toContain('Photo added')
+    await expect.poll(() => page.getByTestId('photo').count()).toBe(4)
+    const stored = await filesOf('Lin-Manuel Miranda')
+    expect(stored).toHaveLength(4)
+    const snapshot = await sharp(path.join(data.path, 'users', 'Lin-Manuel Miranda', stored.at(-1)!)).metadata()
+    expect([snapshot.width, snapshot.height]).toEqual([320, 247])
+    await page.screenshot({ path: path.join(screenshotDir, 'person-camera.png'), fullPage: true })
+    await expectAccessible(page, 'person page with the camera on')
+  })
+
+  it('deletes one photo after confirmation', async () => {
+    const before = await filesOf('Lin-Manuel Miranda')
+    const first = await page.getByTestId('photo').first().getAttribute('data-photo')
+    await page.getByTestId('delete-photo').first().click()
+    await page.getByTestId('confirm-button').filter({ visible: true }).click()
+    await expect.poll(() => page.getByTestId('photo').count()).toBe(3)
+    expect(await filesOf('Lin-Manuel Miranda')).toEqual(before.filter((file) => file !== first))
+  })
+
+  it('renames the person, keeping their photos', async () => {
+    await page.getByRole('link', { name: '← People' }).click()
+    await page.waitForURL(`${server.url}/people`)
+    const card = page.locator('[data-testid="person"][data-name="Lin-Manuel Miranda"]')
+    expect(await card.getByTestId('photo-count').textContent()).toContain('3 photos')
+    const photosBefore = await filesOf('Lin-Manuel Miranda')
+    await card.getByTestId('rename').click()
+    await card.getByLabel('New name').fill('Lin Manuel')
+    await card.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => page.locator('[data-testid="person"]').getAttribute('data-name')).toBe('Lin Manuel')
+    expect(await listFiles(path.join(data.path, 'users'))).toEqual(photosBefore.map((file) => `Lin Manuel/${file}`))
+    await page.screenshot({ path: path.join(screenshotDir, 'people-list.png'), fullPage: true })
+    await expectAccessible(page, 'people list')
+  })
+
+  it('deletes the person after confirmation', async () => {
+    const card = page.locator('[data-testid="person"][data-name="Lin Manuel"]')
+    await card.getByTestId('delete').click()
+    const dialog = card.getByTestId('confirm-dialog')
+    expect(await dialog.textContent()).toContain('Their 3 photos will be deleted')
+    await dialog.getByTestId('confirm-button').click()
+    await expect.poll(() => page.getByTestId('people-empty').isVisible()).toBe(true)
+    expect(await listFiles(data.path)).toEqual([])
+  })
+})

@@ -1,0 +1,21 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { facesDir } from './data.js'
+
+/**
+ * The fixture video converted for Chromium's fake camera (it plays .y4m and .mjpeg, not .mp4),
+ * written into `dir`. Needs ffmpeg.
+ */
+export function fakeCameraVideo(dir: string, fps = 15): string {
+  const output = path.join(dir, 'camera.y4m')
+  if (!existsSync(output)) {
+    const input = path.join(facesDir, 'video/short_hamilton_clip.mp4')
+    try {
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', input, '-vf', `fps=${fps}`, '-pix_fmt', 'yuv420p', output])
+    } catch (err) {
+      throw new Error(`ffmpeg could not convert the fixture video (apt-get install ffmpeg): ${(err as Error).message}`)
+    }
+  }
+  return output
+}
