@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
@@ -134,5 +134,27 @@ describe('people and photos in Chromium', () => {
     await dialog.getByTestId('confirm-button').click()
     await expect.poll(() => page.getByTestId('people-empty').isVisible()).toBe(true)
     expect(await listFiles(data.path)).toEqual([])
+  })
+
+  it('accepts photos dropped onto the upload area', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('Rose Leslie')
+    await page.getByRole('button', { name: 'Register' }).click()
+    await page.waitForURL(`${server.url}/people/Rose%20Leslie`)
+    const files = await Promise.all(
+      ['people/rose_leslie/rose_leslie_img1.jpg', 'people/rose_leslie/rose_leslie_img2.jpg'].map(async (photo) => ({
+        name: path.basename(photo),
+        bytes: [...(await readFile(path.join(facesDir, photo)))],
+      })),
+    )
+    const dataTransfer = await page.evaluateHandle((dropped) => {
+      const transfer = new DataTransfer()
+      for (const file of dropped) transfer.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: 'image/jpeg' }))
+      return transfer
+    }, files)
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer })
+    const items = page.getByTestId('upload-item')
+    await expect.poll(() => items.evaluateAll((all) => all.map((item) => item.getAttribute('data-status')))).toEqual(['done', 'done'])
+    await expect.poll(() => page.getByTestId('photo').count()).toBe(2)
+    expect(await filesOf('Rose Leslie')).toHaveLength(2)
   })
 })
