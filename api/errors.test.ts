@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../tests/support/api.js'
-import { createTempDataDir, type TempDataDir } from '../tests/support/data.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApi } from '../tests/support/api.js'
 
 describe('the error envelope', () => {
-  let data: TempDataDir
-  let api: RunningApi
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-  })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
+  const api = useTestApi()
 
   async function request(path: string, init?: RequestInit) {
     const res = await fetch(`${api.url}${path}`, init)

@@ -1,24 +1,18 @@
 import { ofetch } from 'ofetch'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../tests/support/api.js'
-import { addFixturePhotos, createTempDataDir, type TempDataDir } from '../tests/support/data.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestApi } from '../tests/support/api.js'
+import { addFixturePhotos } from '../tests/support/data.js'
 import type { ApiFetch } from './api.js'
 import { createAppStore } from './index.js'
 
 describe('the app store', () => {
-  let data: TempDataDir
-  let server: RunningApi
+  const server = useTestApi((dataDir) =>
+    addFixturePhotos(dataDir, 'rose_leslie', ['people/rose_leslie/rose_leslie_img1.jpg']),
+  )
   let api: ApiFetch
 
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    await addFixturePhotos(data.path, 'rose_leslie', ['people/rose_leslie/rose_leslie_img1.jpg'])
-    server = await startApi(data.path)
+  beforeAll(() => {
     api = ofetch.create({ baseURL: server.url }) as ApiFetch
-  })
-  afterAll(async () => {
-    await server.close()
-    await data.remove()
   })
 
   it('gives every request its own state', async () => {

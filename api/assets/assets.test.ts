@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../../tests/support/api.js'
-import { createTempDataDir, type TempDataDir } from '../../tests/support/data.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApi } from '../../tests/support/api.js'
 import { modelsUrl, wasmUrl } from './urls.js'
 
 describe('model and WASM files', () => {
-  let data: TempDataDir
-  let api: RunningApi
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-  })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
+  const api = useTestApi()
 
   it('puts the package versions in the URLs', () => {
     expect(modelsUrl).toMatch(/^\/models\/\d+\.\d+\.\d+\/$/)

@@ -1,21 +1,10 @@
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../../tests/support/api.js'
-import { createTempDataDir, type TempDataDir } from '../../tests/support/data.js'
+import { describe, expect, it } from 'vitest'
+import { startApi, useTestApi } from '../../tests/support/api.js'
 import { appVersion } from '../paths.js'
 
 describe('GET /api/health', () => {
-  let data: TempDataDir
-  let api: RunningApi
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-  })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
+  const api = useTestApi()
 
   it('reports version, uptime and a writable data folder', async () => {
     const res = await fetch(`${api.url}/api/health`)
@@ -27,7 +16,7 @@ describe('GET /api/health', () => {
   })
 
   it('reports a data folder that does not exist', async () => {
-    const missing = await startApi(path.join(data.path, 'not-there'))
+    const missing = await startApi(path.join(api.dataDir, 'not-there'))
     try {
       const body = await (await fetch(`${missing.url}/api/health`)).json()
       expect(body.dataDir).toBe('missing')

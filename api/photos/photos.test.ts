@@ -4,15 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../../tests/support/api.js'
-import {
-  addFixturePhotos,
-  createTempDataDir,
-  facesDir,
-  fixturesDir,
-  listFiles,
-  type TempDataDir,
-} from '../../tests/support/data.js'
+import { useTestApi } from '../../tests/support/api.js'
+import { addFixturePhotos, facesDir, fixturesDir, listFiles } from '../../tests/support/data.js'
 import { PersonSchema } from '../users/schema.js'
 import { storedPhotoName } from '../users/service.js'
 import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from './limits.js'
@@ -101,8 +94,11 @@ async function dataUrl(file: string, format: 'jpeg' | 'png' | 'webp'): Promise<s
 
 const photosOf = (person: string) => `/api/users/${encodeURIComponent(person)}/photos`
 
+/** One pixel column or row. */
+type Line = { x: number } | { y: number }
+
 /** The brightest channel value along one pixel column or row of a decoded image. */
-async function brightest(image: Buffer, line: { x: number } | { y: number }): Promise<number> {
+async function brightest(image: Buffer, line: Line): Promise<number> {
   const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true })
   let max = 0
   const length = 'x' in line ? info.height : info.width
@@ -144,9 +140,27 @@ function formWithText(): FormData {
 const blackAtMost = 16
 const contentAtLeast = 64
 
+/** Lines near the edges of a stored photo: which must be black padding, and which the picture must reach. */
+interface Framing {
+  black: Line[]
+  content: Line[]
+}
+const top = { y: 5 }
+const bottom = { y: storedHeight - 6 }
+const left = { x: 5 }
+const right = { x: storedWidth - 5 }
+/** Bars above and below: a landscape photo. */
+const letterbox: Framing = { black: [top, bottom], content: [left, right] }
+/** Bars left and right: a portrait photo. */
+const pillarbox: Framing = { black: [left, right], content: [top, bottom] }
+
+async function expectFraming(stored: Buffer, { black, content }: Framing): Promise<void> {
+  for (const line of black) expect(await brightest(stored, line), JSON.stringify(line)).toBeLessThanOrEqual(blackAtMost)
+  for (const line of content) expect(await brightest(stored, line), JSON.stringify(line)).toBeGreaterThanOrEqual(contentAtLeast)
+}
+
 describe('photos: upload and delete', () => {
-  let data: TempDataDir
-  let api: RunningApi
+  const api = useTestApi()
 
   async function send(route: string, init: RequestInit) {
     const res = await fetch(`${api.url}${route}`, init)
@@ -156,7 +170,7 @@ describe('photos: upload and delete', () => {
 
   /** Checks one stored photo and returns its bytes. */
   async function expectStoredPhoto(person: string, photo: string): Promise<Buffer> {
-    const bytes = await readFile(path.join(data.path, 'users', person, photo))
+    const bytes = await readFile(path.join(api.dataDir, 'users', person, photo))
     const meta = await sharp(bytes).metadata()
     expect(meta).toMatchObject({ format: 'jpeg', width: storedWidth, height: storedHeight })
     expect(meta.exif).toBeUndefined()
@@ -164,24 +178,18 @@ describe('photos: upload and delete', () => {
   }
 
   async function newFiles(before: string[]): Promise<string[]> {
-    return (await listFiles(data.path)).filter((file) => !before.includes(file))
+    return (await listFiles(api.dataDir)).filter((file) => !before.includes(file))
   }
 
   beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
     for (const name of ['Ada', 'Zo\u00eb Ng']) {
       const res = await send('/api/users', jsonBody(JSON.stringify({ name })))
       expect(res.status).toBe(201)
     }
   })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
 
   it('stores three photos sent in one request, each a 320x247 JPEG', async () => {
-    const before = await listFiles(data.path)
+    const before = await listFiles(api.dataDir)
     const res = await send(
       photosOf('Ada'),
       await multipart([
@@ -213,7 +221,7 @@ describe('photos: upload and delete', () => {
     { label: 'a JPEG named .jpeg', part: { file: landscapePhoto } },
     { label: 'a photo whose file name is a path', part: { file: fixture(smallPhoto), filename: '../../escaped.jpg' } },
   ])('accepts $label, judged by its content', async ({ part }) => {
-    const before = await listFiles(data.path)
+    const before = await listFiles(api.dataDir)
     const res = await send(photosOf('Ada'), await multipart([part]))
 
     expect(res.status).toBe(201)
@@ -223,7 +231,7 @@ describe('photos: upload and delete', () => {
   })
 
   it.each(['jpeg', 'png', 'webp'] as const)('accepts a camera snapshot as a %s data URL', async (format) => {
-    const before = await listFiles(data.path)
+    const before = await listFiles(api.dataDir)
     const res = await send(photosOf('Ada'), snapshot(await dataUrl(fixture(smallPhoto), format)))
 
     expect(res.status).toBe(201)
@@ -247,10 +255,7 @@ describe('photos: upload and delete', () => {
     expect(res.status).toBe(201)
     const stored = await expectStoredPhoto('Ada', res.body.photos[0].name)
 
-    expect(await brightest(stored, { y: 5 })).toBeLessThanOrEqual(blackAtMost)
-    expect(await brightest(stored, { y: storedHeight - 6 })).toBeLessThanOrEqual(blackAtMost)
-    expect(await brightest(stored, { x: 5 })).toBeGreaterThanOrEqual(contentAtLeast)
-    expect(await brightest(stored, { x: storedWidth - 5 })).toBeGreaterThanOrEqual(contentAtLeast)
+    await expectFraming(stored, letterbox)
   })
 
   it('turns a photo upright from its EXIF orientation and strips EXIF and GPS', async () => {
@@ -267,10 +272,7 @@ describe('photos: upload and delete', () => {
     expect(stored.includes('Exif')).toBe(false)
 
     // Upright, the landscape pixels become a portrait photo: bars left and right, content top to bottom.
-    expect(await brightest(stored, { x: 5 })).toBeLessThanOrEqual(blackAtMost)
-    expect(await brightest(stored, { x: storedWidth - 5 })).toBeLessThanOrEqual(blackAtMost)
-    expect(await brightest(stored, { y: 5 })).toBeGreaterThanOrEqual(contentAtLeast)
-    expect(await brightest(stored, { y: storedHeight - 6 })).toBeGreaterThanOrEqual(contentAtLeast)
+    await expectFraming(stored, pillarbox)
   })
 
   it('deletes one photo: 204, the file is gone, and a second delete is a 404', async () => {
@@ -279,11 +281,11 @@ describe('photos: upload and delete', () => {
     const { name, url } = upload.body.photos[0]
     const file = path.join('users', 'Ada', name)
     const count = upload.body.person.photoCount
-    expect(await listFiles(data.path)).toContain(file)
+    expect(await listFiles(api.dataDir)).toContain(file)
 
     const res = await fetch(`${api.url}${photosOf('Ada')}/${name}`, { method: 'DELETE' })
     expect(res.status).toBe(204)
-    expect(await listFiles(data.path)).not.toContain(file)
+    expect(await listFiles(api.dataDir)).not.toContain(file)
     expect((await send('/api/users/Ada', { method: 'GET' })).body.photoCount).toBe(count - 1)
     expect((await fetch(`${api.url}${url}`)).status).toBe(404)
 
@@ -294,20 +296,11 @@ describe('photos: upload and delete', () => {
 })
 
 describe('photos: bad requests are refused and store nothing', () => {
-  let data: TempDataDir
-  let api: RunningApi
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-    await addFixturePhotos(data.path, 'Ada', [smallPhoto])
-    await addFixturePhotos(data.path, 'Bob', [])
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada', [smallPhoto])
+    await addFixturePhotos(dataDir, 'Bob', [])
     // What a traversal from DATA_DIR/users/Ada would reach: it must survive.
-    await writeFile(path.join(data.path, 'x.jpg'), 'outside the users folder')
-  })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
+    await writeFile(path.join(dataDir, 'x.jpg'), 'outside the users folder')
   })
 
   const good = { file: fixture(smallPhoto) }
@@ -361,13 +354,13 @@ describe('photos: bad requests are refused and store nothing', () => {
     { label: 'DELETE a photo of an unknown person', route: '/api/users/Nobody/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'person_not_found' },
     { label: 'DELETE a photo of ..%2FAda', route: '/api/users/..%2FAda/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 400, code: 'invalid_name' },
   ] satisfies BadRequest[])('$label → $status $code', async ({ route = photosOf('Ada'), request, status, code }) => {
-    const files = await listFiles(data.path)
+    const files = await listFiles(api.dataDir)
 
     const res = await fetch(`${api.url}${route}`, await request())
 
     expect(res.status).toBe(status)
     expect(await res.json()).toEqual({ error: { code, message: expect.stringMatching(/\S/) } })
-    expect(await listFiles(data.path)).toEqual(files)
+    expect(await listFiles(api.dataDir)).toEqual(files)
   })
 })
 

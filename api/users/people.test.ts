@@ -1,9 +1,9 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../../tests/support/api.js'
-import { addFixturePhotos, createTempDataDir, listFiles, type TempDataDir } from '../../tests/support/data.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApi } from '../../tests/support/api.js'
+import { addFixturePhotos, listFiles } from '../../tests/support/data.js'
 import { PeopleResponseSchema, PersonSchema } from './schema.js'
 
 interface Call {
@@ -64,25 +64,16 @@ async function listFolders(dir: string): Promise<string[]> {
 }
 
 describe('people: create, read, rename, delete', () => {
-  let data: TempDataDir
-  let api: RunningApi
+  const api = useTestApi()
   const call = (what: Call) => send(api.url, what)
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-  })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
+  const usersFolder = () => path.join(api.dataDir, 'users')
 
   it('registers a person with a 201, a Location and an empty folder', async () => {
     const res = await call(post({ name: 'Ada Lovelace' }))
     expect(res.status).toBe(201)
     expect(res.location).toBe('/api/users/Ada%20Lovelace')
     expect(res.body).toEqual({ name: 'Ada Lovelace', photoCount: 0, photos: [] })
-    expect(await readdir(path.join(data.path, 'users'))).toEqual(['Ada Lovelace'])
+    expect(await readdir(usersFolder())).toEqual(['Ada Lovelace'])
   })
 
   it('stores a name trimmed and in NFC, whatever form it was typed in', async () => {
@@ -91,12 +82,12 @@ describe('people: create, read, rename, delete', () => {
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ name: 'Zo\u00eb Ng' })
     expect(res.location).toBe('/api/users/Zo%C3%AB%20Ng')
-    expect(await readdir(path.join(data.path, 'users'))).toContain('Zo\u00eb Ng')
+    expect(await readdir(usersFolder())).toContain('Zo\u00eb Ng')
     expect((await call(get(encodeURIComponent(decomposed)))).status).toBe(200)
   })
 
   it('reads one person with their photos', async () => {
-    await addFixturePhotos(data.path, 'Ada Lovelace', ['people/barack_obama/obama.jpg', 'people/joe_biden/biden.jpg'])
+    await addFixturePhotos(api.dataDir, 'Ada Lovelace', ['people/barack_obama/obama.jpg', 'people/joe_biden/biden.jpg'])
     const res = await call(get('Ada%20Lovelace'))
     expect(res.status).toBe(200)
     expect(PersonSchema.parse(res.body)).toEqual({
@@ -123,7 +114,7 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(patch('Ada%20Lovelace', { name: 'Ada King' }))
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ name: 'Ada King', photoCount: 2 })
-    expect(await listFiles(path.join(data.path, 'users'))).toEqual([
+    expect(await listFiles(usersFolder())).toEqual([
       path.join('Ada King', 'photo-1.jpg'),
       path.join('Ada King', 'photo-2.jpg'),
     ])
@@ -135,7 +126,7 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(patch('Ada%20King', { name: 'ADA KING' }))
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ name: 'ADA KING', photoCount: 2 })
-    expect(await listFiles(path.join(data.path, 'users'))).toEqual([
+    expect(await listFiles(usersFolder())).toEqual([
       path.join('ADA KING', 'photo-1.jpg'),
       path.join('ADA KING', 'photo-2.jpg'),
     ])
@@ -151,8 +142,8 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(del('ADA%20KING'))
     expect(res.status).toBe(204)
     expect(res.body).toBeUndefined()
-    expect(await readdir(path.join(data.path, 'users'))).toEqual(['Zo\u00eb Ng'])
-    expect(await listFiles(data.path)).toEqual([])
+    expect(await readdir(usersFolder())).toEqual(['Zo\u00eb Ng'])
+    expect(await listFiles(api.dataDir)).toEqual([])
     expect((await call(get('ADA%20KING'))).status).toBe(404)
     const { users } = PeopleResponseSchema.parse((await call(list())).body)
     expect(users.map((person) => person.name)).toEqual(['Zo\u00eb Ng'])
@@ -160,23 +151,14 @@ describe('people: create, read, rename, delete', () => {
 })
 
 describe('people: bad requests are refused and change nothing on disk', () => {
-  let data: TempDataDir
-  let api: RunningApi
-  const call = (what: Call) => send(api.url, what)
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-    await addFixturePhotos(data.path, 'Grace Hopper', ['people/barack_obama/obama.jpg'])
-    await addFixturePhotos(data.path, 'Alan Turing', ['people/joe_biden/biden.jpg'])
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Grace Hopper', ['people/barack_obama/obama.jpg'])
+    await addFixturePhotos(dataDir, 'Alan Turing', ['people/joe_biden/biden.jpg'])
     // What a traversal from DATA_DIR/users would reach: it must survive.
-    await mkdir(path.join(data.path, 'x'))
-    await writeFile(path.join(data.path, 'x', 'keep.txt'), 'outside the users folder')
+    await mkdir(path.join(dataDir, 'x'))
+    await writeFile(path.join(dataDir, 'x', 'keep.txt'), 'outside the users folder')
   })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
+  const call = (what: Call) => send(api.url, what)
 
   const tooLong = 'a'.repeat(65)
 
@@ -233,15 +215,15 @@ describe('people: bad requests are refused and change nothing on disk', () => {
     { label: 'DELETE a blank name', request: del('%20'), status: 400, code: 'invalid_name' },
     { label: 'DELETE someone unknown', request: del('Nobody'), status: 404, code: 'person_not_found' },
   ])('$label → $status $code', async ({ request, status, code }) => {
-    const files = await listFiles(data.path)
-    const folders = await listFolders(data.path)
+    const files = await listFiles(api.dataDir)
+    const folders = await listFolders(api.dataDir)
 
     const res = await call(request)
 
     expect(res.status).toBe(status)
     expect(res.body).toEqual({ error: { code, message: expect.stringMatching(/\S/) } })
-    expect(await listFiles(data.path)).toEqual(files)
-    expect(await listFolders(data.path)).toEqual(folders)
+    expect(await listFiles(api.dataDir)).toEqual(files)
+    expect(await listFolders(api.dataDir)).toEqual(folders)
   })
 
   it('names the unexpected field', async () => {

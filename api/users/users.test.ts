@@ -1,22 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApi, type RunningApi } from '../../tests/support/api.js'
-import { addFixturePhotos, createTempDataDir, type TempDataDir } from '../../tests/support/data.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApi } from '../../tests/support/api.js'
+import { addFixturePhotos } from '../../tests/support/data.js'
 import { PeopleResponseSchema } from './schema.js'
 
 describe('GET /api/users', () => {
-  let data: TempDataDir
-  let api: RunningApi
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    api = await startApi(data.path)
-  })
-  afterAll(async () => {
-    await api.close()
-    await data.remove()
-  })
+  const api = useTestApi()
 
   it('is an empty list when nobody is registered and the folder does not exist yet', async () => {
     const res = await fetch(`${api.url}/api/users`)
@@ -25,10 +15,10 @@ describe('GET /api/users', () => {
   })
 
   it('lists people by name with their photos, skipping anything that is not a stored photo', async () => {
-    await addFixturePhotos(data.path, 'Joe Biden', ['people/joe_biden/biden.jpg', 'people/joe_biden/biden2.jpg'])
-    await addFixturePhotos(data.path, 'barack_obama', ['people/barack_obama/obama.jpg'])
-    await writeFile(path.join(data.path, 'users', 'barack_obama', 'notes.txt'), 'not a photo')
-    await mkdir(path.join(data.path, 'users', '.tmp'), { recursive: true })
+    await addFixturePhotos(api.dataDir, 'Joe Biden', ['people/joe_biden/biden.jpg', 'people/joe_biden/biden2.jpg'])
+    await addFixturePhotos(api.dataDir, 'barack_obama', ['people/barack_obama/obama.jpg'])
+    await writeFile(path.join(api.dataDir, 'users', 'barack_obama', 'notes.txt'), 'not a photo')
+    await mkdir(path.join(api.dataDir, 'users', '.tmp'), { recursive: true })
 
     const body = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/users`)).json())
     expect(body.users).toEqual([

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+import { afterAll, beforeAll } from 'vitest'
 import { createApiApp } from '../../api/app.js'
 import { loadConfig } from '../../api/config.js'
+import { createTempDataDir, type TempDataDir } from './data.js'
 
 export interface RunningApi {
   url: string
@@ -19,4 +21,46 @@ export async function startApi(dataDir: string): Promise<RunningApi> {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   }
+}
+
+export interface TestApi {
+  /** Where the API listens, without a trailing slash: `${url}/api/health`. */
+  readonly url: string
+  /** The temporary data folder it serves. */
+  readonly dataDir: string
+}
+
+/**
+ * A temporary data folder and the API serving it, for the enclosing describe: set up before its
+ * tests (`prepare` fills the folder before the API starts), closed and removed after them.
+ * `url` and `dataDir` can be read once that setup has run: in tests and in later hooks.
+ */
+export function useTestApi(prepare?: (dataDir: string) => Promise<void>): TestApi {
+  let data: TempDataDir | undefined
+  let api: RunningApi | undefined
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    await prepare?.(data.path)
+    api = await startApi(data.path)
+  })
+  // Also after a setup that failed halfway: nothing is left running or on disk.
+  afterAll(async () => {
+    await api?.close()
+    await data?.remove()
+  })
+
+  return {
+    get url() {
+      return setUp(api).url
+    },
+    get dataDir() {
+      return setUp(data).path
+    },
+  }
+}
+
+function setUp<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('useTestApi: read url and dataDir in a test or a later hook, once its setup has run')
+  return value
 }
