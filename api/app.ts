@@ -2,7 +2,9 @@ import express, { type Express } from 'express'
 import { assetsRouter } from './assets/router.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
+import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
+import { requestLogger } from './logging.js'
 import { photosRouter } from './photos/router.js'
 import { usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
@@ -14,10 +16,12 @@ import { usersRouter } from './users/router.js'
 export function createApiApp(config: AppConfig): Express {
   const app = express()
   app.disable('x-powered-by')
+  app.use(requestLogger())
 
   const api = express.Router()
-  // Photos first: they take larger bodies than the rest of the API.
+  // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config))
+  api.use('/faces', facesRouter(config))
   api.use(express.json({ limit: '100kb' }))
   api.use('/health', healthRouter(config))
   api.use('/users', usersRouter(config))

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { rename, rm, writeFile } from 'node:fs/promises'
+import { withoutPhotos } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
+import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
 import type { Photo } from '../users/schema.js'
 import { personDir, photoUrl, requirePerson, storedPhotoName } from '../users/service.js'
@@ -47,5 +49,6 @@ export async function deletePhoto(dataDir: string, person: string, photo: string
   if (!storedPhotoName.test(photo) || !current.photos.some((stored) => stored.name === photo)) {
     throw new HttpError(404, 'photo_not_found', `${person} has no photo "${photo}"`)
   }
+  await faceModel(dataDir).update((model) => withoutPhotos(model, person, [photo]))
   await rm(resolveInside(personDir(dataDir, person), photo))
 }

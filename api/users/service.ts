@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
+import { renamedPerson, withoutPerson } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
+import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
 import { nameKey } from './names.js'
 import type { Person } from './schema.js'
@@ -83,15 +85,18 @@ export async function renamePerson(dataDir: string, from: string, to: string): P
   if (from === to) return readPerson(dataDir, to)
   await assertNameFree(dataDir, to, from)
   await rename(personDir(dataDir, from), personDir(dataDir, to))
+  await faceModel(dataDir).update((model) => renamedPerson(model, from, to))
   return readPerson(dataDir, to)
 }
 
 /**
- * Moves the folder out of sight in one rename, then removes it: a person is either
- * listed with all their photos or gone, never half-deleted.
+ * Removes the person's descriptors from the face model, then moves their folder out of sight
+ * in one rename and removes it: a person is either listed with all their photos or gone.
  */
 export async function deletePerson(dataDir: string, name: string): Promise<void> {
   await requirePerson(dataDir, name)
+  // Their descriptors go first: erasure does not wait for the next training.
+  await faceModel(dataDir).update((model) => withoutPerson(model, name))
   const trash = resolveInside(usersDir(dataDir), `.deleted-${randomBytes(6).toString('hex')}`)
   await rename(personDir(dataDir, name), trash)
   await rm(trash, { recursive: true, force: true })

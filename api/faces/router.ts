@@ -1,0 +1,88 @@
+import express, { Router } from 'express'
+import { parseAnyModel, withoutPerson, withoutPhotos, withPerson } from '../../shared/face/model.js'
+import type { AppConfig } from '../config.js'
+import { HttpError } from '../errors.js'
+import { personParam } from '../users/router.js'
+import { requirePerson } from '../users/service.js'
+import { parseOr400 } from '../validate.js'
+import { PersonModelBodySchema, PersonModelPatchSchema, type ModelWriteResponse } from './schema.js'
+import { listPhotoHashes } from './service.js'
+import { faceModel } from './store.js'
+
+// 100,000 descriptors take about 75 MB as JSON.
+const modelJson = express.json({ limit: '100mb' })
+
+export function facesRouter(config: AppConfig): Router {
+  const router = Router()
+  const { dataDir } = config
+  const store = faceModel(dataDir)
+
+  router.get('/', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await store.read())
+  })
+
+  router.get('/export', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').attachment('faces.json').json(await store.read())
+  })
+
+  router.get('/photos', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ photos: await listPhotoHashes(dataDir) })
+  })
+
+  /**
+   * The whole model, in this app's format (its `generation` must be the current one, or the
+   * write is stale: 409) or the reference app's array (an import, which replaces the model).
+   */
+  router.put('/', modelJson, async (req, res) => {
+    const parsed = parseAnyModel(req.body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new HttpError(400, 'invalid_model', `The face model is not valid: ${issue?.path.join('.') || 'body'} ${issue?.message ?? ''}`.trim())
+    }
+    const isImport = Array.isArray(req.body)
+    const saved = await store.update((current) => {
+      if (!isImport && parsed.data.generation !== current.generation) {
+        throw new HttpError(409, 'stale_model', `The face model changed since you read it (generation ${current.generation}, yours ${parsed.data.generation}); reload and try again`)
+      }
+      return parsed.data
+    })
+    const body: ModelWriteResponse = { generation: saved.generation }
+    res.json(body)
+  })
+
+  router.put('/people/:name', modelJson, async (req, res) => {
+    const name = personParam(req.params.name)
+    const entry = parseOr400(PersonModelBodySchema, req.body, 'invalid_model')
+    await requirePerson(dataDir, name)
+    const saved = await store.update((current) => withPerson(current, { name, ...entry }))
+    const body: ModelWriteResponse = { generation: saved.generation }
+    res.json(body)
+  })
+
+  router.patch('/people/:name', modelJson, async (req, res) => {
+    const name = personParam(req.params.name)
+    const patch = parseOr400(PersonModelPatchSchema, req.body, 'invalid_model')
+    await requirePerson(dataDir, name)
+    const changed = [...patch.descriptors, ...patch.rejected].map((entry) => entry.photo)
+    const saved = await store.update((current) => {
+      const base = withoutPhotos(current, name, [...changed, ...patch.remove])
+      const person = base.people.find((candidate) => candidate.name === name) ?? { name, descriptors: [], rejected: [] }
+      return withPerson(base, {
+        name,
+        descriptors: [...person.descriptors, ...patch.descriptors],
+        rejected: [...person.rejected, ...patch.rejected],
+      })
+    })
+    const body: ModelWriteResponse = { generation: saved.generation }
+    res.json(body)
+  })
+
+  router.delete('/people/:name', async (req, res) => {
+    const name = personParam(req.params.name)
+    const saved = await store.update((current) => withoutPerson(current, name))
+    const body: ModelWriteResponse = { generation: saved.generation }
+    res.json(body)
+  })
+
+  return router
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod'
+import { descriptorLength, encodeDescriptor, isEncodedDescriptor } from './descriptor.js'
+
+export const currentModelVersion = 1
+
+export const DetectorSchema = z.enum(['ssd_mobilenetv1', 'tiny_face_detector', 'unknown'])
+
+export const BoxSchema = z.object({
+  x: z.number(),
+  y: z.number(),
+  width: z.number().nonnegative(),
+  height: z.number().nonnegative(),
+})
+
+/** Why a photo gave no usable descriptor. */
+export const RejectionReasonSchema = z.enum(['no_face', 'several_faces', 'face_too_small', 'too_blurry', 'unreadable'])
+
+export const DescriptorEntrySchema = z.object({
+  photo: z.string().min(1),
+  /** SHA-256 of the photo's bytes, hex: a photo is trained again only when this changes. */
+  hash: z.string(),
+  detector: DetectorSchema,
+  box: BoxSchema.nullable(),
+  descriptor: z.string().refine(isEncodedDescriptor, 'not a base64 descriptor of 128 float32 numbers'),
+})
+
+export const RejectedPhotoSchema = z.object({
+  photo: z.string().min(1),
+  hash: z.string(),
+  reason: RejectionReasonSchema,
+  detail: z.string(),
+})
+
+export const PersonModelSchema = z.object({
+  name: z.string().min(1),
+  descriptors: z.array(DescriptorEntrySchema),
+  rejected: z.array(RejectedPhotoSchema).default([]),
+})
+
+export const FaceModelSchema = z.object({
+  version: z.literal(currentModelVersion),
+  /** Goes up by one with every write; a write based on an older generation is refused. */
+  generation: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+  people: z.array(PersonModelSchema),
+})
+
+function legacyDescriptor(values: Record<string, number> | number[]): number[] {
+  if (Array.isArray(values)) return values
+  return Array.from({ length: Object.keys(values).length }, (_, index) => values[String(index)] ?? Number.NaN)
+}
+
+/** The reference app's faces.json: `[{ user, descriptors: [{ path, descriptor: {"0": …} }] }]`. */
+export const LegacyFaceModelSchema = z.array(
+  z.object({
+    user: z.string().min(1),
+    descriptors: z.array(
+      z.object({
+        path: z.string(),
+        descriptor: z
+          .union([z.record(z.string(), z.number()), z.array(z.number())])
+          .transform(legacyDescriptor)
+          .refine(
+            (values) => values.length === descriptorLength && values.every(Number.isFinite),
+            `a descriptor has ${descriptorLength} numbers`,
+          ),
+      }),
+    ),
+  }),
+)
+
+export type Detector = z.infer<typeof DetectorSchema>
+export type Box = z.infer<typeof BoxSchema>
+export type RejectionReason = z.infer<typeof RejectionReasonSchema>
+export type DescriptorEntry = z.infer<typeof DescriptorEntrySchema>
+export type RejectedPhoto = z.infer<typeof RejectedPhotoSchema>
+export type PersonModel = z.infer<typeof PersonModelSchema>
+export type FaceModel = z.infer<typeof FaceModelSchema>
+export type LegacyFaceModel = z.infer<typeof LegacyFaceModelSchema>
+
+export function emptyModel(): FaceModel {
+  return { version: currentModelVersion, generation: 0, updatedAt: new Date(0).toISOString(), people: [] }
+}
+
+/** Converts the reference app's model; its photos have no known hash, so they are trained again. */
+export function fromLegacyModel(legacy: LegacyFaceModel): FaceModel {
+  return {
+    ...emptyModel(),
+    people: legacy.map((person) => ({
+      name: person.user,
+      rejected: [],
+      descriptors: person.descriptors.map((entry) => ({
+        photo: entry.path.split(/[\\/]/).pop() ?? entry.path,
+        hash: '',
+        detector: 'unknown' as const,
+        box: null,
+        descriptor: encodeDescriptor(entry.descriptor),
+      })),
+    })),
+  }
+}
+
+/** Reads either format: this app's versioned model, or the reference app's array. */
+export function parseAnyModel(value: unknown): z.ZodSafeParseResult<FaceModel> {
+  if (Array.isArray(value)) {
+    const legacy = LegacyFaceModelSchema.safeParse(value)
+    return legacy.success ? FaceModelSchema.safeParse(fromLegacyModel(legacy.data)) : (legacy as z.ZodSafeParseResult<never>)
+  }
+  return FaceModelSchema.safeParse(value)
+}
+
+/** The model with one person's entry replaced (or added), people kept in name order. */
+export function withPerson(model: FaceModel, person: PersonModel): FaceModel {
+  const people = [...model.people.filter((other) => other.name !== person.name), person]
+  return { ...model, people: people.sort((a, b) => a.name.localeCompare(b.name)) }
+}
+
+// The edits below return the same model object when they change nothing, so no write is needed.
+
+export function withoutPerson(model: FaceModel, name: string): FaceModel {
+  if (!model.people.some((person) => person.name === name)) return model
+  return { ...model, people: model.people.filter((person) => person.name !== name) }
+}
+
+export function renamedPerson(model: FaceModel, from: string, to: string): FaceModel {
+  const person = model.people.find((candidate) => candidate.name === from)
+  return person ? withPerson(withoutPerson(model, from), { ...person, name: to }) : model
+}
+
+/** Drops a photo's descriptor or rejection from a person's entry. */
+export function withoutPhotos(model: FaceModel, name: string, photos: string[]): FaceModel {
+  const person = model.people.find((candidate) => candidate.name === name)
+  const listed = (entry: { photo: string }) => photos.includes(entry.photo)
+  if (!person || !(person.descriptors.some(listed) || person.rejected.some(listed))) return model
+  const keep = <T extends { photo: string }>(entries: T[]) => entries.filter((entry) => !listed(entry))
+  return withPerson(model, { ...person, descriptors: keep(person.descriptors), rejected: keep(person.rejected) })
+}
