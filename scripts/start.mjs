@@ -1,11 +1,12 @@
 // `npm start`: builds when no build is there, then runs the production server in this
-// process, or under PM2 in cluster mode with --pm2.
+// process, or under PM2 in cluster mode with --pm2, or the headless trainer with --train.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const built = ['.output/server/index.mjs', 'dist/server/index.js'].every((file) => existsSync(new URL(`../${file}`, import.meta.url)))
+const outputs = ['.output/server/index.mjs', 'dist/server/index.js', 'dist/scripts/train.js']
+const built = outputs.every((file) => existsSync(new URL(`../${file}`, import.meta.url)))
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
@@ -19,6 +20,8 @@ if (!built) {
 
 if (process.argv.includes('--pm2')) {
   run('npx', ['pm2', 'start', 'ecosystem.config.js'])
+} else if (process.argv.includes('--train')) {
+  await import('../dist/scripts/train.js')
 } else {
   await import('../dist/server/index.js')
 }

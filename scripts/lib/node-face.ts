@@ -1,0 +1,37 @@
+// face-api in Node: the same models as the browser, on TensorFlow.js's WASM backend
+// (@tensorflow/tfjs-node needs a native download that is not always possible), photos decoded by sharp.
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js'
+import sharp from 'sharp'
+import { packageDir } from '../../api/paths.js'
+import type { FaceRuntime } from '../../shared/face/enrol.js'
+
+let runtime: Promise<FaceRuntime> | undefined
+
+async function load(): Promise<FaceRuntime> {
+  setWasmPaths(`${path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist')}/`)
+  if (!(await tf.setBackend('wasm'))) throw new Error('The TensorFlow.js WASM backend could not start')
+  await tf.ready()
+  const models = path.join(packageDir('@vladmandic/face-api'), 'model')
+  await Promise.all([
+    faceapi.nets.ssdMobilenetv1.loadFromDisk(models),
+    faceapi.nets.tinyFaceDetector.loadFromDisk(models),
+    faceapi.nets.faceLandmark68Net.loadFromDisk(models),
+    faceapi.nets.faceRecognitionNet.loadFromDisk(models),
+  ])
+  return { faceapi: faceapi as unknown as FaceRuntime['faceapi'], tf }
+}
+
+/** face-api with its models loaded, once per process. */
+export function nodeFaceRuntime(): Promise<FaceRuntime> {
+  runtime ??= load()
+  return runtime
+}
+
+/** A photo as the int32 [height, width, 3] tensor that `tf.browser.fromPixels` gives in the browser. */
+export async function decodePhoto(file: string | Buffer): Promise<tf.Tensor3D> {
+  const { data, info } = await sharp(file).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  return tf.tensor3d(new Int32Array(data), [info.height, info.width, 3], 'int32')
+}

@@ -1,0 +1,90 @@
+// `npm run train [-- --person NAME] [--detector ssd|tiny]`: trains the data folder without a
+// browser, with the same enrolment code and models as the Train page.
+import { parseArgs } from 'node:util'
+import path from 'node:path'
+import { loadConfig } from '../api/config.js'
+import { listPhotoHashes } from '../api/faces/service.js'
+import { faceModel } from '../api/faces/store.js'
+import { listPeople, personDir } from '../api/users/service.js'
+import { encodeDescriptor } from '../shared/face/descriptor.js'
+import { enrolDefaults, enrolFace } from '../shared/face/enrol.js'
+import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
+import { planTraining, recordResult, summariseModel } from '../shared/face/training.js'
+import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+
+const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
+
+function progressLine(done: number, total: number, person: string, startedAt: number): string {
+  const width = 24
+  const filled = total ? Math.round((done / total) * width) : width
+  const elapsed = (Date.now() - startedAt) / 1000
+  const eta = done ? (elapsed / done) * (total - done) : 0
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} photos · ${person} · ${elapsed.toFixed(1)} s · ETA ${eta.toFixed(0)} s`
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((arg) => arg !== '--train'),
+    options: { person: { type: 'string', multiple: true }, detector: { type: 'string', default: 'ssd' } },
+  })
+  const detector = detectors[values.detector ?? 'ssd']
+  if (!detector) throw new Error(`--detector must be one of: ${Object.keys(detectors).join(', ')}`)
+  const { dataDir } = loadConfig()
+  const store = faceModel(dataDir)
+  const registered = (await listPeople(dataDir)).map((person) => person.name)
+  for (const name of values.person ?? []) {
+    if (!registered.includes(name)) throw new Error(`Nobody is registered as "${name}"`)
+  }
+  const plan = planTraining(await store.read(), registered, await listPhotoHashes(dataDir), detector, values.person)
+  console.log(`Training ${plan.people.length} people in ${dataDir}: ${plan.toProcess.length} new or changed photos.`)
+
+  const runtime = await nodeFaceRuntime()
+  const startedAt = Date.now()
+  const interactive = process.stderr.isTTY
+  let done = 0
+  for (let person of plan.people) {
+    for (const photo of plan.toProcess.filter((candidate) => candidate.person === person.name)) {
+      const image = await decodePhoto(path.join(personDir(dataDir, person.name), photo.photo))
+      try {
+        const result = await enrolFace(runtime, image, { ...enrolDefaults, detector })
+        person = recordResult(
+          person,
+          result.ok
+            ? { photo: photo.photo, hash: photo.hash, detector, box: result.box, descriptor: encodeDescriptor(result.descriptor) }
+            : { photo: photo.photo, hash: photo.hash, reason: result.reason, detail: result.detail },
+        )
+      } finally {
+        image.dispose()
+      }
+      done++
+      const line = progressLine(done, plan.toProcess.length, person.name, startedAt)
+      if (interactive) process.stderr.write(`\r${line}`)
+      else if (done === plan.toProcess.length || done % 10 === 0) console.error(line)
+    }
+    const trained = person
+    await store.update((model) => withPerson(model, trained))
+  }
+  if (interactive && done) process.stderr.write('\n')
+  for (const name of plan.removedPeople) await store.update((model) => withoutPerson(model, name))
+
+  const summary = summariseModel(await store.read())
+  const seconds = (Date.now() - startedAt) / 1000
+  console.log(`\nTrained ${done} photos in ${seconds.toFixed(1)} s${done ? ` (${(seconds / done * 1000).toFixed(0)} ms per photo)` : ''}.`)
+  for (const person of summary.people) {
+    const flag = person.needsPhotos ? '  ← needs at least 3 usable photos' : ''
+    console.log(`  ${person.name}: ${person.usable} usable, ${person.rejected.length} rejected${flag}`)
+    for (const rejected of person.rejected) console.log(`      ${rejected.photo}: ${rejected.detail}`)
+  }
+  if (summary.closest.length) {
+    console.log('\nClosest people (smallest distance between their photos; below 0.5 they may be confused):')
+    for (const pair of summary.closest) console.log(`  ${pair.a} ↔ ${pair.b}: ${pair.distance.toFixed(3)}`)
+  }
+  for (const name of plan.removedPeople) console.log(`Removed ${name}, who is no longer registered.`)
+}
+
+try {
+  await main()
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err)
+  process.exitCode = 1
+}
