@@ -1,6 +1,5 @@
+import type { FaceRuntime } from '~/shared/face/enrol'
 import { useAppStore } from '~/store'
-
-export type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.esm-nobundle.js')
 
 // Named, not indexed: each net face-api needs for detection, landmarks, descriptors and expressions.
 const netNames = [
@@ -11,14 +10,10 @@ const netNames = [
   'faceExpressionNet',
 ] as const
 
-let loading: Promise<FaceApi> | null = null
+let loading: Promise<FaceRuntime> | null = null
 
-// face-api's own `tf` export is typed as a stub; this is the same TensorFlow.js instance.
-async function chooseBackend(wasmUrl: string): Promise<string> {
-  const [tf, { setWasmPaths }] = await Promise.all([
-    import('@tensorflow/tfjs'),
-    import('@tensorflow/tfjs-backend-wasm'),
-  ])
+async function chooseBackend(tf: FaceRuntime['tf'], wasmUrl: string): Promise<string> {
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm')
   setWasmPaths(wasmUrl)
   // setBackend resolves false, rather than throwing, when the .wasm cannot be fetched.
   const wasmReady = await tf.setBackend('wasm').catch(() => false)
@@ -31,9 +26,13 @@ async function loadNets(
   modelsUrl: string,
   wasmUrl: string,
   onProgress: (loaded: number) => void,
-): Promise<{ faceapi: FaceApi; backend: string }> {
-  const faceapi = await import('@vladmandic/face-api/dist/face-api.esm-nobundle.js')
-  const backend = await chooseBackend(wasmUrl)
+): Promise<{ runtime: FaceRuntime; backend: string }> {
+  // face-api's own `tf` export is typed as a stub; this is the same TensorFlow.js instance.
+  const [faceapi, tf] = await Promise.all([
+    import('@vladmandic/face-api/dist/face-api.esm-nobundle.js'),
+    import('@tensorflow/tfjs'),
+  ])
+  const backend = await chooseBackend(tf, wasmUrl)
   let loaded = 0
   await Promise.all(
     netNames.map(async (name) => {
@@ -41,7 +40,7 @@ async function loadNets(
       onProgress(++loaded)
     }),
   )
-  return { faceapi, backend }
+  return { runtime: { faceapi, tf }, backend }
 }
 
 /**
@@ -52,15 +51,15 @@ export function useFaceModels() {
   const store = useAppStore()
   const { modelsUrl, wasmUrl } = useRuntimeConfig().public
 
-  function load(): Promise<FaceApi> {
+  function load(): Promise<FaceRuntime> {
     if (import.meta.server) throw new Error('Face models load in the browser only')
     if (loading) return loading
     const total = netNames.length
     store.commit('face/modelsLoading', { loaded: 0, total })
     loading = loadNets(modelsUrl, wasmUrl, (loaded) => store.commit('face/modelsLoading', { loaded, total }))
-      .then(({ faceapi, backend }) => {
+      .then(({ runtime, backend }) => {
         store.commit('face/modelsLoaded', backend)
-        return faceapi
+        return runtime
       })
       .catch((err: unknown) => {
         loading = null

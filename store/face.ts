@@ -1,5 +1,15 @@
 import type { Module } from 'vuex'
+import type { FaceModel } from '../shared/face/model'
+import { summariseModel, type ClosePair, type PersonSummary } from '../shared/face/training'
+import { apiErrorMessage, type ApiFetch } from './api'
 import type { LoadStatus, RootState } from './types'
+
+export interface ModelSummary {
+  generation: number
+  updatedAt: string
+  people: PersonSummary[]
+  closest: ClosePair[]
+}
 
 export interface FaceState {
   models: {
@@ -9,6 +19,9 @@ export interface FaceState {
     backend: string | null
     error: string | null
   }
+  /** What the saved face model holds, per person: small enough for the page payload. */
+  summary: ModelSummary | null
+  summaryError: string | null
 }
 
 export interface ModelProgress {
@@ -16,21 +29,44 @@ export interface ModelProgress {
   total: number
 }
 
-export const faceModule: Module<FaceState, RootState> = {
-  namespaced: true,
-  state: () => ({ models: { status: 'idle', loaded: 0, total: 0, backend: null, error: null } }),
-  getters: {
-    modelsReady: (state) => state.models.status === 'ready',
-  },
-  mutations: {
-    modelsLoading(state, progress: ModelProgress) {
-      state.models = { ...state.models, ...progress, status: 'loading', error: null }
+export function faceModule(api: ApiFetch): Module<FaceState, RootState> {
+  return {
+    namespaced: true,
+    state: () => ({
+      models: { status: 'idle', loaded: 0, total: 0, backend: null, error: null },
+      summary: null,
+      summaryError: null,
+    }),
+    getters: {
+      modelsReady: (state) => state.models.status === 'ready',
     },
-    modelsLoaded(state, backend: string) {
-      state.models = { ...state.models, status: 'ready', loaded: state.models.total, backend }
+    mutations: {
+      modelsLoading(state, progress: ModelProgress) {
+        state.models = { ...state.models, ...progress, status: 'loading', error: null }
+      },
+      modelsLoaded(state, backend: string) {
+        state.models = { ...state.models, status: 'ready', loaded: state.models.total, backend }
+      },
+      modelsFailed(state, message: string) {
+        state.models = { ...state.models, status: 'error', error: message }
+      },
+      summaryLoaded(state, summary: ModelSummary) {
+        state.summary = summary
+        state.summaryError = null
+      },
+      summaryFailed(state, message: string) {
+        state.summaryError = message
+      },
     },
-    modelsFailed(state, message: string) {
-      state.models = { ...state.models, status: 'error', error: message }
+    actions: {
+      async loadSummary({ commit }) {
+        try {
+          const model = await api<FaceModel>('/api/faces')
+          commit('summaryLoaded', { generation: model.generation, updatedAt: model.updatedAt, ...summariseModel(model) })
+        } catch (err) {
+          commit('summaryFailed', apiErrorMessage(err))
+        }
+      },
     },
-  },
+  }
 }

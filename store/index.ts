@@ -16,7 +16,7 @@ export const storeKey: InjectionKey<AppStore> = Symbol('facer-store')
  */
 export function createAppStore(api: ApiFetch): AppStore {
   // The root state is made of its modules' states.
-  const modules: ModuleTree<RootState> = { user: userModule(api), face: faceModule }
+  const modules: ModuleTree<RootState> = { user: userModule(api), face: faceModule(api) }
   return createStore<RootState>({ modules, strict: import.meta.env?.DEV === true })
 }
 

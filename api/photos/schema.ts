@@ -13,7 +13,12 @@ export const SnapshotBodySchema = z.strictObject({
 
 export type SnapshotBody = z.output<typeof SnapshotBodySchema>
 
+/** A photo just stored, with the SHA-256 of its bytes, which one-by-one training records. */
+export interface StoredPhoto extends Photo {
+  hash: string
+}
+
 export interface UploadResponse {
-  photos: Photo[]
+  photos: StoredPhoto[]
   person: Person
 }

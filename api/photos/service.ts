@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { withoutPhotos } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
-import type { Photo } from '../users/schema.js'
 import { personDir, photoUrl, requirePerson, storedPhotoName } from '../users/service.js'
+import type { StoredPhoto } from './schema.js'
 
 let lastStamp = 0
 
@@ -19,7 +19,7 @@ function newPhotoName(): string {
  * Writes already-normalised photos for a person: each to a hidden temp file first, then
  * renamed into place. On any failure every file this call wrote is removed again.
  */
-export async function storePhotos(dataDir: string, person: string, photos: Buffer[]): Promise<Photo[]> {
+export async function storePhotos(dataDir: string, person: string, photos: Buffer[]): Promise<StoredPhoto[]> {
   await requirePerson(dataDir, person)
   const folder = personDir(dataDir, person)
   const planned = photos.map((bytes) => {
@@ -41,7 +41,11 @@ export async function storePhotos(dataDir: string, person: string, photos: Buffe
     }
     throw err
   }
-  return planned.map((photo) => ({ name: photo.name, url: photoUrl(person, photo.name) }))
+  return planned.map((photo) => ({
+    name: photo.name,
+    url: photoUrl(person, photo.name),
+    hash: createHash('sha256').update(photo.bytes).digest('hex'),
+  }))
 }
 
 export async function deletePhoto(dataDir: string, person: string, photo: string): Promise<void> {

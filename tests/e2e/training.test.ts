@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeDescriptor, euclideanDistance } from '../../shared/face/descriptor.js'
+import { enrolFace } from '../../shared/face/enrol.js'
+import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
+import { decodePhoto, nodeFaceRuntime } from '../../scripts/lib/node-face.js'
+import { launchBrowser, seriousA11yViolations, type RunningBrowser } from '../support/browser.js'
+import { createTempDataDir, facesDir, repoRoot, type TempDataDir } from '../support/data.js'
+import { startServer, type RunningServer } from '../support/server.js'
+
+const screenshotDir = path.join(repoRoot, 'test-results/screenshots')
+
+describe('training in Chromium', () => {
+  let data: TempDataDir
+  let server: RunningServer
+  let browser: RunningBrowser
+  let page: Page
+
+  const readModel = async (): Promise<FaceModel> =>
+    FaceModelSchema.parse(JSON.parse(await readFile(path.join(data.path, 'faces.json'), 'utf8')))
+
+  async function register(name: string, photos: { file: string; bytes?: Buffer }[]) {
+    expect((await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).status).toBe(201)
+    const form = new FormData()
+    for (const photo of photos) {
+      const bytes = photo.bytes ?? (await readFile(path.join(facesDir, photo.file)))
+      form.append('photos', new Blob([new Uint8Array(bytes)]), path.basename(photo.file))
+    }
+    expect((await fetch(`${server.url}/api/users/${name}/photos`, { method: 'POST', body: form })).status).toBe(201)
+  }
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    server = await startServer({ DATA_DIR: data.path })
+    // A corner of a real photo, with the flag and curtain but no face.
+    const noFace = await sharp(path.join(facesDir, 'people/barack_obama/obama.jpg')).extract({ left: 0, top: 0, width: 300, height: 230 }).jpeg().toBuffer()
+    await register('barack_obama', [
+      { file: 'people/barack_obama/obama.jpg' },
+      { file: 'people/barack_obama/obama1.jpg' },
+      { file: 'people/barack_obama/obama2.jpg' },
+      { file: 'people/barack_obama/obama_small.jpg' },
+    ])
+    await register('joe_biden', [{ file: 'people/joe_biden/biden2.jpg' }, { file: 'groups/two_people.jpg' }])
+    await register('kit_harington', [{ file: 'people/kit_harington/john2.jpeg' }, { file: 'curtain.jpg', bytes: noFace }])
+    browser = await launchBrowser()
+    page = await browser.context.newPage()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    await data?.remove()
+  })
+
+  it('trains everyone in a batch and explains every rejected photo', async () => {
+    await page.goto(`${server.url}/train`)
+    expect(await page.getByTestId('untrained').textContent()).toContain('barack_obama, joe_biden, kit_harington')
+    await page.getByTestId('train-all').click()
+    const progress = page.getByTestId('training-progress')
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 90_000 }).toBe('done')
+    expect(await progress.getByRole('status').textContent()).toMatch(/^Trained 8 photos in \d+:\d\d$/)
+
+    const row = (name: string) => page.locator(`[data-testid="summary-person"][data-name="${name}"]`)
+    await expect.poll(() => row('barack_obama').getByTestId('usable-count').textContent()).toBe('4')
+    expect(await row('barack_obama').getByTestId('needs-photos').count()).toBe(0)
+    expect(await row('joe_biden').getByTestId('usable-count').textContent()).toBe('1')
+    expect(await row('joe_biden').getByTestId('rejection').getAttribute('data-reason')).toBe('several_faces')
+    expect(await row('joe_biden').getByTestId('rejection').textContent()).toContain('2 faces of similar size: use a photo of this person alone')
+    expect(await row('joe_biden').getByTestId('needs-photos').isVisible()).toBe(true)
+    expect(await row('kit_harington').getByTestId('rejection').getAttribute('data-reason')).toBe('no_face')
+    expect(await row('kit_harington').getByTestId('rejection').textContent()).toContain('No face was found in this photo')
+
+    const pairs = page.getByTestId('closest-pair')
+    expect(await pairs.count()).toBe(3)
+    const distances = await pairs.evaluateAll((all) => all.map((pair) => Number(pair.getAttribute('data-distance'))))
+    expect(distances).toEqual([...distances].sort((a, b) => a - b))
+    expect(distances.every((distance) => distance > 0.4 && distance < 1.2)).toBe(true)
+
+    const model = await readModel()
+    expect(model.people.map((person) => [person.name, person.descriptors.length, person.rejected.length])).toEqual([
+      ['barack_obama', 4, 0],
+      ['joe_biden', 1, 1],
+      ['kit_harington', 1, 1],
+    ])
+    await page.screenshot({ path: path.join(screenshotDir, 'train-summary.png'), fullPage: true })
+    expect(await seriousA11yViolations(page)).toEqual([])
+  })
+
+  it('trains nothing again when nothing changed', async () => {
+    const before = await readModel()
+    await page.getByTestId('train-all').click()
+    const progress = page.getByTestId('training-progress')
+    await expect.poll(() => progress.getByRole('status').textContent()).toBe('Everything was already up to date')
+    const after = await readModel()
+    expect(after.people).toEqual(before.people)
+  })
+
+  it('trains a photo right after it is uploaded, touching nothing else', async () => {
+    const before = await readModel()
+    await page.goto(`${server.url}/people/barack_obama`)
+    await page.getByTestId('file-input').setInputFiles(path.join(facesDir, 'hard/32bit.png'))
+    const item = page.getByTestId('upload-item').first()
+    await expect.poll(() => item.getAttribute('data-training'), { timeout: 60_000 }).toBe('trained')
+    expect(await item.textContent()).toContain('Trained: ready for recognition')
+
+    const after = await readModel()
+    const obama = after.people.find((person) => person.name === 'barack_obama')!
+    expect(obama.descriptors).toHaveLength(5)
+    expect(obama.descriptors.slice(0, 4)).toEqual(before.people[0]!.descriptors)
+    expect(after.people.slice(1)).toEqual(before.people.slice(1))
+    expect(after.generation).toBe(before.generation + 1)
+  })
+
+  it('gives the same descriptors in Node as in the browser (npm run train shares the code)', async () => {
+    const runtime = await nodeFaceRuntime()
+    const model = await readModel()
+    let compared = 0
+    for (const person of model.people) {
+      for (const entry of person.descriptors) {
+        const image = await decodePhoto(path.join(data.path, 'users', person.name, entry.photo))
+        const result = await enrolFace(runtime, image)
+        image.dispose()
+        expect(result.ok, entry.photo).toBe(true)
+        if (!result.ok) continue
+        expect(euclideanDistance(result.descriptor, decodeDescriptor(entry.descriptor)), `${person.name}/${entry.photo}`).toBeLessThan(1e-3)
+        compared++
+      }
+    }
+    expect(compared).toBe(7)
+  })
+})
