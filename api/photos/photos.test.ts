@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -9,6 +9,7 @@ import { addFixturePhotos, facesDir, fixturesDir, listFiles } from '../../tests/
 import { PersonSchema } from '../users/schema.js'
 import { storedPhotoName } from '../users/service.js'
 import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from './limits.js'
+import type { StoredPhoto } from './schema.js'
 
 const fixture = (photo: string) => path.join(facesDir, photo)
 const landscapePhoto = fixture('people/kit_harington/john1.jpeg')
@@ -200,13 +201,16 @@ describe('photos: upload and delete', () => {
     )
 
     expect(res.status).toBe(201)
-    const photos: { name: string; url: string }[] = res.body.photos
-    expect(photos).toHaveLength(3)
-    for (const photo of photos) {
+    const stored: StoredPhoto[] = res.body.photos
+    expect(stored).toHaveLength(3)
+    for (const photo of stored) {
       expect(photo.name).toMatch(storedPhotoName)
       expect(photo.url).toBe(`/data/users/Ada/${photo.name}`)
       await expectStoredPhoto('Ada', photo.name)
+      const bytes = await readFile(path.join(api.dataDir, 'users', 'Ada', photo.name))
+      expect(photo.hash, 'SHA-256 of the stored file').toBe(createHash('sha256').update(bytes).digest('hex'))
     }
+    const photos = stored.map(({ name, url }) => ({ name, url }))
     expect(PersonSchema.parse(res.body.person)).toEqual({ name: 'Ada', photoCount: 3, photos })
     expect(await newFiles(before)).toEqual(photos.map((photo) => path.join('users', 'Ada', photo.name)))
 
