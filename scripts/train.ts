@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const plan = planTraining(await store.read(), registered, await listPhotoHashes(dataDir), detector, values.person)
   console.log(`Training ${plan.people.length} people in ${dataDir}: ${plan.toProcess.length} new or changed photos.`)
 
-  const runtime = await nodeFaceRuntime()
+  // Loading the networks takes seconds: only when there is something to train.
+  const runtime = plan.toProcess.length ? await nodeFaceRuntime() : undefined
   const startedAt = Date.now()
   const interactive = process.stderr.isTTY
   let done = 0
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     for (const photo of plan.toProcess.filter((candidate) => candidate.person === person.name)) {
       const image = await decodePhoto(path.join(personDir(dataDir, person.name), photo.photo))
       try {
-        const result = await enrolFace(runtime, image, { ...enrolDefaults, detector })
+        const result = await enrolFace(runtime!, image, { ...enrolDefaults, detector })
         person = recordResult(
           person,
           result.ok
