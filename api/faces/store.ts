@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
 import { emptyModel, FaceModelSchema, parseAnyModel, type FaceModel } from '../../shared/face/model.js'
@@ -7,7 +7,7 @@ import { HttpError } from '../errors.js'
 
 const modelFile = 'faces.json'
 const backupFile = 'faces.json.bak'
-const tempPattern = /^faces\.json\.[0-9a-f]+\.tmp$/
+const tempPattern = /^faces\.json(\.bak)?\.[0-9a-f]+\.tmp$/
 
 function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>) {
   console.error(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }))
@@ -70,19 +70,15 @@ export class FaceModelStore {
   }
 
   async read(): Promise<FaceModel> {
-    return (await this.readWithSource()).model
-  }
-
-  private async readWithSource(): Promise<{ model: FaceModel; damaged: boolean }> {
     const current = await readModelFile(this.file)
-    if (current === 'missing') return { model: emptyModel(), damaged: false }
-    if (current !== 'invalid') return { model: current, damaged: false }
+    if (current === 'missing') return emptyModel()
+    if (current !== 'invalid') return current
     const backup = await readModelFile(this.backup)
     if (backup === 'missing' || backup === 'invalid') {
       throw new Error('faces.json is damaged and there is no good backup beside it')
     }
     log('warn', 'serving the last good face model', { file: this.backup })
-    return { model: backup, damaged: true }
+    return backup
   }
 
   /**
@@ -107,7 +103,7 @@ export class FaceModelStore {
     }
     try {
       await this.removeOrphanTemps()
-      const { model: current, damaged } = await this.readWithSource()
+      const current = await this.read()
       const changed = await change(current)
       if (changed === current) return current
       const next = FaceModelSchema.parse({
@@ -115,9 +111,11 @@ export class FaceModelStore {
         generation: current.generation + 1,
         updatedAt: new Date().toISOString(),
       })
-      // The file about to be replaced parsed, so it becomes the last good version.
-      if (!damaged) await copyFile(this.file, this.backup).catch(ignoreMissing)
-      await writeAtomically(this.dataDir, modelFile, JSON.stringify(next))
+      const text = JSON.stringify(next)
+      await writeAtomically(this.dataDir, modelFile, text)
+      // The backup is always the last version written: a damaged faces.json is served from it
+      // without losing that write, and the generation a client read stays the current one.
+      await writeAtomically(this.dataDir, backupFile, text)
       return next
     } finally {
       await release()
@@ -129,10 +127,6 @@ export class FaceModelStore {
     const names = await readdir(this.dataDir)
     await Promise.all(names.filter((name) => tempPattern.test(name)).map((name) => rm(path.join(this.dataDir, name), { force: true })))
   }
-}
-
-function ignoreMissing(err: unknown): void {
-  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
 }
 
 export function faceModel(dataDir: string): FaceModelStore {

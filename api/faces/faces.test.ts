@@ -1,0 +1,407 @@
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
+import { useTestApi } from '../../tests/support/api.js'
+import { addFixturePhotos, facesDir, listFiles } from '../../tests/support/data.js'
+import {
+  clients,
+  descriptorEntry,
+  faceModelOf,
+  isModelTempFile,
+  modelFileOf,
+  personModel,
+  readModelFile,
+  rejectedPhoto,
+  generationOf,
+  mixedUpdates,
+  replay,
+  seededDescriptor,
+  sendUpdate,
+  watchModelFile,
+} from '../../tests/support/faces.js'
+import { sendJson, type JsonReply } from '../../tests/support/http.js'
+
+const errorBody = (code: string) => ({ error: { code, message: expect.stringMatching(/\S/) } })
+
+const readModelText = (dataDir: string) => readFile(modelFileOf(dataDir), 'utf8')
+
+describe('the face model: reading and writing it whole', () => {
+  const api = useTestApi()
+  const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
+  const getModel = async () => FaceModelSchema.parse((await send('GET', '/api/faces')).body)
+
+  const ada = personModel('Ada', [descriptorEntry('a1.jpg', 1)], [rejectedPhoto('a2.jpg')])
+  const alan = personModel('Alan', [descriptorEntry('t1.jpg', 2), descriptorEntry('t2.jpg', 3)])
+
+  it('is empty at generation 0 on an empty data folder, and reading it writes nothing', async () => {
+    const res = await send('GET', '/api/faces')
+    expect(res.status).toBe(200)
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.body).toEqual({ version: 1, generation: 0, updatedAt: expect.any(String), people: [] })
+    expect(await listFiles(api.dataDir)).toEqual([])
+  })
+
+  it('saves a whole model written at the current generation, as the next generation', async () => {
+    const res = await send('PUT', '/api/faces', faceModelOf([ada, alan], 0))
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ generation: 1 })
+
+    const saved = await readModelFile(api.dataDir)
+    expect(saved).toMatchObject({ version: 1, generation: 1, people: [ada, alan] })
+    expect(Date.parse(saved.updatedAt)).toBeGreaterThan(Date.parse('2024-01-01T00:00:00.000Z'))
+    expect(await getModel()).toEqual(saved)
+  })
+
+  it.each([
+    { label: 'the generation before', generation: 0 },
+    { label: 'a generation still to come', generation: 2 },
+  ])('refuses a whole model written at $label with 409 stale_model, leaving the file as it was', async ({ generation }) => {
+    const before = await readModelText(api.dataDir)
+    const res = await send('PUT', '/api/faces', faceModelOf([alan], generation))
+    expect(res.status).toBe(409)
+    expect(res.body).toEqual(errorBody('stale_model'))
+    expect(await readModelText(api.dataDir)).toBe(before)
+  })
+
+  const good = faceModelOf([ada], 1)
+  it.each([
+    { label: 'version 2', body: { ...good, version: 2 }, code: 'invalid_model' },
+    { label: 'a negative generation', body: { ...good, generation: -1 }, code: 'invalid_model' },
+    { label: 'no people', body: { version: 1, generation: 1, updatedAt: good.updatedAt }, code: 'invalid_model' },
+    {
+      label: 'a descriptor that is not base64',
+      body: { ...good, people: [{ ...ada, descriptors: [{ ...ada.descriptors[0], descriptor: 'nope' }] }] },
+      code: 'invalid_model',
+    },
+    {
+      label: 'a legacy descriptor of 127 numbers',
+      body: [{ user: 'Ada', descriptors: [{ path: 'a.jpg', descriptor: Array.from(seededDescriptor(1)).slice(1) }] }],
+      code: 'invalid_model',
+    },
+    { label: 'a JSON string', body: JSON.stringify('faces'), code: 'invalid_json' },
+    { label: 'malformed JSON', body: '{"version": 1,', code: 'invalid_json' },
+  ])('refuses a model with $label with 400 $code, leaving the file as it was', async ({ body, code }) => {
+    const before = await readModelText(api.dataDir)
+    const res = await send('PUT', '/api/faces', body)
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual(errorBody(code))
+    expect(await readModelText(api.dataDir)).toBe(before)
+  })
+
+  it('imports the reference app’s faces.json, replacing the model, as the next generation', async () => {
+    const legacy = [
+      {
+        user: 'Grace',
+        descriptors: [{ path: 'data/users/Grace/1.jpg', descriptor: JSON.parse(JSON.stringify(seededDescriptor(5))) }],
+      },
+    ]
+    const res = await send('PUT', '/api/faces', legacy)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ generation: 2 })
+    const model = await readModelFile(api.dataDir)
+    expect(model.generation).toBe(2)
+    expect(model.people).toEqual([
+      { name: 'Grace', rejected: [], descriptors: [{ ...descriptorEntry('1.jpg', 5), hash: '', detector: 'unknown', box: null }] },
+    ])
+  })
+
+  it('exports the model as a faces.json download', async () => {
+    const res = await fetch(`${api.url}/api/faces/export`)
+    expect(res.status).toBe(200)
+    // RFC 6266 allows the name as a token or quoted; Express 5 sends the token form.
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename=(faces\.json|"faces\.json")$/)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await res.json()).toEqual(await readModelFile(api.dataDir))
+  })
+})
+
+describe('the face model: one person at a time', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada Lovelace', ['people/barack_obama/obama.jpg', 'people/joe_biden/biden.jpg'])
+    await addFixturePhotos(dataDir, 'Alan Turing', ['people/rose_leslie/rose_leslie_img1.jpg'])
+  })
+  const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
+  const personIn = async (name: string) => (await readModelFile(api.dataDir)).people.find((person) => person.name === name)
+
+  it('lists every stored photo with the SHA-256 of its bytes', async () => {
+    const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex')
+    const res = await send('GET', '/api/faces/photos')
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({
+      photos: [
+        { person: 'Ada Lovelace', photo: 'photo-1.jpg', hash: await sha256(path.join(facesDir, 'people/barack_obama/obama.jpg')) },
+        { person: 'Ada Lovelace', photo: 'photo-2.jpg', hash: await sha256(path.join(facesDir, 'people/joe_biden/biden.jpg')) },
+        {
+          person: 'Alan Turing',
+          photo: 'photo-1.jpg',
+          hash: await sha256(path.join(facesDir, 'people/rose_leslie/rose_leslie_img1.jpg')),
+        },
+      ],
+    })
+  })
+
+  it('follows a photo whose bytes changed', async () => {
+    const stored = path.join(api.dataDir, 'users', 'Alan Turing', 'photo-1.jpg')
+    const bytes = Buffer.from('not the same photo any more')
+    await writeFile(stored, bytes)
+    const res = await send('GET', '/api/faces/photos')
+    const { photos } = res.body as { photos: { person: string; photo: string; hash: string }[] }
+    expect(photos.find((photo) => photo.person === 'Alan Turing')?.hash).toBe(createHash('sha256').update(bytes).digest('hex'))
+  })
+
+  it('replaces one person’s entry with PUT, leaving everyone else’s', async () => {
+    const alan = { descriptors: [descriptorEntry('photo-1.jpg', 20)], rejected: [] }
+    expect((await send('PUT', '/api/faces/people/Alan%20Turing', alan)).body).toEqual({ generation: 1 })
+
+    const first = { descriptors: [descriptorEntry('photo-1.jpg', 10)], rejected: [rejectedPhoto('photo-2.jpg')] }
+    expect((await send('PUT', '/api/faces/people/Ada%20Lovelace', first)).body).toEqual({ generation: 2 })
+    const second = { descriptors: [descriptorEntry('photo-2.jpg', 11)], rejected: [] }
+    const res = await send('PUT', '/api/faces/people/Ada%20Lovelace', second)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ generation: 3 })
+
+    const model = await readModelFile(api.dataDir)
+    expect(model.generation).toBe(3)
+    expect(model.people).toEqual([
+      { name: 'Ada Lovelace', ...second },
+      { name: 'Alan Turing', ...alan },
+    ])
+  })
+
+  it('updates photos one by one with PATCH: an entry per photo, a result replacing the old one', async () => {
+    const res = await send('PATCH', '/api/faces/people/Ada%20Lovelace', {
+      descriptors: [descriptorEntry('photo-1.jpg', 12)],
+      rejected: [rejectedPhoto('photo-2.jpg', 'too_blurry')],
+    })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ generation: 4 })
+    // photo-2 had a descriptor: it now has only its rejection.
+    expect(await personIn('Ada Lovelace')).toEqual({
+      name: 'Ada Lovelace',
+      descriptors: [descriptorEntry('photo-1.jpg', 12)],
+      rejected: [rejectedPhoto('photo-2.jpg', 'too_blurry')],
+    })
+
+    await send('PATCH', '/api/faces/people/Ada%20Lovelace', { descriptors: [descriptorEntry('photo-2.jpg', 13)] })
+    expect(await personIn('Ada Lovelace')).toEqual({
+      name: 'Ada Lovelace',
+      descriptors: [descriptorEntry('photo-1.jpg', 12), descriptorEntry('photo-2.jpg', 13)],
+      rejected: [],
+    })
+  })
+
+  it('forgets the photos listed in remove', async () => {
+    const res = await send('PATCH', '/api/faces/people/Ada%20Lovelace', { remove: ['photo-1.jpg', 'never-trained.jpg'] })
+    expect(res.body).toEqual({ generation: 6 })
+    expect(await personIn('Ada Lovelace')).toEqual({ name: 'Ada Lovelace', descriptors: [descriptorEntry('photo-2.jpg', 13)], rejected: [] })
+    expect(await personIn('Alan Turing')).toEqual({ name: 'Alan Turing', descriptors: [descriptorEntry('photo-1.jpg', 20)], rejected: [] })
+  })
+
+  it('creates the entry of a registered person the first PATCH is for', async () => {
+    await addFixturePhotos(api.dataDir, 'Grace Hopper', ['people/kit_harington/john1.jpeg'])
+    await send('PATCH', '/api/faces/people/Grace%20Hopper', { descriptors: [descriptorEntry('photo-1.jpg', 30)] })
+    const model = await readModelFile(api.dataDir)
+    expect(model.people.map((person) => person.name)).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper'])
+    expect(model.people[2]).toEqual({ name: 'Grace Hopper', descriptors: [descriptorEntry('photo-1.jpg', 30)], rejected: [] })
+  })
+
+  const entry = { descriptors: [descriptorEntry('photo-1.jpg', 1)], rejected: [] }
+  it.each([
+    { label: 'PUT for someone unknown', method: 'PUT', route: '/api/faces/people/Nobody', body: entry, status: 404, code: 'person_not_found' },
+    { label: 'PATCH for someone unknown', method: 'PATCH', route: '/api/faces/people/Nobody', body: entry, status: 404, code: 'person_not_found' },
+    { label: 'PUT for ..%2Fx', method: 'PUT', route: '/api/faces/people/..%2Fx', body: entry, status: 400, code: 'invalid_name' },
+    { label: 'PATCH for ..%2Fx', method: 'PATCH', route: '/api/faces/people/..%2Fx', body: entry, status: 400, code: 'invalid_name' },
+    { label: 'PUT for %2E%2E', method: 'PUT', route: '/api/faces/people/%2E%2E', body: entry, status: 400, code: 'invalid_name' },
+    { label: 'DELETE for ..%2Fx', method: 'DELETE', route: '/api/faces/people/..%2Fx', status: 400, code: 'invalid_name' },
+    {
+      label: 'PUT without rejections',
+      method: 'PUT',
+      route: '/api/faces/people/Ada%20Lovelace',
+      body: { descriptors: [] },
+      status: 400,
+      code: 'invalid_model',
+    },
+    {
+      label: 'PUT with an extra field',
+      method: 'PUT',
+      route: '/api/faces/people/Ada%20Lovelace',
+      body: { ...entry, name: 'Alan Turing' },
+      status: 400,
+      code: 'invalid_model',
+    },
+    {
+      label: 'PATCH with a bad descriptor',
+      method: 'PATCH',
+      route: '/api/faces/people/Ada%20Lovelace',
+      body: { descriptors: [{ ...descriptorEntry('photo-1.jpg', 1), descriptor: 'A'.repeat(684) }] },
+      status: 400,
+      code: 'invalid_model',
+    },
+    {
+      label: 'PATCH removing something that is not a photo name',
+      method: 'PATCH',
+      route: '/api/faces/people/Ada%20Lovelace',
+      body: { remove: [42] },
+      status: 400,
+      code: 'invalid_model',
+    },
+    { label: 'PATCH with malformed JSON', method: 'PATCH', route: '/api/faces/people/Ada%20Lovelace', body: '{', status: 400, code: 'invalid_json' },
+  ])('refuses $label with $status $code, leaving the file as it was', async ({ method, route, body, status, code }) => {
+    const before = await readModelText(api.dataDir)
+    const res = await send(method, route, body)
+    expect(res.status).toBe(status)
+    expect(res.body).toEqual(errorBody(code))
+    expect(await readModelText(api.dataDir)).toBe(before)
+  })
+
+  it('drops the entry of someone no longer registered with DELETE, and writes nothing when there is none', async () => {
+    const stale = { descriptors: [descriptorEntry('photo-1.jpg', 40)], rejected: [] }
+    const current = await readModelFile(api.dataDir)
+    await writeFile(modelFileOf(api.dataDir), JSON.stringify({ ...current, people: [...current.people, { name: 'Gone', ...stale }] }))
+
+    const res = await send('DELETE', '/api/faces/people/Gone')
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ generation: current.generation + 1 })
+    expect((await readModelFile(api.dataDir)).people.map((person) => person.name)).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper'])
+
+    const before = await readModelText(api.dataDir)
+    const again = await send('DELETE', '/api/faces/people/Gone')
+    expect(again.body).toEqual({ generation: current.generation + 1 })
+    expect(await readModelText(api.dataDir)).toBe(before)
+  })
+})
+
+describe('the face model follows people and photos in the same request', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada Lovelace', ['people/barack_obama/obama.jpg', 'people/joe_biden/biden.jpg'])
+    await addFixturePhotos(dataDir, 'Alan Turing', ['people/rose_leslie/rose_leslie_img1.jpg'])
+    await addFixturePhotos(dataDir, 'Grace Hopper', ['people/kit_harington/john1.jpeg'])
+  })
+  const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
+
+  const ada = personModel('Ada Lovelace', [descriptorEntry('photo-1.jpg', 1)], [rejectedPhoto('photo-2.jpg')])
+  const alan = personModel('Alan Turing', [descriptorEntry('photo-1.jpg', 2)])
+  const grace = personModel('Grace Hopper', [descriptorEntry('photo-1.jpg', 3)])
+
+  it('starts from a model with everyone in it', async () => {
+    expect((await send('PUT', '/api/faces', faceModelOf([ada, alan, grace], 0))).status).toBe(200)
+  })
+
+  it('deleting a person removes their entry', async () => {
+    const res = await send('DELETE', '/api/users/Grace%20Hopper')
+    expect(res.status).toBe(204)
+    const model = await readModelFile(api.dataDir)
+    expect(model.generation).toBe(2)
+    expect(model.people).toEqual([ada, alan])
+  })
+
+  it('renaming a person moves their entry to the new name', async () => {
+    const res = await send('PATCH', '/api/users/Alan%20Turing', { name: 'Alan M. Turing' })
+    expect(res.status).toBe(200)
+    const model = await readModelFile(api.dataDir)
+    expect(model.generation).toBe(3)
+    expect(model.people).toEqual([ada, { ...alan, name: 'Alan M. Turing' }])
+  })
+
+  it('deleting a photo removes its descriptor, and deleting another its rejection', async () => {
+    expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-1.jpg')).status).toBe(204)
+    expect((await readModelFile(api.dataDir)).people[0]).toEqual({ ...ada, descriptors: [] })
+
+    expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-2.jpg')).status).toBe(204)
+    const model = await readModelFile(api.dataDir)
+    expect(model.generation).toBe(5)
+    expect(model.people).toEqual([{ name: 'Ada Lovelace', descriptors: [], rejected: [] }, { ...alan, name: 'Alan M. Turing' }])
+  })
+
+  it('a person or photo refused with 404 leaves the model as it was', async () => {
+    const before = await readModelText(api.dataDir)
+    expect((await send('DELETE', '/api/users/Nobody')).status).toBe(404)
+    expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-9.jpg')).status).toBe(404)
+    expect((await send('PATCH', '/api/users/Nobody', { name: 'Somebody' })).status).toBe(404)
+    expect(await readModelText(api.dataDir)).toBe(before)
+  })
+})
+
+describe('a damaged faces.json', () => {
+  const api = useTestApi()
+  const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
+  let lastSaved: FaceModel | undefined
+
+  const damages = [
+    { label: 'garbage', damage: () => 'garbage \u0000\u00ff not json' },
+    { label: 'a file cut short', damage: (text: string) => text.slice(0, Math.floor(text.length / 2)) },
+    { label: 'an empty file', damage: () => '' },
+    { label: 'valid JSON of the wrong shape', damage: () => JSON.stringify({ version: 2, people: 'everyone' }) },
+  ]
+
+  it.each(damages)('is served from its last good version when it holds $label, and the next write repairs it', async ({ damage }) => {
+    const current = FaceModelSchema.parse((await send('GET', '/api/faces')).body)
+    const person = personModel(`Person ${current.generation}`, [descriptorEntry('photo-1.jpg', current.generation)])
+    const written = await send('PUT', '/api/faces', { ...current, people: [...current.people, person] })
+    expect(written.body).toEqual({ generation: current.generation + 1 })
+    lastSaved = await readModelFile(api.dataDir)
+
+    await writeFile(modelFileOf(api.dataDir), damage(await readModelText(api.dataDir)))
+
+    const served = await send('GET', '/api/faces')
+    expect(served.status).toBe(200)
+    expect(served.body).toEqual(lastSaved)
+    expect((await send('GET', '/api/faces/export')).body).toEqual(lastSaved)
+
+    // The last good generation is still the current one: a client that read it may write.
+    const repair = await send('PUT', '/api/faces', { ...lastSaved, people: [...lastSaved.people] })
+    expect(repair.status).toBe(200)
+    expect(repair.body).toEqual({ generation: lastSaved.generation + 1 })
+    expect(await readModelFile(api.dataDir)).toMatchObject({ generation: lastSaved.generation + 1, people: lastSaved.people })
+  })
+
+  it('refuses a write based on the damaged file’s older generation', async () => {
+    const current = await readModelFile(api.dataDir)
+    await writeFile(modelFileOf(api.dataDir), 'garbage')
+    const res = await send('PUT', '/api/faces', { ...current, generation: current.generation - 1 })
+    expect(res.status).toBe(409)
+    expect(res.body).toEqual(errorBody('stale_model'))
+    expect(await readModelText(api.dataDir)).toBe('garbage')
+  })
+})
+
+describe('concurrent per-person writes', () => {
+  const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson']
+  const api = useTestApi(async (dataDir) => {
+    for (const name of names) await addFixturePhotos(dataDir, name, ['people/barack_obama/obama.jpg'])
+  })
+
+  it('40 PATCH and PUT requests for 4 people from 4 clients: all accepted, none lost, the file whole throughout', async () => {
+    const start = faceModelOf(names.map((name) => personModel(name, [descriptorEntry('photo-1.jpg', 1)])), 0)
+    expect((await sendJson(api.url, 'PUT', '/api/faces', start)).status).toBe(200)
+    const startModel = await readModelFile(api.dataDir)
+
+    const updates = mixedUpdates(names, 40)
+    const agents = clients(4)
+    const watcher = watchModelFile(api.dataDir)
+
+    const replies: JsonReply[] = await Promise.all(
+      updates.map((update, index) =>
+        sendUpdate(api.url, update, agents[index % agents.length]),
+      ),
+    )
+
+    const { reads, failures } = await watcher.stop()
+    for (const agent of agents) agent.destroy()
+    expect(replies.map((reply) => reply.status)).toEqual(updates.map(() => 200))
+    const generations = replies.map(generationOf)
+    expect([...generations].sort((a, b) => a - b)).toEqual(updates.map((_, index) => startModel.generation + 1 + index))
+    expect(failures).toEqual([])
+    expect(reads).toBeGreaterThan(0)
+
+    const final = await readModelFile(api.dataDir)
+    expect(final.generation).toBe(startModel.generation + updates.length)
+    expect(final.people).toEqual(replay(startModel, updates.map((update, index) => ({ update, generation: generations[index]! }))))
+    expect((await sendJson(api.url, 'GET', '/api/faces')).body).toEqual(final)
+    expect((await listFiles(api.dataDir)).filter(isModelTempFile)).toEqual([])
+    expect(existsSync(`${modelFileOf(api.dataDir)}.lock`)).toBe(false)
+  })
+})

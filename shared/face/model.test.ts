@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest'
+import { descriptorEntry, encodedDescriptor, faceModelOf, personModel, rejectedPhoto, seededDescriptor } from '../../tests/support/faces.js'
+import { decodeDescriptor } from './descriptor.js'
+import {
+  emptyModel,
+  FaceModelSchema,
+  parseAnyModel,
+  renamedPerson,
+  withoutPerson,
+  withoutPhotos,
+  withPerson,
+  type FaceModel,
+} from './model.js'
+
+/** face-api's JSON of a descriptor: a Float32Array becomes {"0": …, "127": …}. */
+const legacyObject = (seed: number) => JSON.parse(JSON.stringify(seededDescriptor(seed))) as Record<string, number>
+const legacyArray = (seed: number) => Array.from(seededDescriptor(seed))
+
+const ada = personModel('Ada', [descriptorEntry('a1.jpg', 1), descriptorEntry('a2.jpg', 2)], [rejectedPhoto('a3.jpg')])
+const alan = personModel('Alan', [descriptorEntry('t1.jpg', 3)])
+const grace = personModel('Grace', [descriptorEntry('g1.jpg', 4)], [rejectedPhoto('g2.jpg', 'several_faces')])
+const validModel = faceModelOf([ada, alan, grace], 7)
+
+describe('FaceModelSchema', () => {
+  it('accepts a valid model as it is', () => {
+    expect(FaceModelSchema.parse(validModel)).toEqual(validModel)
+  })
+
+  it('accepts a model with nobody in it, and the empty model', () => {
+    expect(FaceModelSchema.parse(faceModelOf([]))).toEqual(faceModelOf([]))
+    expect(FaceModelSchema.parse(emptyModel())).toEqual({ version: 1, generation: 0, updatedAt: '1970-01-01T00:00:00.000Z', people: [] })
+  })
+
+  it('fills in no rejections for a person written without the list', () => {
+    const { rejected: _rejected, ...withoutList } = alan
+    expect(FaceModelSchema.parse({ ...validModel, people: [withoutList] }).people).toEqual([{ ...alan, rejected: [] }])
+  })
+
+  const firstEntry = ada.descriptors[0]!
+  const withEntry = (change: Record<string, unknown>) => ({
+    ...validModel,
+    people: [{ ...ada, descriptors: [{ ...firstEntry, ...change }] }],
+  })
+  const { people: _people, ...withoutPeople } = validModel
+  const { generation: _generation, ...withoutGeneration } = validModel
+  const { version: _version, ...withoutVersion } = validModel
+  const { updatedAt: _updatedAt, ...withoutUpdatedAt } = validModel
+  const { descriptor: _descriptor, ...entryWithoutDescriptor } = firstEntry
+  const { hash: _hash, ...entryWithoutHash } = firstEntry
+
+  it.each([
+    { label: 'version 2', model: { ...validModel, version: 2 } },
+    { label: 'version "1" as a string', model: { ...validModel, version: '1' } },
+    { label: 'no version', model: withoutVersion },
+    { label: 'a negative generation', model: { ...validModel, generation: -1 } },
+    { label: 'a fractional generation', model: { ...validModel, generation: 1.5 } },
+    { label: 'no generation', model: withoutGeneration },
+    { label: 'no updatedAt', model: withoutUpdatedAt },
+    { label: 'no people', model: withoutPeople },
+    { label: 'people that are not a list', model: { ...validModel, people: { Ada: ada } } },
+    { label: 'a person without a name', model: { ...validModel, people: [{ ...ada, name: '' }] } },
+    { label: 'a person without descriptors', model: { ...validModel, people: [{ name: 'Ada', rejected: [] }] } },
+    { label: 'a descriptor that is not base64', model: withEntry({ descriptor: 'not a descriptor' }) },
+    { label: 'a descriptor one character short', model: withEntry({ descriptor: firstEntry.descriptor.slice(1) }) },
+    { label: 'a descriptor of 513 bytes', model: withEntry({ descriptor: 'A'.repeat(684) }) },
+    { label: 'a descriptor as numbers', model: withEntry({ descriptor: legacyArray(1) }) },
+    { label: 'an entry without a descriptor', model: { ...validModel, people: [{ ...ada, descriptors: [entryWithoutDescriptor] }] } },
+    { label: 'an entry without a hash', model: { ...validModel, people: [{ ...ada, descriptors: [entryWithoutHash] }] } },
+    { label: 'an entry without a photo name', model: withEntry({ photo: '' }) },
+    { label: 'an unknown detector', model: withEntry({ detector: 'mtcnn' }) },
+    { label: 'a box of negative width', model: withEntry({ box: { x: 0, y: 0, width: -1, height: 10 } }) },
+    { label: 'a box without height', model: withEntry({ box: { x: 0, y: 0, width: 10 } }) },
+    { label: 'an unknown rejection reason', model: { ...validModel, people: [{ ...ada, rejected: [{ ...rejectedPhoto('x.jpg'), reason: 'ugly' }] }] } },
+    { label: 'the legacy array', model: [{ user: 'Ada', descriptors: [] }] },
+    { label: 'null', model: null },
+  ])('refuses $label', ({ model }) => {
+    expect(FaceModelSchema.safeParse(model).success).toBe(false)
+  })
+})
+
+describe('parseAnyModel', () => {
+  it('reads this app’s model as it is', () => {
+    const parsed = parseAnyModel(validModel)
+    expect(parsed.success && parsed.data).toEqual(validModel)
+  })
+
+  it.each([
+    { form: 'the {"0": …} object form', descriptor: legacyObject },
+    { form: 'the array form', descriptor: legacyArray },
+  ])("imports the reference app's faces.json with descriptors in $form", ({ descriptor }) => {
+    const legacy = [
+      {
+        user: 'Ada Lovelace',
+        descriptors: [
+          { path: 'data/users/Ada Lovelace/1.jpg', descriptor: descriptor(1) },
+          { path: 'C:\\facer\\data\\users\\Ada Lovelace\\2.jpg', descriptor: descriptor(2) },
+        ],
+      },
+      { user: 'Alan Turing', descriptors: [{ path: 'alan.jpg', descriptor: descriptor(3) }] },
+      { user: 'Grace Hopper', descriptors: [] },
+    ]
+
+    const parsed = parseAnyModel(JSON.parse(JSON.stringify(legacy)))
+
+    if (!parsed.success) throw parsed.error
+    const model = parsed.data
+    expect(model).toMatchObject({ version: 1, generation: 0 })
+    const entry = (photo: string, seed: number) => ({ photo, hash: '', detector: 'unknown', box: null, descriptor: encodedDescriptor(seed) })
+    expect(model.people).toEqual([
+      { name: 'Ada Lovelace', rejected: [], descriptors: [entry('1.jpg', 1), entry('2.jpg', 2)] },
+      { name: 'Alan Turing', rejected: [], descriptors: [entry('alan.jpg', 3)] },
+      { name: 'Grace Hopper', rejected: [], descriptors: [] },
+    ])
+    expect(Array.from(decodeDescriptor(model.people[0]!.descriptors[1]!.descriptor))).toEqual(Array.from(seededDescriptor(2)))
+    expect(FaceModelSchema.parse(model)).toEqual(model)
+  })
+
+  it('imports an empty legacy model as an empty model', () => {
+    const parsed = parseAnyModel([])
+    expect(parsed.success && parsed.data.people).toEqual([])
+  })
+
+  const numbers127 = legacyArray(1).slice(0, 127)
+  const object127 = Object.fromEntries(numbers127.map((value, index) => [String(index), value]))
+  const { 64: _missing, ...objectWithGap } = legacyObject(1)
+
+  it.each([
+    { label: '127 numbers as an array', descriptor: numbers127 },
+    { label: '127 numbers as an object', descriptor: object127 },
+    { label: '129 numbers', descriptor: [...legacyArray(1), 0] },
+    { label: 'an object missing key "64" but with key "128"', descriptor: { ...objectWithGap, 128: 0 } },
+    { label: 'an object with keys that are not indexes', descriptor: { ...objectWithGap, x: 0 } },
+    { label: 'strings for numbers', descriptor: legacyArray(1).map(String) },
+    { label: 'a base64 string', descriptor: encodedDescriptor(1) },
+  ])('refuses a legacy descriptor of $label', ({ descriptor }) => {
+    expect(parseAnyModel([{ user: 'Ada', descriptors: [{ path: 'a.jpg', descriptor }] }]).success).toBe(false)
+  })
+
+  it.each([
+    { label: 'a person without a name', legacy: [{ user: '', descriptors: [] }] },
+    { label: 'a person without descriptors', legacy: [{ user: 'Ada' }] },
+    { label: 'an entry without a path', legacy: [{ user: 'Ada', descriptors: [{ descriptor: legacyArray(1) }] }] },
+    { label: 'an empty path', legacy: [{ user: 'Ada', descriptors: [{ path: '', descriptor: legacyArray(1) }] }] },
+  ])('refuses a legacy model with $label', ({ legacy }) => {
+    expect(parseAnyModel(legacy).success).toBe(false)
+  })
+
+  it.each([null, 'faces', 42, {}, { version: 1 }])('refuses %j', (value) => {
+    expect(parseAnyModel(value).success).toBe(false)
+  })
+})
+
+describe('edits to the model', () => {
+  /** A deep copy to compare with afterwards: no edit may change the model it is given. */
+  const snapshot = (model: FaceModel) => structuredClone(model)
+
+  describe('withPerson', () => {
+    it('adds a person in name order', () => {
+      const before = snapshot(validModel)
+      const bea = personModel('Bea', [descriptorEntry('b1.jpg', 9)])
+      const edited = withPerson(validModel, bea)
+      expect(edited.people.map((person) => person.name)).toEqual(['Ada', 'Alan', 'Bea', 'Grace'])
+      expect(edited.people[2]).toBe(bea)
+      expect(edited).toMatchObject({ version: 1, generation: 7, updatedAt: validModel.updatedAt })
+      expect(validModel).toEqual(before)
+    })
+
+    it('adds the first person to an empty model', () => {
+      expect(withPerson(emptyModel(), alan).people).toEqual([alan])
+    })
+
+    it('replaces the entry of a person already there, leaving the others as they were', () => {
+      const newAda = personModel('Ada', [descriptorEntry('a9.jpg', 99)])
+      const edited = withPerson(validModel, newAda)
+      expect(edited.people).toEqual([newAda, alan, grace])
+      expect(edited.people[1]).toBe(alan)
+      expect(edited.people[2]).toBe(grace)
+      expect(validModel.people[0]).toBe(ada)
+    })
+  })
+
+  describe('withoutPerson', () => {
+    it('removes a person', () => {
+      const before = snapshot(validModel)
+      expect(withoutPerson(validModel, 'Alan').people).toEqual([ada, grace])
+      expect(validModel).toEqual(before)
+    })
+
+    it.each(['Nobody', 'alan', ''])('returns the very same model for %j, who is not in it', (name) => {
+      expect(withoutPerson(validModel, name)).toBe(validModel)
+    })
+  })
+
+  describe('renamedPerson', () => {
+    it('moves the entry to the new name, in name order, with the same descriptors', () => {
+      const before = snapshot(validModel)
+      const edited = renamedPerson(validModel, 'Ada', 'Zoe')
+      expect(edited.people.map((person) => person.name)).toEqual(['Alan', 'Grace', 'Zoe'])
+      expect(edited.people[2]).toEqual({ ...ada, name: 'Zoe' })
+      expect(validModel).toEqual(before)
+    })
+
+    it('follows a change of case only', () => {
+      expect(renamedPerson(validModel, 'Alan', 'ALAN').people).toEqual([ada, { ...alan, name: 'ALAN' }, grace])
+    })
+
+    it('replaces an entry left under the new name', () => {
+      const edited = renamedPerson(validModel, 'Grace', 'Alan')
+      expect(edited.people).toEqual([ada, { ...grace, name: 'Alan' }])
+    })
+
+    it.each(['Nobody', 'ada'])('returns the very same model when %j is not in it', (from) => {
+      expect(renamedPerson(validModel, from, 'Somebody')).toBe(validModel)
+    })
+  })
+
+  describe('withoutPhotos', () => {
+    it('drops descriptors and rejections of the listed photos, and nothing else', () => {
+      const before = snapshot(validModel)
+      const edited = withoutPhotos(validModel, 'Ada', ['a1.jpg', 'a3.jpg'])
+      expect(edited.people).toEqual([{ ...ada, descriptors: [ada.descriptors[1]], rejected: [] }, alan, grace])
+      expect(validModel).toEqual(before)
+    })
+
+    it('keeps a person whose last photo went, with empty lists', () => {
+      expect(withoutPhotos(validModel, 'Alan', ['t1.jpg']).people[1]).toEqual({ name: 'Alan', descriptors: [], rejected: [] })
+    })
+
+    it('drops only a rejection when that is all the photo had', () => {
+      expect(withoutPhotos(validModel, 'Grace', ['g2.jpg']).people[2]).toEqual({ ...grace, rejected: [] })
+    })
+
+    it.each([
+      { label: 'a person not in the model', name: 'Nobody', photos: ['a1.jpg'] },
+      { label: 'photos the person does not have', name: 'Ada', photos: ['t1.jpg', 'g2.jpg'] },
+      { label: 'no photos at all', name: 'Ada', photos: [] },
+      { label: 'a name in another case', name: 'ada', photos: ['a1.jpg'] },
+    ])('returns the very same model for $label', ({ name, photos }) => {
+      expect(withoutPhotos(validModel, name, photos)).toBe(validModel)
+    })
+  })
+})

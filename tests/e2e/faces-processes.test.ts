@@ -1,0 +1,172 @@
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FaceModel } from '../../shared/face/model.js'
+import { addFixturePhotos, createTempDataDir, listFiles, type TempDataDir } from '../support/data.js'
+import {
+  clients,
+  descriptorEntry,
+  faceModelOf,
+  generationOf,
+  isModelTempFile,
+  mixedUpdates,
+  modelFileOf,
+  personModel,
+  readModelFile,
+  replay,
+  sendUpdate,
+  watchModelFile,
+  type Update,
+} from '../support/faces.js'
+import { sendJson, type JsonReply } from '../support/http.js'
+import { startServer, type RunningServer } from '../support/server.js'
+
+const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson']
+
+/**
+ * Two production server processes sharing one DATA_DIR, as PM2's cluster mode runs them: every
+ * write to faces.json goes through a lock both respect.
+ */
+describe('the face model with two server processes on one data folder', () => {
+  let data: TempDataDir
+  const servers: RunningServer[] = []
+  const lockDir = () => `${modelFileOf(data.path)}.lock`
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    for (const name of names) await addFixturePhotos(data.path, name, ['people/barack_obama/obama.jpg'])
+    servers.push(...(await Promise.all([startServer({ DATA_DIR: data.path }), startServer({ DATA_DIR: data.path })])))
+    const start = faceModelOf(names.map((name) => personModel(name, [descriptorEntry('photo-1.jpg', 1)])), 0)
+    const res = await sendJson(servers[0]!.url, 'PUT', '/api/faces', start)
+    if (res.status !== 200) throw new Error(`Could not write the first model: ${JSON.stringify(res.body)}`)
+  })
+  afterAll(async () => {
+    // A process killed by a test and never replaced has already exited.
+    const running = servers.filter((server) => server.process.exitCode === null && server.process.signalCode === null)
+    await Promise.all(running.map((server) => server.stop()))
+    await data?.remove()
+  })
+
+  it('loses no update when per-person writes alternate between the processes, and the file stays whole', async () => {
+    const startModel = await readModelFile(data.path)
+    const updates = mixedUpdates(names, 40)
+    const agents = clients(4)
+    const watcher = watchModelFile(data.path)
+
+    const replies = await Promise.all(
+      updates.map((update, index) => sendUpdate(servers[index % 2]!.url, update, agents[index % agents.length])),
+    )
+
+    const { reads, failures } = await watcher.stop()
+    for (const agent of agents) agent.destroy()
+    expect(replies.map((reply) => reply.status)).toEqual(updates.map(() => 200))
+    const generations = replies.map(generationOf)
+    expect([...generations].sort((a, b) => a - b)).toEqual(updates.map((_, index) => startModel.generation + 1 + index))
+    expect(failures).toEqual([])
+    expect(reads).toBeGreaterThan(0)
+
+    const final = await readModelFile(data.path)
+    expect(final.generation).toBe(startModel.generation + updates.length)
+    expect(final.people).toEqual(replay(startModel, updates.map((update, index) => ({ update, generation: generations[index]! }))))
+    for (const server of servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
+    expect((await listFiles(data.path)).filter(isModelTempFile)).toEqual([])
+  })
+
+  it('refuses a whole model read from one process once the other has written', async () => {
+    const [one, other] = servers as [RunningServer, RunningServer]
+    const read = (await sendJson(one.url, 'GET', '/api/faces')).body as { generation: number }
+    const written = await sendUpdate(other.url, {
+      name: 'Ada Lovelace',
+      method: 'PATCH',
+      body: { descriptors: [descriptorEntry('stale-check.jpg', 77)], rejected: [] },
+    })
+    expect(written.status).toBe(200)
+    expect(generationOf(written)).toBe(read.generation + 1)
+    const before = await readFile(modelFileOf(data.path), 'utf8')
+
+    const stale = await sendJson(one.url, 'PUT', '/api/faces', { ...read, people: [] })
+
+    expect(stale.status).toBe(409)
+    expect(stale.body).toEqual({ error: { code: 'stale_model', message: expect.stringMatching(/\S/) } })
+    expect(await readFile(modelFileOf(data.path), 'utf8')).toBe(before)
+  })
+
+  /**
+   * Four clients write to the process one request after another; once some writes are done it is
+   * killed -9, if it can be caught holding the lock (that is when a kill hurts: the lock stays).
+   */
+  async function writeUntilKilled(victim: RunningServer, round: number) {
+    const acknowledged: { update: Update; reply: JsonReply }[] = []
+    const streams = names.map(async (name, stream) => {
+      for (let index = 0; ; index++) {
+        const photo = `killed-${round}-${stream}-${index}.jpg`
+        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(photo, 5000 + index)], rejected: [] } }
+        const reply = await sendUpdate(victim.url, update).catch(() => undefined)
+        if (!reply) return
+        if (reply.status === 200) acknowledged.push({ update, reply })
+      }
+    })
+    while (acknowledged.length < 8) await sleep(5)
+
+    const exited = once(victim.process, 'exit')
+    const deadline = Date.now() + 2000
+    while (!existsSync(lockDir()) && Date.now() < deadline);
+    victim.process.kill('SIGKILL')
+    await exited
+    await Promise.all(streams)
+    return { acknowledged, lockLeft: existsSync(lockDir()) }
+  }
+
+  it('keeps every acknowledged write when a process is killed -9 mid-stream, and its lock does not block writes for good', async () => {
+    const acknowledged: { update: Update; reply: JsonReply }[] = []
+    let lockLeft = false
+    for (let round = 0; round < 3 && !lockLeft; round++) {
+      const killed = await writeUntilKilled(servers[0]!, round)
+      acknowledged.push(...killed.acknowledged)
+      lockLeft = killed.lockLeft
+      servers[0] = await startServer({ DATA_DIR: data.path })
+    }
+    expect(lockLeft).toBe(true)
+    const generations = acknowledged.map(({ reply }) => generationOf(reply))
+    expect(new Set(generations).size).toBe(generations.length)
+
+    // After the restart: a whole model with every write that got a 200.
+    const afterKill = await readModelFile(data.path)
+    const holdsEvery = (model: FaceModel, updates: Update[]) => {
+      for (const update of updates) {
+        expect(model.people.find((person) => person.name === update.name)?.descriptors).toContainEqual(update.body.descriptors[0])
+      }
+    }
+    holdsEvery(afterKill, acknowledged.map(({ update }) => update))
+
+    // What a writer killed between writing a temp file and renaming it leaves behind.
+    await writeFile(path.join(data.path, 'faces.json.0123456789ab.tmp'), '{"version":1,"gener')
+    await writeFile(path.join(data.path, 'faces.json.bak.0123456789ab.tmp'), '{"version":1,"gener')
+
+    const next: Update = {
+      name: 'Grace Hopper',
+      method: 'PATCH',
+      body: { descriptors: [descriptorEntry('after-restart.jpg', 9999)], rejected: [] },
+    }
+    // The killed process's lock counts as stale 10 s after its last refresh: this write may wait that long.
+    const written = await sendUpdate(servers[0]!.url, next)
+    expect(written.status).toBe(200)
+    expect(generationOf(written)).toBe(afterKill.generation + 1)
+
+    const final = await readModelFile(data.path)
+    holdsEvery(final, [...acknowledged.map(({ update }) => update), next])
+    expect((await listFiles(data.path)).filter(isModelTempFile)).toEqual([])
+    expect(existsSync(lockDir())).toBe(false)
+    for (const server of servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
+
+    const fromOther = await sendUpdate(servers[1]!.url, {
+      ...next,
+      body: { descriptors: [descriptorEntry('from-the-other-process.jpg', 10_000)], rejected: [] },
+    })
+    expect(fromOther.status).toBe(200)
+    expect(generationOf(fromOther)).toBe(final.generation + 1)
+  })
+})
