@@ -1,22 +1,39 @@
 # syntax=docker/dockerfile:1
+# `npm run lint:docker` lints this file; `npm run docker:replay` replays the runtime stage
+# without Docker (scripts/replay-docker-runtime.mjs) and proves the result serves.
 
-# Build: install every dependency, build Nuxt and compile the server, then drop dev dependencies.
-FROM node:24-bookworm-slim AS build
+# Node.js LTS on Debian slim. One place to move every stage to another Node version.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Build: every dependency, then the Nuxt app (.output/) and the compiled API and server (dist/).
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+RUN npm run build
 
-# Runtime: production dependencies, the built output and the models (inside node_modules), as a non-root user.
-FROM node:24-bookworm-slim AS runtime
+# Production dependencies only, straight from the lockfile. sharp's native binaries come as
+# optional npm packages for the platform, so no install scripts and no build tools are needed.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# Runtime: production dependencies (the face models and WASM binaries are inside them), the
+# built output and PM2's config. Root owns the code; the app runs as `node` and writes only /app/data.
+FROM ${NODE_IMAGE} AS runtime
+# docker stop waits 10 s before it kills: requests get 7 s to finish, PM2's kill_timeout is 9 s.
+# Logs go to stdout only (see ecosystem.config.js): `docker logs` has them.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    DATA_DIR=/app/data
+    DATA_DIR=/app/data \
+    SHUTDOWN_TIMEOUT_MS=7000 \
+    PM2_LOG_FILES=off
 WORKDIR /app
-COPY --from=build /app/package.json /app/ecosystem.config.js ./
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ecosystem.config.js ./
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/.output ./.output
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data && chown node:node /app/data
@@ -24,5 +41,5 @@ USER node
 EXPOSE 3000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/api/health').then((res) => process.exit(res.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node_modules/.bin/pm2-runtime", "ecosystem.config.js"]

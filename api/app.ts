@@ -4,7 +4,6 @@ import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
-import { requestLogger } from './logging.js'
 import { photosRouter } from './photos/router.js'
 import { usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
@@ -16,7 +15,6 @@ import { usersRouter } from './users/router.js'
 export function createApiApp(config: AppConfig): Express {
   const app = express()
   app.disable('x-powered-by')
-  app.use(requestLogger())
 
   const api = express.Router()
   // Photos and the face model first: they take larger bodies than the rest of the API.

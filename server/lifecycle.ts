@@ -1,7 +1,9 @@
-import type { Server } from 'node:http'
+import type { Server, ServerResponse } from 'node:http'
+import { Server as NetServer } from 'node:net'
+import { log as logLine } from '../api/logging.js'
 
 export function log(msg: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg, ...fields }))
+  logLine('info', msg, fields)
 }
 
 /** Resolves once the server listens; rejects on a bind error such as EADDRINUSE. */
@@ -16,23 +18,42 @@ export function listen(server: Server, port: number, host: string): Promise<numb
   })
 }
 
+/** How long a keep-alive connection may stay idle once shutdown begins; see closeGracefully. */
+const keepAliveGraceMs = 1_000
+
 /**
  * On SIGINT or SIGTERM: stop accepting connections, let requests in flight finish,
  * then exit; exit anyway after `timeoutMs`.
+ *
+ * Keep-alive connections are not cut at once, as http's own close() does: a client may be
+ * sending its next request on one at that moment, and would get a reset instead of an answer.
+ * Every response from now on says `Connection: close`, so busy clients reconnect (under PM2, to
+ * another worker); connections found idle after a short grace are closed, and so on each second.
  */
 export function closeGracefully(server: Server, timeoutMs: number): void {
   let closing = false
+  const inFlight = new Set<ServerResponse>()
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (closing) {
+      res.setHeader('Connection', 'close')
+      return
+    }
+    inFlight.add(res)
+    res.once('close', () => inFlight.delete(res))
+  })
+
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return
     closing = true
-    log('shutting down', { signal })
-    server.close(() => {
+    log('shutting down', { signal, requestsInFlight: inFlight.size })
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close')
+    NetServer.prototype.close.call(server, () => {
       log('stopped')
       process.exit(0)
     })
-    server.closeIdleConnections()
+    setInterval(() => server.closeIdleConnections(), keepAliveGraceMs).unref()
     setTimeout(() => {
-      log('forced exit: requests still running', { timeoutMs })
+      logLine('error', 'forced exit: requests still running', { timeoutMs, requestsInFlight: inFlight.size })
       process.exit(1)
     }, timeoutMs).unref()
   }

@@ -1,7 +1,20 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { startApi, useTestApi } from '../../tests/support/api.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApi, useTestApi, type RunningApi } from '../../tests/support/api.js'
+import { listFiles } from '../../tests/support/data.js'
 import { appVersion } from '../paths.js'
+
+/**
+ * A folder inside `base` that this process cannot create files in. File modes do not stop root,
+ * so as root (as in CI containers) it is Linux's sysfs, where no one may create a file.
+ */
+async function unwritableDir(base: string): Promise<string> {
+  if (process.getuid?.() === 0) return '/sys'
+  const dir = path.join(base, 'read-only')
+  await mkdir(dir, { mode: 0o555 })
+  return dir
+}
 
 describe('GET /api/health', () => {
   const api = useTestApi()
@@ -15,13 +28,83 @@ describe('GET /api/health', () => {
     expect(appVersion).toMatch(/^\d+\.\d+\.\d+/)
   })
 
-  it('reports a data folder that does not exist', async () => {
+  it('stays 200 and reports a data folder that does not exist', async () => {
     const missing = await startApi(path.join(api.dataDir, 'not-there'))
     try {
-      const body = await (await fetch(`${missing.url}/api/health`)).json()
-      expect(body.dataDir).toBe('missing')
+      const res = await fetch(`${missing.url}/api/health`)
+      expect(res.status).toBe(200)
+      expect((await res.json()).dataDir).toBe('missing')
     } finally {
       await missing.close()
+    }
+  })
+
+  it('stays 200 and reports a data folder that cannot be written to', async () => {
+    const served = await startApi(await unwritableDir(api.dataDir))
+    try {
+      const res = await fetch(`${served.url}/api/health`)
+      expect(res.status).toBe(200)
+      expect((await res.json()).dataDir).toBe('read-only')
+    } finally {
+      await served.close()
+    }
+  })
+})
+
+describe('GET /api/health/ready', () => {
+  const api = useTestApi()
+
+  it('is ready when the data folder takes a file, and leaves none behind', async () => {
+    const res = await fetch(`${api.url}/api/health/ready`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(await res.json()).toEqual({ status: 'ready' })
+    expect(await listFiles(api.dataDir)).toEqual([])
+  })
+
+  describe.each([
+    ['does not exist', 'The data folder does not exist', async (base: string) => path.join(base, 'not-there')],
+    [
+      'is a file',
+      'The data folder does not exist',
+      async (base: string) => {
+        const file = path.join(base, 'a-file')
+        await writeFile(file, 'not a folder')
+        return file
+      },
+    ],
+    ['cannot be written to', 'The data folder cannot be written to', unwritableDir],
+  ])('when the data folder %s', (_case, message, dataDir) => {
+    let served: RunningApi
+
+    beforeAll(async () => {
+      served = await startApi(await dataDir(api.dataDir))
+    })
+    afterAll(async () => {
+      await served.close()
+    })
+
+    it(`is 503 not_ready: "${message}"`, async () => {
+      const res = await fetch(`${served.url}/api/health/ready`)
+      expect(res.status).toBe(503)
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      expect(await res.json()).toEqual({ error: { code: 'not_ready', message } })
+    })
+  })
+
+  it('follows the data folder as it goes away and comes back', async () => {
+    const dataDir = path.join(api.dataDir, 'comes-and-goes')
+    await mkdir(dataDir)
+    const served = await startApi(dataDir)
+    try {
+      expect((await fetch(`${served.url}/api/health/ready`)).status).toBe(200)
+      await rm(dataDir, { recursive: true })
+      expect((await fetch(`${served.url}/api/health/ready`)).status).toBe(503)
+      expect((await fetch(`${served.url}/api/health`)).status).toBe(200)
+      await mkdir(dataDir)
+      expect((await fetch(`${served.url}/api/health/ready`)).status).toBe(200)
+    } finally {
+      await served.close()
     }
   })
 })

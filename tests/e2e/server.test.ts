@@ -1,14 +1,8 @@
-import { execFile, spawnSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
+import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTempDataDir, repoRoot, type TempDataDir } from '../support/data.js'
-import { freePort } from '../support/ports.js'
-import { serverEntry, startServer } from '../support/server.js'
-
-const run = promisify(execFile)
+import { createTempDataDir, type TempDataDir } from '../support/data.js'
+import { startPm2Cluster, type Pm2Cluster } from '../support/pm2.js'
+import { logEntries, serverEntry, startServer, waitForLog } from '../support/server.js'
 
 describe('the production server process', () => {
   let data: TempDataDir
@@ -44,6 +38,41 @@ describe('the production server process', () => {
     }
   })
 
+  it('logs each request as one JSON line: method, path without query, status, duration; never bodies', async () => {
+    const server = await startServer({ DATA_DIR: data.path })
+    try {
+      const json = { 'Content-Type': 'application/json' }
+      expect((await fetch(`${server.url}/api/users?token=secret-query`)).status).toBe(200)
+      const body = JSON.stringify({ name: 'Secret_Name' })
+      expect((await fetch(`${server.url}/api/users`, { method: 'POST', headers: json, body })).status).toBe(201)
+      expect((await fetch(`${server.url}/people`)).status).toBe(200)
+      expect((await fetch(`${server.url}/api/nowhere`)).status).toBe(404)
+      // Probes that succeed are not logged: Docker's every 30 s would drown the rest.
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
+      expect((await fetch(`${server.url}/api/health/ready`)).status).toBe(200)
+      await waitForLog(server, (entry) => entry.path === '/api/nowhere')
+
+      const requests = logEntries(server).filter((entry) => entry.msg === 'request')
+      expect(requests.map(({ method, path, status }) => `${method} ${path} ${status}`)).toEqual([
+        'GET /api/users 200',
+        'POST /api/users 201',
+        // The page's server-side render asks the API for the people, over HTTP: it is logged too.
+        'GET /api/users 200',
+        'GET /people 200',
+        'GET /api/nowhere 404',
+      ])
+      for (const entry of requests) {
+        expect(Object.keys(entry)).toEqual(['time', 'level', 'msg', 'method', 'path', 'status', 'durationMs'])
+        expect(entry.durationMs).toEqual(expect.any(Number))
+      }
+      const output = server.output.join('\n')
+      expect(output).not.toContain('secret-query')
+      expect(output).not.toContain('Secret_Name')
+    } finally {
+      await server.stop()
+    }
+  })
+
   it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s', async (signal) => {
     const server = await startServer({ DATA_DIR: data.path })
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
@@ -54,36 +83,24 @@ describe('the production server process', () => {
 
 describe('PM2 cluster mode', () => {
   let data: TempDataDir
-  let pm2Home: string
-  const pm2 = (...args: string[]) =>
-    run(path.join(repoRoot, 'node_modules/.bin/pm2'), args, { cwd: repoRoot, env: { ...process.env, PM2_HOME: pm2Home } })
+  let cluster: Pm2Cluster | undefined
 
   beforeAll(async () => {
     data = await createTempDataDir()
-    pm2Home = await mkdtemp(path.join(os.tmpdir(), 'facer-pm2-'))
   })
   afterAll(async () => {
-    await pm2('kill').catch(() => {})
-    await rm(pm2Home, { recursive: true, force: true })
+    await cluster?.kill()
     await data.remove()
   })
 
   it('serves the whole app from 2 workers started by ecosystem.config.js', async () => {
-    const port = await freePort()
-    await run('npm', ['run', 'start:pm2'], {
-      cwd: repoRoot,
-      env: { ...process.env, PM2_HOME: pm2Home, PORT: String(port), DATA_DIR: data.path, WEB_CONCURRENCY: '2' },
-    })
-    const { stdout } = await pm2('jlist')
-    const workers = (JSON.parse(stdout) as { pm2_env: { status: string; exec_mode: string } }[]).map(
-      (worker) => `${worker.pm2_env.exec_mode}:${worker.pm2_env.status}`,
-    )
+    cluster = await startPm2Cluster({ DATA_DIR: data.path, WEB_CONCURRENCY: '2' })
+    const workers = (await cluster.workers()).map((worker) => `${worker.execMode}:${worker.status}`)
     expect(workers).toEqual(['cluster_mode:online', 'cluster_mode:online'])
 
-    const url = `http://127.0.0.1:${port}`
     for (let i = 0; i < 6; i++) {
-      expect((await fetch(`${url}/api/health`)).status).toBe(200)
-      const page = await fetch(`${url}/people`)
+      expect((await fetch(`${cluster.url}/api/health`)).status).toBe(200)
+      const page = await fetch(`${cluster.url}/people`)
       expect(page.status).toBe(200)
       expect(await page.text()).toContain('No one is registered yet.')
     }

@@ -52,3 +52,32 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     },
   }
 }
+
+/** The server's JSON log lines so far, parsed; other output (Nuxt's own warnings) is left out. */
+export function logEntries(server: RunningServer): Record<string, unknown>[] {
+  return server.output.flatMap((line) => {
+    try {
+      const entry: unknown = JSON.parse(line)
+      return typeof entry === 'object' && entry !== null ? [entry as Record<string, unknown>] : []
+    } catch {
+      return []
+    }
+  })
+}
+
+/** Resolves with the first log entry that matches once the server has logged it; rejects if it exits first. */
+export async function waitForLog(
+  server: RunningServer,
+  matches: (entry: Record<string, unknown>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const entry = logEntries(server).find(matches)
+    if (entry) return entry
+    if (server.process.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`The server did not log the entry looked for:\n${server.output.join('\n')}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

@@ -1,0 +1,372 @@
+// `npm run docker:replay`: replays the Dockerfile's runtime stage where there is no Docker engine.
+// It reads the Dockerfile, checks that the runtime stage keeps the image's promises (non-root
+// user, port 3000, data volume, health check, pm2-runtime), then in a clean temporary folder
+// copies what the stage copies, installs what its stages install, and starts its CMD with its
+// ENV (on 127.0.0.1 and a free port). It proves that the result answers, serves the face models
+// and stores an upload, prints the size of what the image would hold, then stops it as
+// `docker stop` does and removes the folder. Exit status 0 when every check passed.
+// Needs a build first (`npm run build`): the build stage's output is taken from this checkout.
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const photoFixture = path.resolve(root, '../shared/fixtures/faces/people/barack_obama/obama.jpg')
+// The base image cannot be pulled here: the usual size of node:24-bookworm-slim for linux/amd64.
+const baseImage = { compressedMb: 75, uncompressedMb: 200 }
+const workers = 2
+
+const execFileAsync = promisify(execFile)
+
+class ReplayError extends Error {}
+
+function fail(message) {
+  throw new ReplayError(message)
+}
+
+function passed(message) {
+  console.log(`  ✓ ${message}`)
+}
+
+/** The Dockerfile as stages of instructions: continuation lines joined, comments dropped, ARGs applied. */
+function parseDockerfile(text) {
+  const args = {}
+  const stages = []
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+  for (const line of lines) {
+    const [, keyword = '', rest = ''] = line.match(/^(\S+)\s*(.*)$/) ?? []
+    const instruction = { keyword: keyword.toUpperCase(), args: rest.replace(/\s+/g, ' ') }
+    if (instruction.keyword === 'ARG' && stages.length === 0) {
+      const [name, value = ''] = instruction.args.split('=')
+      args[name] = value
+    } else if (instruction.keyword === 'FROM') {
+      const [image, as, name] = instruction.args.replace(/\$\{(\w+)\}/g, (_, arg) => args[arg] ?? '').split(' ')
+      stages.push({ image, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] })
+    } else if (stages.length === 0) {
+      fail(`Dockerfile: ${instruction.keyword} before the first FROM is not understood by this replay`)
+    } else {
+      stages.at(-1).instructions.push(instruction)
+    }
+  }
+  return stages
+}
+
+/** `KEY=value KEY2=value2` as an object; quoted values are not used in our Dockerfile. */
+function parseEnv(argsText) {
+  return Object.fromEntries(
+    argsText.split(' ').map((pair) => {
+      const match = pair.match(/^(\w+)=([^"'\s]*)$/)
+      if (!match) fail(`Dockerfile: ENV ${argsText}: only KEY=value pairs are replayed`)
+      return [match[1], match[2]]
+    }),
+  )
+}
+
+/** `COPY [--from=stage] [--chown=…] source… destination` */
+function parseCopy(argsText) {
+  const words = argsText.split(' ')
+  const flags = Object.fromEntries(
+    words.filter((word) => word.startsWith('--')).map((flag) => flag.slice(2).split('=')),
+  )
+  const paths = words.filter((word) => !word.startsWith('--'))
+  if (paths[0]?.startsWith('[')) fail(`Dockerfile: COPY ${argsText}: the JSON form is not replayed`)
+  return { from: flags.from, sources: paths.slice(0, -1), destination: paths.at(-1) }
+}
+
+/** Copies a context COPY's sources into the stage folder that stands for its WORKDIR. */
+async function copyFromContext(copy, workdir) {
+  const intoFolder = copy.sources.length > 1 || copy.destination.endsWith('/')
+  for (const source of copy.sources) {
+    const target = path.join(workdir, copy.destination, intoFolder ? path.basename(source) : '')
+    await cp(path.join(root, source), target, { recursive: true })
+  }
+}
+
+function execForm(argsText, what) {
+  try {
+    const command = JSON.parse(argsText)
+    if (Array.isArray(command) && command.every((word) => typeof word === 'string')) return command
+  } catch {
+    // reported below
+  }
+  return fail(`Dockerfile: ${what} must use the exec form (a JSON array), got: ${argsText}`)
+}
+
+function instructionsOf(stage, keyword) {
+  return stage.instructions.filter((instruction) => instruction.keyword === keyword)
+}
+
+/** The promises issue 6 makes for the image, checked on the runtime stage as written. */
+function checkRuntimeStage(stage) {
+  if (!/^node:\d*[02468]-[a-z]+-slim$/.test(stage.image)) {
+    fail(`the runtime stage starts from ${stage.image}, not an official Node.js LTS Debian slim image`)
+  }
+  const user = instructionsOf(stage, 'USER').at(-1)?.args
+  if (!user || user === 'root' || user === '0') fail('the runtime stage does not switch to a non-root USER')
+  if (!instructionsOf(stage, 'EXPOSE').some((expose) => expose.args.split(' ').includes('3000'))) {
+    fail('the runtime stage does not EXPOSE 3000')
+  }
+  if (!instructionsOf(stage, 'VOLUME').some((volume) => volume.args.includes('/app/data'))) {
+    fail('the runtime stage does not declare /app/data as a VOLUME')
+  }
+  const healthcheck = instructionsOf(stage, 'HEALTHCHECK').at(-1)?.args ?? ''
+  if (!healthcheck.includes('/api/health')) fail('the runtime stage has no HEALTHCHECK on /api/health')
+  const cmd = execForm(instructionsOf(stage, 'CMD').at(-1)?.args ?? '', 'CMD')
+  if (!cmd[0]?.endsWith('pm2-runtime')) fail(`the runtime stage starts ${cmd[0]}, not pm2-runtime`)
+  passed(`runtime stage: ${stage.image}, USER ${user}, EXPOSE 3000, VOLUME /app/data, HEALTHCHECK, ${cmd.join(' ')}`)
+  return { healthcheck: execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4), 'HEALTHCHECK'), cmd }
+}
+
+function run(command, args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options })
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new ReplayError(`${command} ${args.join(' ')} exited with ${code}`))))
+  })
+}
+
+/**
+ * A stage the runtime stage copies from, replayed in its own folder: COPY from the build
+ * context, then its RUN steps. The stage that runs `npm run build` is not replayed: its
+ * output is this checkout's build.
+ */
+async function replayStage(stage, folder) {
+  await mkdir(folder, { recursive: true })
+  for (const { keyword, args } of stage.instructions) {
+    if (keyword === 'WORKDIR') continue
+    if (keyword === 'COPY') {
+      const copy = parseCopy(args)
+      if (copy.from) fail(`stage ${stage.name}: COPY --from is not replayed`)
+      await copyFromContext(copy, folder)
+    } else if (keyword === 'RUN') {
+      console.log(`  $ ${args}`)
+      await run('sh', ['-c', args], { cwd: folder, env: stageEnv() })
+    } else {
+      fail(`stage ${stage.name}: ${keyword} is not replayed`)
+    }
+  }
+}
+
+/**
+ * This process's environment without what `npm run` adds (npm_config_*, npm_package_*…), which
+ * would point npm at this checkout; npm takes what its cache holds before asking the registry.
+ */
+function stageEnv() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && name !== 'INIT_CWD'))
+  return { ...env, npm_config_prefer_offline: 'true' }
+}
+
+function isBuildStage(stage) {
+  return instructionsOf(stage, 'RUN').some((step) => step.args.includes('npm run build'))
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function folderBytes(target) {
+  const stats = await lstat(target)
+  if (!stats.isDirectory()) return stats.size
+  let total = 0
+  for (const entry of await readdir(target)) total += await folderBytes(path.join(target, entry))
+  return total
+}
+
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1)
+
+async function expectStatus(url, status, init) {
+  const res = await fetch(url, init)
+  if (res.status !== status) fail(`${init?.method ?? 'GET'} ${url}: ${res.status}, expected ${status}: ${await res.text()}`)
+  return res
+}
+
+async function waitForHealth(url, runtime, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (runtime.exitCode !== null) fail(`pm2-runtime exited with ${runtime.exitCode} before the app answered`)
+    const res = await fetch(`${url}/api/health`).catch(() => undefined)
+    if (res?.ok) return res
+    if (Date.now() > deadline) fail(`${url}/api/health did not answer within ${timeoutMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+async function waitForLines(output, pattern, count, runtime, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (output.filter((line) => pattern.test(line)).length < count) {
+    if (runtime.exitCode !== null) fail(`pm2-runtime exited with ${runtime.exitCode}`)
+    if (Date.now() > deadline) fail(`pm2-runtime did not log ${count} × ${pattern} within ${timeoutMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** As `docker stop` does: SIGTERM to PID 1, which pm2-runtime passes on to the workers; SIGKILL after 10 s. */
+async function stopRuntime(runtime) {
+  if (runtime.exitCode !== null || runtime.signalCode !== null) return runtime.exitCode
+  const exited = once(runtime, 'exit')
+  runtime.kill('SIGTERM')
+  const kill = setTimeout(() => runtime.kill('SIGKILL'), 10_000)
+  const [code] = await exited
+  clearTimeout(kill)
+  return code
+}
+
+async function main() {
+  for (const built of ['.output/server/index.mjs', 'dist/server/index.js']) {
+    if (!existsSync(path.join(root, built))) fail(`no build (${built} is missing): run \`npm run build\` first`)
+  }
+  const stages = parseDockerfile(await readFile(path.join(root, 'Dockerfile'), 'utf8'))
+  const runtimeStage = stages.at(-1)
+  console.log(`Replaying the Dockerfile's last stage (${runtimeStage.name ?? 'unnamed'}) with Node.js ${process.version} (the image has ${runtimeStage.image}).`)
+  const { healthcheck, cmd } = checkRuntimeStage(runtimeStage)
+
+  const temp = await mkdtemp(path.join(os.tmpdir(), 'facer-docker-replay-'))
+  console.log(`  folder: ${temp}`)
+  let runtime
+  try {
+    const app = path.join(temp, 'app')
+    await mkdir(app)
+    let imageEnv = {}
+    for (const { keyword, args } of runtimeStage.instructions) {
+      if (keyword === 'ENV') imageEnv = { ...imageEnv, ...parseEnv(args) }
+      else if (keyword === 'COPY') {
+        const copy = parseCopy(args)
+        const destination = path.join(app, copy.destination)
+        if (!copy.from) {
+          await copyFromContext(copy, app)
+          passed(`COPY ${copy.sources.join(' ')} (from the build context)`)
+          continue
+        }
+        const from = stages.find((stage) => stage.name === copy.from) ?? fail(`COPY --from=${copy.from}: no such stage`)
+        for (const source of copy.sources) {
+          const relative = path.posix.relative('/app', source)
+          if (relative.startsWith('..')) fail(`COPY --from=${copy.from} ${source}: only /app/… is replayed`)
+          if (isBuildStage(from)) {
+            await cp(path.join(root, relative), destination, { recursive: true })
+          } else {
+            const folder = path.join(temp, copy.from)
+            if (!existsSync(folder)) await replayStage(from, folder)
+            await rename(path.join(folder, relative), destination)
+          }
+        }
+        passed(`COPY --from=${copy.from} ${copy.sources.join(' ')}`)
+      } else if (!['WORKDIR', 'EXPOSE', 'VOLUME', 'HEALTHCHECK', 'CMD'].includes(keyword)) {
+        // RUN (mkdir/chown of /app/data) and USER act on the container's own paths and users.
+        console.log(`  - not replayed: ${keyword} ${args}`)
+      }
+    }
+
+    const port = await freePort()
+    const dataDir = path.join(temp, 'data')
+    await mkdir(dataDir)
+    const env = {
+      PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
+      HOME: temp,
+      ...imageEnv,
+      // Here, not in a container: loopback only, a free port, the data and PM2's state in the temp folder.
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      PM2_HOME: path.join(temp, 'pm2'),
+      WEB_CONCURRENCY: String(workers),
+    }
+    const url = `http://127.0.0.1:${port}`
+    console.log(`  $ ${cmd.join(' ')}   (HOST=127.0.0.1 PORT=${port} WEB_CONCURRENCY=${workers})`)
+    runtime = spawn(path.join(app, cmd[0]), cmd.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const output = []
+    for (const stream of [runtime.stdout, runtime.stderr]) createInterface({ input: stream }).on('line', (line) => output.push(line))
+
+    try {
+      await waitForHealth(url, runtime, 90_000)
+      await waitForLines(output, /"msg":"listening"/, workers, runtime, 60_000)
+      passed(`pm2-runtime: ${workers} workers listening, GET /api/health 200`)
+      const [program = '', ...programArgs] = healthcheck
+      await execFileAsync(program === 'node' ? process.execPath : program, programArgs, { env, timeout: 5_000 })
+      passed('the HEALTHCHECK command exits 0')
+      const ready = await expectStatus(`${url}/api/health/ready`, 200)
+      if ((await ready.json()).status !== 'ready') fail('GET /api/health/ready is not ready')
+      passed('GET /api/health/ready 200')
+
+      const page = await (await expectStatus(`${url}/`, 200)).text()
+      const modelsUrl = page.match(/\/models\/[\w.-]+\//)?.[0] ?? fail('the home page does not name the models URL')
+      const wasmUrl = page.match(/\/wasm\/[\w.-]+\//)?.[0] ?? fail('the home page does not name the WASM URL')
+      passed(`GET / 200 (${page.length} bytes of HTML naming ${modelsUrl} and ${wasmUrl})`)
+      const manifest = await expectStatus(`${url}${modelsUrl}tiny_face_detector_model-weights_manifest.json`, 200)
+      const weights = (await manifest.json())[0].paths[0]
+      const weightsRes = await expectStatus(`${url}${modelsUrl}${weights}`, 200)
+      const weightsBytes = (await weightsRes.arrayBuffer()).byteLength
+      await expectStatus(`${url}${wasmUrl}tfjs-backend-wasm.wasm`, 200)
+      passed(`face models served at ${modelsUrl} (${weights}: ${weightsBytes} bytes) and WASM at ${wasmUrl}`)
+
+      const person = 'barack_obama'
+      await expectStatus(`${url}/api/users`, 201, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: person }),
+      })
+      const form = new FormData()
+      form.append('photos', new Blob([await readFile(photoFixture)], { type: 'image/jpeg' }), 'obama.jpg')
+      const upload = await expectStatus(`${url}/api/users/${person}/photos`, 201, { method: 'POST', body: form })
+      const [photo] = (await upload.json()).photos
+      const stored = path.join(dataDir, 'users', person, photo.name)
+      if (!existsSync(stored)) fail(`the upload answered 201 but ${stored} is not on disk`)
+      const served = await expectStatus(`${url}${photo.url}`, 200)
+      if (served.headers.get('content-type') !== 'image/jpeg') fail(`${photo.url} is served as ${served.headers.get('content-type')}`)
+      passed(`upload stored: DATA_DIR/users/${person}/${photo.name} (${(await lstat(stored)).size} bytes), served at ${photo.url}`)
+    } catch (err) {
+      console.log('  pm2-runtime output:')
+      for (const line of output.slice(-40)) console.log(`    ${line}`)
+      throw err
+    }
+
+    const sizes = {}
+    for (const entry of await readdir(app)) sizes[entry] = await folderBytes(path.join(app, entry))
+    const appBytes = Object.values(sizes).reduce((sum, bytes) => sum + bytes, 0)
+    console.log('  image size estimate (files as copied, uncompressed):')
+    const row = (label, megabytes, note = '') => console.log(`    ${label.padEnd(14)} ${String(megabytes).padStart(7)} MB${note}`)
+    for (const entry of ['node_modules', '.output', 'dist']) row(entry, mb(sizes[entry] ?? 0))
+    row('app layers', mb(appBytes), ' (everything copied, package files included)')
+    row('base image', baseImage.uncompressedMb.toFixed(1), ` (${runtimeStage.image}, about ${baseImage.compressedMb} MB compressed)`)
+    row('image', (Number(mb(appBytes)) + baseImage.uncompressedMb).toFixed(1))
+
+    const code = await stopRuntime(runtime)
+    const stopped = output.filter((line) => line.includes('"msg":"stopped"')).length
+    if (stopped !== workers) fail(`after SIGTERM ${stopped} of ${workers} workers logged a graceful stop`)
+    passed(`SIGTERM (docker stop): ${workers} workers stopped gracefully, pm2-runtime exited with ${code}`)
+    const logFiles = await readdir(path.join(env.PM2_HOME, 'logs')).catch(() => [])
+    if (logFiles.some((file) => file.startsWith('facer'))) fail(`the app wrote log files in the container: ${logFiles.join(', ')}`)
+    const plainJson = output.filter((line) => line.startsWith('{"time"')).length
+    if (plainJson === 0) fail('no log line on stdout is plain JSON: something prefixes them')
+    passed(`logs on stdout only: no log files under PM2_HOME, ${plainJson} plain JSON lines`)
+    console.log('replay: ok')
+  } finally {
+    if (runtime) await stopRuntime(runtime)
+    await rm(temp, { recursive: true, force: true })
+    console.log(`  removed ${temp}`)
+  }
+}
+
+try {
+  await main()
+} catch (err) {
+  console.error(`replay: failed: ${err instanceof ReplayError ? err.message : err.stack}`)
+  process.exitCode = 1
+}
