@@ -18,6 +18,8 @@ export default defineConfig({
           globalSetup: ['tests/e2e/global-setup.ts'],
           // Chromium and the model networks share 2 cores: one file at a time.
           fileParallelism: false,
+          // Pages answer in their own time on 2 busy cores: poll for up to 10 s, not 1.
+          expect: { poll: { timeout: 10_000 } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -133,7 +133,10 @@ describe('people and photos in Chromium', () => {
     expect(await dialog.textContent()).toContain('Their 3 photos will be deleted')
     await dialog.getByTestId('confirm-button').click()
     await expect.poll(() => page.getByTestId('people-empty').isVisible()).toBe(true)
-    expect(await listFiles(data.path)).toEqual([])
+    // Their photos are gone, and so are their descriptors, which one-by-one training had saved.
+    expect(await listFiles(path.join(data.path, 'users'))).toEqual([])
+    const model = JSON.parse(await readFile(path.join(data.path, 'faces.json'), 'utf8'))
+    expect(model.people).toEqual([])
   })
 
   it('accepts photos dropped onto the upload area', async () => {
