@@ -13,18 +13,7 @@ import {
   type RejectionReason,
 } from '../../shared/face/model.js'
 import { sendJson, type JsonReply } from './http.js'
-
-/** A small seeded generator (mulberry32): the same numbers on every run and every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from './random.js'
 
 /** 128 float32 numbers from a seed, in the range face-api's descriptors take (about ±0.25). */
 export function seededDescriptor(seed: number): Float32Array {

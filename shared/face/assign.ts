@@ -1,0 +1,42 @@
+// In one frame a person can be only one of the faces: two faces both nearest to the same person get
+// that name once, and the other face is reconsidered or left unknown.
+import { decide, type Decision, type DecisionRule, type PersonDistance } from './match.js'
+
+interface Pair {
+  face: number
+  rank: number
+  name: string
+  distance: number
+}
+
+/**
+ * Names the faces of one frame, `candidates[i]` being face i's ranked list from matchDescriptor.
+ *
+ * Greedy, nearest pairs first: every (face, person) pair under the threshold is taken in order of
+ * distance (ties: lower face index, then the face's own ranking), and given when neither the face nor
+ * the person is taken yet and the margin holds against the face's nearest other person that no face
+ * has taken by then. A face turned down for a close rival is not looked at again for that person, even
+ * if the rival is taken later: in doubt a face stays unknown rather than risk a wrong name.
+ * With one face this is exactly `decide`. Unnamed faces get `decide`'s distances with `name: null`.
+ */
+export function assignFaces(candidates: readonly (readonly PersonDistance[])[], rule: DecisionRule): Decision[] {
+  const pairs: Pair[] = candidates.flatMap((ranked, face) =>
+    ranked.flatMap(({ name, distance }, rank) => (distance < rule.threshold ? [{ face, rank, name, distance }] : [])),
+  )
+  pairs.sort((a, b) => a.distance - b.distance || a.face - b.face || a.rank - b.rank)
+
+  const decisions: (Decision | undefined)[] = candidates.map(() => undefined)
+  const taken = new Set<string>()
+  for (const { face, name, distance } of pairs) {
+    if (decisions[face] || taken.has(name)) continue
+    let runnerUp: number | null = null
+    for (const other of candidates[face]!) {
+      if (other.name === name || taken.has(other.name)) continue
+      if (runnerUp === null || other.distance < runnerUp) runnerUp = other.distance
+    }
+    if (runnerUp !== null && runnerUp - distance < rule.margin) continue
+    decisions[face] = { name, distance, runnerUp }
+    taken.add(name)
+  }
+  return candidates.map((ranked, face) => decisions[face] ?? { ...decide(ranked, rule), name: null })
+}

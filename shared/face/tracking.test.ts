@@ -1,0 +1,269 @@
+import { describe, expect, it } from 'vitest'
+import type { Decision } from './match.js'
+import type { Box } from './model.js'
+import { FaceTracker, iou, shouldRefresh, type Detection, type TrackerOptions } from './tracking.js'
+
+const box = (x: number, y: number, width: number, height: number): Box => ({ x, y, width, height })
+
+const decision = (name: string | null, distance: number | null = 0.25): Decision => ({ name, distance, runnerUp: null })
+
+const at = (where: Box, name: string | null, distance?: number | null): Detection => ({ box: where, decision: decision(name, distance) })
+
+/** Feeds one face, standing still, through `names` frame by frame; the labels shown after each. */
+function labelsOf(names: (string | null)[], options: Partial<TrackerOptions> = {}): (string | null)[] {
+  const tracker = new FaceTracker(options)
+  return names.map((name, frame) => {
+    const [face] = tracker.update([at(box(0, 0, 100, 100), name)], frame)
+    return face!.name
+  })
+}
+
+describe('iou', () => {
+  it.each<[string, Box, Box, number]>([
+    ['the same box', box(10, 20, 30, 40), box(10, 20, 30, 40), 1],
+    ['half-shifted squares (8 over 24)', box(0, 0, 4, 4), box(2, 0, 4, 4), 1 / 3],
+    ['a box inside another (4 over 16)', box(0, 0, 4, 4), box(1, 1, 2, 2), 0.25],
+    ['boxes overlapping on a corner (1 over 7)', box(0, 0, 2, 2), box(1, 1, 2, 2), 1 / 7],
+    ['boxes apart', box(0, 0, 4, 4), box(10, 10, 4, 4), 0],
+    ['boxes that only touch', box(0, 0, 4, 4), box(4, 0, 4, 4), 0],
+    ['two boxes without area at the same place', box(5, 5, 0, 0), box(5, 5, 0, 0), 0],
+    ['a box without area inside another', box(0, 0, 4, 4), box(1, 1, 0, 2), 0],
+    ['boxes at negative coordinates', box(-4, -4, 4, 4), box(-2, -4, 4, 4), 1 / 3],
+  ])('%s', (_, a, b, expected) => {
+    expect(iou(a, b)).toBe(expected)
+    expect(iou(b, a)).toBe(expected)
+  })
+})
+
+describe('shouldRefresh', () => {
+  const still = box(0, 0, 100, 10)
+  const nudged = box(0, 0, 90, 10) // IoU exactly 0.9
+  const moved = box(0, 0, 89, 10)
+
+  it.each<[string, Box | null, Box, number, boolean]>([
+    ['a face with no descriptor yet', null, still, 0, true],
+    ['a still face with a fresh descriptor', still, still, 0, false],
+    ['a still face whose descriptor is one frame short of too old', still, still, 4, false],
+    ['a still face whose descriptor is too old', still, still, 5, true],
+    ['a face that moved to exactly the least overlap allowed', still, nudged, 1, false],
+    ['a face that moved a little more', still, moved, 1, true],
+    ['a face now somewhere else', still, box(500, 0, 100, 10), 0, true],
+  ])('%s', (_, previous, current, age, expected) => {
+    expect(shouldRefresh(previous, current, age)).toBe(expected)
+  })
+
+  it('takes its own least overlap and oldest age', () => {
+    expect(shouldRefresh(still, moved, 1, { minIoU: 0.8 })).toBe(false)
+    expect(shouldRefresh(still, still, 5, { maxAge: 10 })).toBe(false)
+    expect(shouldRefresh(still, still, 10, { maxAge: 10 })).toBe(true)
+    expect(shouldRefresh(still, still, 0, { maxAge: 0 })).toBe(true)
+  })
+})
+
+describe('FaceTracker', () => {
+  describe('tracks', () => {
+    it('starts a track per face on the first frame, ids in the order of the detections', () => {
+      const tracker = new FaceTracker()
+      expect(tracker.update([at(box(0, 0, 10, 10), 'ann', 0.25), at(box(50, 0, 10, 10), null, 0.75)], 1000)).toEqual([
+        { id: 1, box: box(0, 0, 10, 10), name: 'ann', distance: 0.25, age: 1, since: 1000 },
+        { id: 2, box: box(50, 0, 10, 10), name: null, distance: 0.75, age: 1, since: 1000 },
+      ])
+    })
+
+    it('keeps a face that moves a little on its track, counting the frames it was seen', () => {
+      const tracker = new FaceTracker()
+      tracker.update([at(box(0, 0, 4, 4), 'ann')], 0)
+      tracker.update([at(box(1, 0, 4, 4), 'ann')], 40)
+      const [face] = tracker.update([at(box(2, 1, 4, 4), 'ann', 0.125)], 80)
+      expect(face).toEqual({ id: 1, box: box(2, 1, 4, 4), name: 'ann', distance: 0.125, age: 3, since: 0 })
+    })
+
+    it('starts a new track for a box that overlaps less than minIoU, and continues one at exactly minIoU', () => {
+      const tracker = new FaceTracker()
+      tracker.update([at(box(0, 0, 4, 4), 'ann')], 0)
+      expect(tracker.update([at(box(2, 0, 4, 4), 'ann')], 1)[0]!.id).toBe(1) // IoU 1/3
+      expect(tracker.update([at(box(5, 0, 4, 4), 'ann')], 2)[0]!.id).toBe(2) // IoU 1/7
+
+      const strict = new FaceTracker({ minIoU: 0.5 })
+      strict.update([at(box(0, 0, 3, 1), 'ann')], 0)
+      expect(strict.update([at(box(1, 0, 3, 1), 'ann')], 1)[0]!.id).toBe(1) // IoU 2/4
+      expect(strict.update([at(box(2, 0, 3, 1), 'ann')], 2)[0]!.id).toBe(1)
+      expect(strict.update([at(box(3.5, 0, 3, 1), 'ann')], 3)[0]!.id).toBe(2) // IoU 1.5/4.5
+    })
+
+    it('never pairs boxes that do not overlap, even with minIoU 0', () => {
+      const tracker = new FaceTracker({ minIoU: 0 })
+      tracker.update([at(box(0, 0, 4, 4), 'ann')], 0)
+      expect(tracker.update([at(box(4, 0, 4, 4), 'ann')], 1)[0]!.id).toBe(2)
+    })
+
+    it('gives a contested track to the detection that overlaps it most; the other starts a track', () => {
+      const tracker = new FaceTracker()
+      tracker.update([at(box(0, 0, 10, 10), 'ann')], 0)
+      const faces = tracker.update([at(box(4, 0, 10, 10), 'ann'), at(box(1, 0, 10, 10), 'ann')], 1)
+      expect(faces.map(({ id }) => id)).toEqual([2, 1])
+    })
+
+    it('pairs greedily, largest overlap first, and answers in the order of the detections', () => {
+      const tracker = new FaceTracker()
+      tracker.update([at(box(0, 0, 10, 10), 'ann'), at(box(5, 0, 10, 10), 'bob')], 0)
+      // Detection 0 overlaps track 2 by 9/11 and track 1 by 3/7; detection 1 the other way round.
+      const faces = tracker.update([at(box(4, 0, 10, 10), 'bob'), at(box(1, 0, 10, 10), 'ann')], 1)
+      expect(faces.map(({ id, name }) => ({ id, name }))).toEqual([
+        { id: 2, name: 'bob' },
+        { id: 1, name: 'ann' },
+      ])
+    })
+
+    it('gives a detection overlapping two tracks equally to the older track', () => {
+      const tracker = new FaceTracker()
+      tracker.update([at(box(0, 0, 4, 4), 'ann'), at(box(4, 0, 4, 4), 'bob')], 0)
+      const [face] = tracker.update([at(box(2, 0, 4, 4), 'ann')], 1)
+      expect(face!.id).toBe(1)
+    })
+
+    it('keeps a track through maxMissedFrames frames without its face, and drops it after one more', () => {
+      const tracker = new FaceTracker()
+      tracker.update([at(box(0, 0, 10, 10), 'ann')], 0)
+      for (let frame = 1; frame <= 5; frame++) expect(tracker.update([], frame)).toEqual([])
+      expect(tracker.update([at(box(0, 0, 10, 10), null)], 6)).toEqual([
+        { id: 1, box: box(0, 0, 10, 10), name: 'ann', distance: 0.25, age: 2, since: 0 },
+      ])
+
+      for (let frame = 7; frame <= 12; frame++) tracker.update([], frame)
+      expect(tracker.update([at(box(0, 0, 10, 10), null)], 13)[0]).toMatchObject({ id: 2, name: null, age: 1, since: 13 })
+    })
+
+    it('drops a track at its first missed frame when maxMissedFrames is 0', () => {
+      const tracker = new FaceTracker({ maxMissedFrames: 0 })
+      tracker.update([at(box(0, 0, 10, 10), 'ann')], 0)
+      tracker.update([], 1)
+      expect(tracker.update([at(box(0, 0, 10, 10), 'ann')], 2)[0]!.id).toBe(2)
+    })
+
+    it('counts missed frames per track: other faces being seen does not keep a track alive', () => {
+      const tracker = new FaceTracker({ maxMissedFrames: 1 })
+      tracker.update([at(box(0, 0, 10, 10), 'ann'), at(box(100, 0, 10, 10), 'bob')], 0)
+      tracker.update([at(box(100, 0, 10, 10), 'bob')], 1)
+      tracker.update([at(box(100, 0, 10, 10), 'bob')], 2)
+      const faces = tracker.update([at(box(0, 0, 10, 10), 'ann'), at(box(100, 0, 10, 10), 'bob')], 3)
+      expect(faces.map(({ id, age }) => ({ id, age }))).toEqual([
+        { id: 3, age: 1 },
+        { id: 2, age: 4 },
+      ])
+    })
+
+    it('never gives an id twice, even after tracks are dropped', () => {
+      const tracker = new FaceTracker({ maxMissedFrames: 0 })
+      const ids = [0, 1, 2, 3].flatMap((frame) => tracker.update([at(box(frame * 100, 0, 10, 10), 'ann')], frame).map(({ id }) => id))
+      expect(ids).toEqual([1, 2, 3, 4])
+    })
+
+    it('gives nothing for a frame without faces', () => {
+      expect(new FaceTracker().update([], 0)).toEqual([])
+    })
+  })
+
+  describe('labels', () => {
+    it('labels a new face on its first frame, even when minVotes asks for more', () => {
+      expect(labelsOf(['ann'])).toEqual(['ann'])
+      expect(labelsOf([null])).toEqual([null])
+      expect(labelsOf(['ann'], { minVotes: 7 })).toEqual(['ann'])
+    })
+
+    it('does not flash a wrong name for one noisy frame', () => {
+      expect(labelsOf(['ann', 'ann', 'ann', 'bob', 'ann', 'ann'])).toEqual(['ann', 'ann', 'ann', 'ann', 'ann', 'ann'])
+      expect(labelsOf(['ann', 'ann', 'ann', null, 'ann'])).toEqual(['ann', 'ann', 'ann', 'ann', 'ann'])
+    })
+
+    it('keeps the current label on a tie', () => {
+      expect(labelsOf(['ann', 'bob'])).toEqual(['ann', 'ann'])
+      expect(labelsOf(['ann', 'bob', 'bob', 'ann', 'bob'])).toEqual(['ann', 'ann', 'ann', 'ann', 'bob'])
+    })
+
+    it('changes the label once another name leads with minVotes votes', () => {
+      expect(labelsOf(['ann', 'bob', 'bob', 'bob'])).toEqual(['ann', 'ann', 'ann', 'bob'])
+      expect(labelsOf(['ann', 'bob', 'bob', 'bob'], { minVotes: 2 })).toEqual(['ann', 'ann', 'bob', 'bob'])
+    })
+
+    it('lets "unknown" win the vote like any name', () => {
+      expect(labelsOf(['ann', null, null, null])).toEqual(['ann', 'ann', 'ann', null])
+      expect(labelsOf([null, 'ann', 'ann', 'ann'])).toEqual([null, null, null, 'ann'])
+    })
+
+    it('votes over the last voteWindow decisions only', () => {
+      const ann = Array<string>(7).fill('ann')
+      // Window [ann×4, bob×3]: ann still leads.
+      expect(labelsOf([...ann, 'bob', 'bob', 'bob']).at(-1)).toBe('ann')
+      // Window [ann×3, bob×4]: bob leads with more than minVotes.
+      expect(labelsOf([...ann, 'bob', 'bob', 'bob', 'bob']).at(-1)).toBe('bob')
+      // A window of 3: [bob×3] after ann×7.
+      expect(labelsOf([...ann, 'bob', 'bob', 'bob'], { voteWindow: 3 }).at(-1)).toBe('bob')
+      expect(labelsOf([...ann, 'bob', 'bob'], { voteWindow: 3 }).at(-1)).toBe('ann')
+    })
+
+    it('keeps the label on a tie between other names that both have enough votes', () => {
+      // The last window is [ann, bob, bob, cy, cy, dee]: bob and cy lead with 2 each, ann has 1.
+      const names = ['ann', 'ann', 'bob', 'bob', 'cy', 'cy', 'dee']
+      expect(labelsOf(names, { voteWindow: 6, minVotes: 2 })).toEqual(Array(7).fill('ann'))
+    })
+
+    it('keeps the label on a tie between other names, even one with no vote left in the window', () => {
+      const tracker = new FaceTracker({ voteWindow: 4, minVotes: 3 })
+      const names = ['ann', 'bob', 'cy', 'bob', 'cy']
+      const faces = names.map((name, frame) => tracker.update([at(box(0, 0, 10, 10), name, 0.125 * (frame + 1))], frame)[0]!)
+      expect(faces.map(({ name }) => name)).toEqual(['ann', 'ann', 'ann', 'ann', 'ann'])
+      // The window is [bob, cy, bob, cy]: no decision agrees with ann any more.
+      expect(faces.at(-1)!.distance).toBeNull()
+      expect(faces.at(-2)!.distance).toBe(0.125)
+    })
+
+    it("reports the distance of the latest decision that agrees with the label, not of the frame's own", () => {
+      const tracker = new FaceTracker()
+      const frames: [string | null, number][] = [
+        ['ann', 0.25],
+        ['ann', 0.375],
+        ['bob', 0.0625],
+        [null, 0.75],
+      ]
+      const faces = frames.map(([name, distance], frame) => tracker.update([at(box(0, 0, 10, 10), name, distance)], frame)[0]!)
+      expect(faces.map(({ name, distance }) => ({ name, distance }))).toEqual([
+        { name: 'ann', distance: 0.25 },
+        { name: 'ann', distance: 0.375 },
+        { name: 'ann', distance: 0.375 },
+        { name: 'ann', distance: 0.375 },
+      ])
+    })
+
+    it('keeps the label of a track through missed frames', () => {
+      const tracker = new FaceTracker()
+      for (let frame = 0; frame < 3; frame++) tracker.update([at(box(0, 0, 10, 10), 'ann')], frame)
+      tracker.update([], 3)
+      tracker.update([], 4)
+      expect(tracker.update([at(box(0, 0, 10, 10), 'bob')], 5)[0]).toMatchObject({ id: 1, name: 'ann', age: 4 })
+    })
+
+    it('votes separately for each track', () => {
+      const tracker = new FaceTracker()
+      const left = box(0, 0, 10, 10)
+      const right = box(100, 0, 10, 10)
+      tracker.update([at(left, 'ann'), at(right, 'bob')], 0)
+      tracker.update([at(left, 'bob'), at(right, 'ann')], 1)
+      const faces = tracker.update([at(left, 'bob'), at(right, 'ann')], 2)
+      expect(faces.map(({ name }) => name)).toEqual(['ann', 'bob'])
+    })
+  })
+
+  it.each<[string, Partial<TrackerOptions>, string]>([
+    ['minIoU over 1', { minIoU: 1.5 }, 'minIoU is between 0 and 1, not 1.5'],
+    ['a negative minIoU', { minIoU: -0.1 }, 'minIoU is between 0 and 1, not -0.1'],
+    ['a NaN minIoU', { minIoU: Number.NaN }, 'minIoU is between 0 and 1, not NaN'],
+    ['negative maxMissedFrames', { maxMissedFrames: -1 }, 'maxMissedFrames is a whole number of frames, not -1'],
+    ['fractional maxMissedFrames', { maxMissedFrames: 2.5 }, 'maxMissedFrames is a whole number of frames, not 2.5'],
+    ['an empty vote window', { voteWindow: 0 }, 'voteWindow is at least 1, not 0'],
+    ['no votes needed', { minVotes: 0 }, 'minVotes is between 1 and voteWindow (7), not 0'],
+    ['more votes needed than the window holds', { voteWindow: 4, minVotes: 5 }, 'minVotes is between 1 and voteWindow (4), not 5'],
+  ])('refuses %s', (_, options, message) => {
+    expect(() => new FaceTracker(options)).toThrow(new RangeError(message))
+  })
+})
