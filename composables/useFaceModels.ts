@@ -15,9 +15,11 @@ let loading: Promise<FaceRuntime> | null = null
 async function chooseBackend(tf: FaceRuntime['tf'], wasmUrl: string): Promise<string> {
   const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm')
   setWasmPaths(wasmUrl)
-  // setBackend resolves false, rather than throwing, when the .wasm cannot be fetched.
-  const wasmReady = await tf.setBackend('wasm').catch(() => false)
-  if (!wasmReady) await tf.setBackend('cpu')
+  for (const backend of backendOrder(savedBackendChoice())) {
+    // setBackend resolves false, rather than throwing, when for example the .wasm cannot be
+    // fetched, and tfjs stays where it was: check what actually runs.
+    if ((await tf.setBackend(backend).catch(() => false)) && tf.getBackend() === backend) break
+  }
   await tf.ready()
   return tf.getBackend()
 }

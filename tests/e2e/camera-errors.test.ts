@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import { launchBrowser, type BrowserOptions } from '../support/browser.js'
 import { addFixturePhotos, createTempDataDir, type TempDataDir } from '../support/data.js'
 import { startServer, type RunningServer } from '../support/server.js'
@@ -24,38 +25,64 @@ describe('camera problems reach the screen in words', () => {
     await rm(scratch, { recursive: true, force: true })
   })
 
-  async function cameraError(options: BrowserOptions, origin = server.url): Promise<string | null> {
+  // The two places that use a camera: a person's page (snapshots) and the Recognize page.
+  const cameraPages = [
+    {
+      name: 'person page',
+      path: '/people/rose_leslie',
+      open: async (page: Page) => {
+        await page.getByTestId('tab-camera').click()
+        await page.getByTestId('camera-start').click()
+      },
+      error: 'camera-error',
+    },
+    {
+      name: 'Recognize page',
+      path: '/recognize',
+      open: async (page: Page) => {
+        const start = page.getByTestId('live-start')
+        await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
+        await start.click()
+      },
+      error: 'live-error',
+    },
+  ]
+
+  async function cameraErrors(options: BrowserOptions, origin = server.url): Promise<string[]> {
     const browser = await launchBrowser(options)
     try {
-      const page = await browser.context.newPage()
-      await page.goto(`${origin}/people/rose_leslie`)
-      await page.getByTestId('tab-camera').click()
-      await page.getByTestId('camera-start').click()
-      const error = page.getByTestId('camera-error')
-      await error.waitFor()
-      expect(await error.getAttribute('role')).toBe('alert')
-      return await error.textContent()
+      const messages: string[] = []
+      for (const cameraPage of cameraPages) {
+        const page = await browser.context.newPage()
+        await page.goto(`${origin}${cameraPage.path}`)
+        await cameraPage.open(page)
+        const error = page.getByTestId(cameraPage.error)
+        await error.waitFor()
+        expect(await error.getAttribute('role'), cameraPage.name).toBe('alert')
+        messages.push((await error.textContent()) ?? '')
+      }
+      return messages
     } finally {
       await browser.close()
     }
   }
 
   it('when permission is denied', async () => {
-    const message = await cameraError({ fakeVideo: fakeCameraVideo(scratch), grantCamera: false })
-    expect(message).toBe('Camera access was denied. Allow this site to use the camera in your browser settings, then try again.')
+    const messages = await cameraErrors({ fakeVideo: fakeCameraVideo(scratch), grantCamera: false })
+    expect(messages).toEqual(Array(2).fill('Camera access was denied. Allow this site to use the camera in your browser settings, then try again.'))
   })
 
   it('when there is no camera', async () => {
     // No fake device: headless Chromium on a machine without a webcam has none.
-    expect(await cameraError({})).toBe('No camera was found. Connect a camera and try again.')
+    expect(await cameraErrors({})).toEqual(Array(2).fill('No camera was found. Connect a camera and try again.'))
   })
 
   it('on an insecure origin (plain HTTP, not localhost)', async () => {
     const port = new URL(server.url).port
-    const message = await cameraError(
+    const messages = await cameraErrors(
       { fakeVideo: fakeCameraVideo(scratch), extraArgs: ['--host-resolver-rules=MAP facer.test 127.0.0.1'] },
       `http://facer.test:${port}`,
     )
-    expect(message).toBe('The camera needs a secure connection: open facer over HTTPS, or on http://localhost.')
+    expect(messages).toEqual(Array(2).fill('The camera needs a secure connection: open facer over HTTPS, or on http://localhost.'))
   })
 })
