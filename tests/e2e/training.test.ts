@@ -161,4 +161,27 @@ describe('training in Chromium', () => {
     // Imported photos have no known hash, so the next training processes them again.
     expect(imported.people.flatMap((person) => person.descriptors.map((entry) => entry.hash))).toEqual(Array(7).fill(''))
   })
+
+  it('trains one new person on their own, and can be cancelled with what was done kept', async () => {
+    await register('rose_leslie', [
+      { file: 'people/rose_leslie/rose_leslie_img1.jpg' },
+      { file: 'people/rose_leslie/rose_leslie_img2.jpg' },
+      { file: 'people/alex_lacamoire/alex_lacamoire1.jpg' },
+      { file: 'people/alex_lacamoire/alex_lacamoire_img1.jpg' },
+    ])
+    await page.goto(`${server.url}/train`)
+    const before = await readModel()
+    await page.getByRole('button', { name: 'Train rose_leslie' }).click()
+    await page.getByTestId('training-cancel').click()
+    const progress = page.getByTestId('training-progress')
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled')
+    const label = (await progress.getByRole('status').textContent()) ?? ''
+    const done = Number(label.match(/^Cancelled after (\d+) of 4 photos; what was done is saved$/)?.[1])
+    expect(done, label).toBeLessThan(4)
+
+    const after = await readModel()
+    const rose = after.people.find((person) => person.name === 'rose_leslie')!
+    expect(rose.descriptors.length + rose.rejected.length).toBe(done)
+    expect(after.people.filter((person) => person.name !== 'rose_leslie')).toEqual(before.people)
+  })
 })
