@@ -1,5 +1,5 @@
-import express, { Router } from 'express'
-import { parseAnyModel, withoutPerson, withoutPhotos, withPerson } from '../../shared/face/model.js'
+import express, { Router, type Response } from 'express'
+import { parseAnyModel, withoutPerson, withoutPhotos, withPerson, type FaceModel } from '../../shared/face/model.js'
 import type { AppConfig } from '../config.js'
 import { HttpError } from '../errors.js'
 import { personParam } from '../users/router.js'
@@ -8,6 +8,12 @@ import { parseOr400 } from '../validate.js'
 import { PersonModelBodySchema, PersonModelPatchSchema, type ModelWriteResponse } from './schema.js'
 import { listPhotoHashes } from './service.js'
 import { faceModel } from './store.js'
+
+/** Every write answers with the generation it made, which the next whole-model write must quote. */
+function sendGeneration(res: Response, saved: FaceModel): void {
+  const body: ModelWriteResponse = { generation: saved.generation }
+  res.json(body)
+}
 
 // 100,000 descriptors take about 75 MB as JSON.
 const modelJson = express.json({ limit: '100mb' })
@@ -46,8 +52,7 @@ export function facesRouter(config: AppConfig): Router {
       }
       return parsed.data
     })
-    const body: ModelWriteResponse = { generation: saved.generation }
-    res.json(body)
+    sendGeneration(res, saved)
   })
 
   router.put('/people/:name', modelJson, async (req, res) => {
@@ -55,8 +60,7 @@ export function facesRouter(config: AppConfig): Router {
     const entry = parseOr400(PersonModelBodySchema, req.body, 'invalid_model')
     await requirePerson(dataDir, name)
     const saved = await store.update((current) => withPerson(current, { name, ...entry }))
-    const body: ModelWriteResponse = { generation: saved.generation }
-    res.json(body)
+    sendGeneration(res, saved)
   })
 
   router.patch('/people/:name', modelJson, async (req, res) => {
@@ -73,15 +77,13 @@ export function facesRouter(config: AppConfig): Router {
         rejected: [...person.rejected, ...patch.rejected],
       })
     })
-    const body: ModelWriteResponse = { generation: saved.generation }
-    res.json(body)
+    sendGeneration(res, saved)
   })
 
   router.delete('/people/:name', async (req, res) => {
     const name = personParam(req.params.name)
     const saved = await store.update((current) => withoutPerson(current, name))
-    const body: ModelWriteResponse = { generation: saved.generation }
-    res.json(body)
+    sendGeneration(res, saved)
   })
 
   return router

@@ -16,7 +16,7 @@ import {
   modelFileOf,
   personModel,
   readModelFile,
-  replay,
+  expectEveryUpdateKept,
   sendUpdate,
   watchModelFile,
   type Update,
@@ -60,17 +60,9 @@ describe('the face model with two server processes on one data folder', () => {
       updates.map((update, index) => sendUpdate(servers[index % 2]!.url, update, agents[index % agents.length])),
     )
 
-    const { reads, failures } = await watcher.stop()
+    const watched = await watcher.stop()
     for (const agent of agents) agent.destroy()
-    expect(replies.map((reply) => reply.status)).toEqual(updates.map(() => 200))
-    const generations = replies.map(generationOf)
-    expect([...generations].sort((a, b) => a - b)).toEqual(updates.map((_, index) => startModel.generation + 1 + index))
-    expect(failures).toEqual([])
-    expect(reads).toBeGreaterThan(0)
-
-    const final = await readModelFile(data.path)
-    expect(final.generation).toBe(startModel.generation + updates.length)
-    expect(final.people).toEqual(replay(startModel, updates.map((update, index) => ({ update, generation: generations[index]! }))))
+    const final = await expectEveryUpdateKept(data.path, startModel, updates, replies, watched)
     for (const server of servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
     expect((await listFiles(data.path)).filter(isModelTempFile)).toEqual([])
   })

@@ -14,6 +14,7 @@ import {
 } from '../../shared/face/model.js'
 import { sendJson, type JsonReply } from './http.js'
 import { seededRandom } from './random.js'
+import { expect } from 'vitest'
 
 /** 128 float32 numbers from a seed, in the range face-api's descriptors take (about ±0.25). */
 export function seededDescriptor(seed: number): Float32Array {
@@ -143,4 +144,27 @@ export function replay(start: FaceModel, updates: { update: Update; generation: 
 /** The generation a successful model write answers with. */
 export function generationOf(reply: JsonReply): number {
   return (reply.body as { generation: number }).generation
+}
+
+/**
+ * After concurrent updates: every one answered 200 with its own generation, the file parsed on
+ * every read while they ran, and the final model (returned) is what replaying them in generation order gives.
+ */
+export async function expectEveryUpdateKept(
+  dataDir: string,
+  startModel: FaceModel,
+  updates: Update[],
+  replies: JsonReply[],
+  watched: { reads: number; failures: string[] },
+): Promise<FaceModel> {
+  expect(replies.map((reply) => reply.status)).toEqual(updates.map(() => 200))
+  const generations = replies.map(generationOf)
+  expect([...generations].sort((a, b) => a - b)).toEqual(updates.map((_, index) => startModel.generation + 1 + index))
+  expect(watched.failures).toEqual([])
+  expect(watched.reads).toBeGreaterThan(0)
+
+  const final = await readModelFile(dataDir)
+  expect(final.generation).toBe(startModel.generation + updates.length)
+  expect(final.people).toEqual(replay(startModel, updates.map((update, index) => ({ update, generation: generations[index]! }))))
+  return final
 }
