@@ -33,6 +33,8 @@ ENV NODE_ENV=production \
     PM2_LOG_FILES=off
 WORKDIR /app
 COPY package.json package-lock.json ecosystem.config.js ./
+# npm start and npm run train run through it: `docker exec <container> npm run train` trains without a browser.
+COPY scripts/start.mjs ./scripts/
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/.output ./.output
 COPY --from=build /app/dist ./dist

@@ -331,6 +331,13 @@ async function main() {
       const served = await expectStatus(`${url}${photo.url}`, 200)
       if (served.headers.get('content-type') !== 'image/jpeg') fail(`${photo.url} is served as ${served.headers.get('content-type')}`)
       passed(`upload stored: DATA_DIR/users/${person}/${photo.name} (${(await lstat(stored)).size} bytes), served at ${photo.url}`)
+
+      // `docker exec <container> npm run train`: the headless trainer, from the image's own files.
+      await run('npm', ['run', 'train'], { cwd: app, env })
+      const model = JSON.parse(await readFile(path.join(dataDir, 'faces.json'), 'utf8'))
+      const trained = model.people.find((entry) => entry.name === person)?.descriptors.length ?? 0
+      if (trained !== 1) fail(`npm run train left ${trained} descriptors for ${person}, not 1`)
+      passed(`npm run train: ${person} trained from the stored photo (faces.json generation ${model.generation})`)
     } catch (err) {
       console.log('  pm2-runtime output:')
       for (const line of output.slice(-40)) console.log(`    ${line}`)
