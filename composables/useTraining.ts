@@ -1,8 +1,7 @@
 import type { PhotoHash } from '~/api/faces/schema'
 import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'
-import { encodeDescriptor } from '~/shared/face/descriptor'
-import { enrolDefaults, enrolFace, type FaceRuntime } from '~/shared/face/enrol'
+import { enrolDefaults, enrolFace, toModelEntry, type FaceRuntime } from '~/shared/face/enrol'
 import type { DescriptorEntry, FaceModel, PersonModel, RejectedPhoto } from '~/shared/face/model'
 import { planTraining, recordResult, type PhotoRef } from '~/shared/face/training'
 import { apiErrorMessage, type ApiFetch } from '~/store/api'
@@ -38,10 +37,7 @@ export async function trainPhoto(runtime: FaceRuntime, photo: PhotoRef): Promise
     return { photo: photo.photo, hash: photo.hash, reason: 'unreadable', detail: 'The photo could not be read' }
   }
   try {
-    const result = await enrolFace(runtime, image)
-    return result.ok
-      ? { photo: photo.photo, hash: photo.hash, detector, box: result.box, descriptor: encodeDescriptor(result.descriptor) }
-      : { photo: photo.photo, hash: photo.hash, reason: result.reason, detail: result.detail }
+    return toModelEntry(photo, await enrolFace(runtime, image))
   } finally {
     image.dispose()
   }

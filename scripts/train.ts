@@ -6,8 +6,7 @@ import { loadConfig } from '../api/config.js'
 import { listPhotoHashes } from '../api/faces/service.js'
 import { faceModel } from '../api/faces/store.js'
 import { listPeople, personDir } from '../api/users/service.js'
-import { encodeDescriptor } from '../shared/face/descriptor.js'
-import { enrolDefaults, enrolFace } from '../shared/face/enrol.js'
+import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
 import { planTraining, recordResult, summariseModel } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
@@ -47,13 +46,7 @@ async function main(): Promise<void> {
     for (const photo of plan.toProcess.filter((candidate) => candidate.person === person.name)) {
       const image = await decodePhoto(path.join(personDir(dataDir, person.name), photo.photo))
       try {
-        const result = await enrolFace(runtime!, image, { ...enrolDefaults, detector })
-        person = recordResult(
-          person,
-          result.ok
-            ? { photo: photo.photo, hash: photo.hash, detector, box: result.box, descriptor: encodeDescriptor(result.descriptor) }
-            : { photo: photo.photo, hash: photo.hash, reason: result.reason, detail: result.detail },
-        )
+        person = recordResult(person, toModelEntry(photo, await enrolFace(runtime!, image, { ...enrolDefaults, detector })))
       } finally {
         image.dispose()
       }

@@ -3,7 +3,8 @@
 // and TensorFlow.js, and the photo as an int32 [height, width, 3] tensor on both sides, since
 // face-api resizes canvases and tensors differently.
 import type * as TensorFlow from '@tensorflow/tfjs'
-import type { Box, Detector, RejectionReason } from './model.js'
+import { encodeDescriptor } from './descriptor.js'
+import type { Box, DescriptorEntry, Detector, RejectedPhoto, RejectionReason } from './model.js'
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.esm-nobundle.js')
 
@@ -106,4 +107,12 @@ export async function enrolFace(
     return { ok: false, reason: 'too_blurry', detail: `The face is too blurred (sharpness ${Math.round(sharpness)}, needs ${options.minSharpness})` }
   }
   return { ok: true, detector: options.detector, box, score: main.detection.score, sharpness, descriptor: main.descriptor }
+}
+
+/** An enrolment result as the face model stores it, for the photo (and its content hash) it came from. */
+export function toModelEntry(source: { photo: string; hash: string }, result: EnrolResult): DescriptorEntry | RejectedPhoto {
+  const { photo, hash } = source
+  return result.ok
+    ? { photo, hash, detector: result.detector, box: result.box, descriptor: encodeDescriptor(result.descriptor) }
+    : { photo, hash, reason: result.reason, detail: result.detail }
 }
