@@ -37,9 +37,6 @@ export function faceModule(api: ApiFetch): Module<FaceState, RootState> {
       summary: null,
       summaryError: null,
     }),
-    getters: {
-      modelsReady: (state) => state.models.status === 'ready',
-    },
     mutations: {
       modelsLoading(state, progress: ModelProgress) {
         state.models = { ...state.models, ...progress, status: 'loading', error: null }

@@ -32,9 +32,6 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
   return {
     namespaced: true,
     state: () => ({ people: [], status: 'idle', error: null }),
-    getters: {
-      personCount: (state) => state.people.length,
-    },
     mutations: {
       loading(state) {
         state.status = 'loading'
