@@ -22,6 +22,8 @@ export const DescriptorEntrySchema = z.object({
   detector: DetectorSchema,
   box: BoxSchema.nullable(),
   descriptor: z.string().refine(isEncodedDescriptor, 'not a base64 descriptor of 128 float32 numbers'),
+  /** Set when the face was found only on a retry (a lower confidence, the other detector, a turned copy): what was done. */
+  note: z.string().max(200).optional(),
 })
 
 export const RejectedPhotoSchema = z.object({

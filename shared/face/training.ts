@@ -60,6 +60,8 @@ export interface PersonSummary {
   name: string
   usable: number
   rejected: RejectedPhoto[]
+  /** Usable photos whose face was found only on a retry, with what was done. */
+  retried: { photo: string; note: string }[]
   /** Fewer usable photos than recognition needs to be reliable. */
   needsPhotos: boolean
 }
@@ -79,6 +81,7 @@ export function summariseModel(model: FaceModel, limit = 5): { people: PersonSum
     name: person.name,
     usable: person.descriptors.length,
     rejected: person.rejected,
+    retried: person.descriptors.flatMap(({ photo, note }) => (note ? [{ photo, note }] : [])),
     needsPhotos: person.descriptors.length < minimumUsablePhotos,
   }))
   const decoded = model.people.map((person) => ({ name: person.name, descriptors: person.descriptors.map((entry) => decodeDescriptor(entry.descriptor)) }))
