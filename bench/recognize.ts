@@ -267,7 +267,7 @@ async function runDetector(setting: (typeof detectorSettings)[number], frames: s
     const ranked = faces.map((face) => matchDescriptor(gallery, face.descriptor))
     const named: Record<string, string[]> = {}
     for (const threshold of thresholds) {
-      named[threshold.toFixed(2)] = assignFaces(ranked, { threshold, margin: 0 }).flatMap((decision) => (decision.name ? [decision.name] : []))
+      named[threshold.toFixed(2)] = assignFaces(ranked, { threshold, margin: 0, agreement: 0 }).flatMap((decision) => (decision.name ? [decision.name] : []))
     }
     results.push({
       file: path.basename(file),

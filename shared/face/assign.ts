@@ -1,6 +1,6 @@
 // In one frame a person can be only one of the faces: two faces both nearest to the same person get
 // that name once, and the other face is reconsidered or left unknown.
-import { decide, type Decision, type DecisionRule, type PersonDistance } from './match.js'
+import { decide, tentativeName, type Decision, type DecisionRule, type PersonDistance } from './match.js'
 
 interface Pair {
   face: number
@@ -35,8 +35,15 @@ export function assignFaces(candidates: readonly (readonly PersonDistance[])[], 
       if (runnerUp === null || other.distance < runnerUp) runnerUp = other.distance
     }
     if (runnerUp !== null && runnerUp - distance < rule.margin) continue
-    decisions[face] = { name, distance, runnerUp }
+    decisions[face] = { name, distance, runnerUp, tentative: null }
     taken.add(name)
   }
-  return candidates.map((ranked, face) => decisions[face] ?? { ...decide(ranked, rule), name: null })
+  return candidates.map((ranked, face) => {
+    const named = decisions[face]
+    if (named) return named
+    // Tentative only for a person no face of this frame was given, and never for one turned down for a rival.
+    const untaken = ranked.find(({ name }) => !taken.has(name))
+    const tentative = untaken && untaken.distance >= rule.threshold ? tentativeName(untaken, rule) : null
+    return { ...decide(ranked, rule), name: null, tentative }
+  })
 }

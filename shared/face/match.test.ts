@@ -231,29 +231,47 @@ describe('matchDescriptor', () => {
 })
 
 describe('decide', () => {
-  const rule: DecisionRule = { threshold: 0.5, margin: 0.125 }
+  const rule: DecisionRule = { threshold: 0.5, margin: 0.125, agreement: 0 }
   const ranked = (...pairs: [string, number][]): PersonDistance[] => pairs.map(([name, distance]) => ({ name, distance }))
 
   it.each<[string, PersonDistance[], DecisionRule, ReturnType<typeof decide>]>([
-    ['nobody to compare with', [], rule, { name: null, distance: null, runnerUp: null }],
-    ['one person under the threshold', ranked(['ann', 0.25]), rule, { name: 'ann', distance: 0.25, runnerUp: null }],
-    ['one person at the threshold', ranked(['ann', 0.5]), rule, { name: null, distance: 0.5, runnerUp: null }],
-    ['one person over the threshold', ranked(['ann', 0.75]), rule, { name: null, distance: 0.75, runnerUp: null }],
-    ['a runner-up exactly the margin away', ranked(['ann', 0.25], ['bob', 0.375]), rule, { name: 'ann', distance: 0.25, runnerUp: 0.375 }],
-    ['a runner-up further than the margin', ranked(['ann', 0.25], ['bob', 0.5], ['cy', 2]), rule, { name: 'ann', distance: 0.25, runnerUp: 0.5 }],
-    ['a runner-up closer than the margin', ranked(['ann', 0.25], ['bob', 0.3125]), rule, { name: null, distance: 0.25, runnerUp: 0.3125 }],
-    ['a far-off runner-up but a best over the threshold', ranked(['ann', 0.625], ['bob', 2]), rule, { name: null, distance: 0.625, runnerUp: 2 }],
-    ['a runner-up over the threshold still counting for the margin', ranked(['ann', 0.4375], ['bob', 0.5]), rule, { name: null, distance: 0.4375, runnerUp: 0.5 }],
-    ['an exact tie and a margin', ranked(['ann', 0.25], ['bob', 0.25]), rule, { name: null, distance: 0.25, runnerUp: 0.25 }],
-    ['an exact tie and no margin: the first in the ranking', ranked(['ann', 0.25], ['bob', 0.25]), { threshold: 0.5, margin: 0 }, { name: 'ann', distance: 0.25, runnerUp: 0.25 }],
-    ['distance 0', ranked(['ann', 0], ['bob', 0.125]), rule, { name: 'ann', distance: 0, runnerUp: 0.125 }],
+    ['nobody to compare with', [], rule, { name: null, distance: null, runnerUp: null, tentative: null }],
+    ['one person under the threshold', ranked(['ann', 0.25]), rule, { name: 'ann', distance: 0.25, runnerUp: null, tentative: null }],
+    ['one person at the threshold', ranked(['ann', 0.5]), rule, { name: null, distance: 0.5, runnerUp: null, tentative: null }],
+    ['one person over the threshold', ranked(['ann', 0.75]), rule, { name: null, distance: 0.75, runnerUp: null, tentative: null }],
+    ['a runner-up exactly the margin away', ranked(['ann', 0.25], ['bob', 0.375]), rule, { name: 'ann', distance: 0.25, runnerUp: 0.375, tentative: null }],
+    ['a runner-up further than the margin', ranked(['ann', 0.25], ['bob', 0.5], ['cy', 2]), rule, { name: 'ann', distance: 0.25, runnerUp: 0.5, tentative: null }],
+    ['a runner-up closer than the margin', ranked(['ann', 0.25], ['bob', 0.3125]), rule, { name: null, distance: 0.25, runnerUp: 0.3125, tentative: null }],
+    ['a far-off runner-up but a best over the threshold', ranked(['ann', 0.625], ['bob', 2]), rule, { name: null, distance: 0.625, runnerUp: 2, tentative: null }],
+    ['a runner-up over the threshold still counting for the margin', ranked(['ann', 0.4375], ['bob', 0.5]), rule, { name: null, distance: 0.4375, runnerUp: 0.5, tentative: null }],
+    ['an exact tie and a margin', ranked(['ann', 0.25], ['bob', 0.25]), rule, { name: null, distance: 0.25, runnerUp: 0.25, tentative: null }],
+    ['an exact tie and no margin: the first in the ranking', ranked(['ann', 0.25], ['bob', 0.25]), { threshold: 0.5, margin: 0, agreement: 0 }, { name: 'ann', distance: 0.25, runnerUp: 0.25, tentative: null }],
+    ['distance 0', ranked(['ann', 0], ['bob', 0.125]), rule, { name: 'ann', distance: 0, runnerUp: 0.125, tentative: null }],
   ])('%s', (_, list, decisionRule, expected) => {
     expect(decide(list, decisionRule)).toEqual(expected)
   })
 
+  describe('tentative matches', () => {
+    // Named at 0.5, tentative up to 0.625: every distance below is exact in binary.
+    const agreeing: DecisionRule = { threshold: 0.5, margin: 0, agreement: 0.125 }
+    const agreementOff: DecisionRule = { ...agreeing, agreement: 0 }
+
+    it.each<[string, PersonDistance[], DecisionRule, ReturnType<typeof decide>]>([
+      ['at the threshold', ranked(['ann', 0.5], ['bob', 1]), agreeing, { name: null, distance: 0.5, runnerUp: 1, tentative: 'ann' }],
+      ['just under threshold + agreement', ranked(['ann', 0.6240234375], ['bob', 1]), agreeing, { name: null, distance: 0.6240234375, runnerUp: 1, tentative: 'ann' }],
+      ['at threshold + agreement', ranked(['ann', 0.625], ['bob', 1]), agreeing, { name: null, distance: 0.625, runnerUp: 1, tentative: null }],
+      ['over threshold + agreement', ranked(['ann', 0.75]), agreeing, { name: null, distance: 0.75, runnerUp: null, tentative: null }],
+      ['a named face', ranked(['ann', 0.4375], ['bob', 0.5625]), agreeing, { name: 'ann', distance: 0.4375, runnerUp: 0.5625, tentative: null }],
+      ['agreement 0, at the threshold', ranked(['ann', 0.5], ['bob', 1]), agreementOff, { name: null, distance: 0.5, runnerUp: 1, tentative: null }],
+      ['agreement 0, within what agreement 0.125 allows', ranked(['ann', 0.5625]), agreementOff, { name: null, distance: 0.5625, runnerUp: null, tentative: null }],
+    ])('%s', (_, list, decisionRule, expected) => {
+      expect(decide(list, decisionRule)).toEqual(expected)
+    })
+  })
+
   it('names the nearest person of a matched gallery', () => {
     const gallery = createGalleryFromVectors([entry('ann', { 0: 0.25 }), entry('bob', { 0: -0.5 })])
-    expect(decide(matchDescriptor(gallery, origin), rule)).toEqual({ name: 'ann', distance: 0.25, runnerUp: 0.5 })
+    expect(decide(matchDescriptor(gallery, origin), rule)).toEqual({ name: 'ann', distance: 0.25, runnerUp: 0.5, tentative: null })
   })
 
   it('has a default rule that cannot be changed by accident', () => {

@@ -5,18 +5,29 @@ import { FaceTracker, iou, shouldRefresh, type Detection, type TrackerOptions } 
 
 const box = (x: number, y: number, width: number, height: number): Box => ({ x, y, width, height })
 
-const decision = (name: string | null, distance: number | null = 0.25): Decision => ({ name, distance, runnerUp: null })
+/** A face's decision in one frame: a name, unknown (null), or unknown but a tentative match for someone. */
+type Vote = string | null | { tentative: string }
 
-const at = (where: Box, name: string | null, distance?: number | null): Detection => ({ box: where, decision: decision(name, distance) })
+/** An unknown face's decision that is a tentative match for `name`. */
+const maybe = (name: string): Vote => ({ tentative: name })
 
-/** Feeds one face, standing still, through `names` frame by frame; the labels shown after each. */
-function labelsOf(names: (string | null)[], options: Partial<TrackerOptions> = {}): (string | null)[] {
+function decision(vote: Vote, distance: number | null = 0.25): Decision {
+  if (vote !== null && typeof vote === 'object') return { name: null, distance, runnerUp: null, tentative: vote.tentative }
+  return { name: vote, distance, runnerUp: null, tentative: null }
+}
+
+const at = (where: Box, vote: Vote, distance?: number | null): Detection => ({ box: where, decision: decision(vote, distance) })
+
+/** Feeds one face, standing still, through `votes` frame by frame; the labels shown after each. */
+function labelsOf(votes: Vote[], options: Partial<TrackerOptions> = {}): (string | null)[] {
   const tracker = new FaceTracker(options)
-  return names.map((name, frame) => {
-    const [face] = tracker.update([at(box(0, 0, 100, 100), name)], frame)
+  return votes.map((vote, frame) => {
+    const [face] = tracker.update([at(box(0, 0, 100, 100), vote)], frame)
     return face!.name
   })
 }
+
+const times = (count: number, vote: Vote): Vote[] => Array<Vote>(count).fill(vote)
 
 describe('iou', () => {
   it.each<[string, Box, Box, number]>([
@@ -241,6 +252,66 @@ describe('FaceTracker', () => {
       tracker.update([], 3)
       tracker.update([], 4)
       expect(tracker.update([at(box(0, 0, 10, 10), 'bob')], 5)[0]).toMatchObject({ id: 1, name: 'ann', age: 4 })
+    })
+
+    describe('tentative matches', () => {
+      it('names a new track from tentative votes only once they reach minVotes', () => {
+        expect(labelsOf(times(3, maybe('ann')))).toEqual([null, null, 'ann'])
+        expect(labelsOf(times(2, maybe('ann')), { minVotes: 2 })).toEqual([null, 'ann'])
+      })
+
+      it('leaves a face unknown when a few of its frames are tentative matches and most are unknown', () => {
+        // On a new track, one vote given outright would name the face at once: two tentative ones do not.
+        expect(labelsOf([...times(2, maybe('ann')), ...times(5, null)])).toEqual(times(7, null))
+        expect(labelsOf([...times(4, null), ...times(3, maybe('ann'))])).toEqual(times(7, null))
+      })
+
+      it('names a face from tentative votes once they are more than half of the window', () => {
+        expect(labelsOf([...times(3, null), ...times(4, maybe('ann'))])).toEqual([...times(6, null), 'ann'])
+      })
+
+      it('needs more than half of the window for tentative votes, even when they lead with minVotes', () => {
+        // The window is [null×2, bob?×2, ann?×3]: ann leads with 3 of 7.
+        const votes = [null, null, maybe('bob'), maybe('bob'), ...times(3, maybe('ann'))]
+        expect(labelsOf(votes)).toEqual(times(7, null))
+        // The same window with ann given outright names her.
+        expect(labelsOf([...votes.slice(0, 4), ...times(3, 'ann')]).at(-1)).toBe('ann')
+      })
+
+      it('still names a new track at once from one vote given outright', () => {
+        expect(labelsOf(['ann'])).toEqual(['ann'])
+        expect(labelsOf(['ann', maybe('ann'), maybe('ann')])).toEqual(['ann', 'ann', 'ann'])
+      })
+
+      it('counts tentative votes with one given outright for the same name, under the outright rule', () => {
+        expect(labelsOf([maybe('ann'), 'ann'])).toEqual([null, 'ann'])
+      })
+
+      it('changes a label given outright for tentative votes only when they win by the same rules', () => {
+        expect(labelsOf(['ann', maybe('bob'), maybe('bob')])).toEqual(['ann', 'ann', 'ann'])
+        expect(labelsOf([...times(3, 'ann'), ...times(3, maybe('bob'))])).toEqual(times(6, 'ann'))
+        expect(labelsOf([...times(3, 'ann'), ...times(4, maybe('bob'))])).toEqual([...times(6, 'ann'), 'bob'])
+        // bob leads with 3 of 7, not a majority: ann stays.
+        expect(labelsOf(['ann', 'ann', null, null, ...times(3, maybe('bob'))])).toEqual(times(7, 'ann'))
+      })
+
+      it('reports the distance of the latest vote for the label, tentative votes included', () => {
+        const tracker = new FaceTracker()
+        const frames: [Vote, number][] = [
+          [maybe('ann'), 0.5625],
+          [maybe('ann'), 0.59375],
+          [maybe('ann'), 0.53125],
+          [null, 0.75],
+        ]
+        const faces = frames.map(([vote, distance], frame) => tracker.update([at(box(0, 0, 10, 10), vote, distance)], frame)[0]!)
+        expect(faces.map(({ name, distance }) => ({ name, distance }))).toEqual([
+          // No vote is for "unknown" yet: they are all for ann.
+          { name: null, distance: null },
+          { name: null, distance: null },
+          { name: 'ann', distance: 0.53125 },
+          { name: 'ann', distance: 0.53125 },
+        ])
+      })
     })
 
     it('votes separately for each track', () => {

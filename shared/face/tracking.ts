@@ -93,18 +93,31 @@ function checkOptions(options: TrackerOptions): void {
   }
 }
 
-/** The label after a new vote: the most voted one, if it has enough votes; ties keep the current label. */
+/** What a decision votes for: the name it gives, else the person it is a tentative match for, else unknown. */
+function votedFor(decision: Decision): string | null {
+  return decision.name ?? decision.tentative
+}
+
+/**
+ * The label after a new vote: the most voted one, if it has enough votes; ties keep the current label.
+ * A name that no vote of the window gave outright, only tentative matches, needs `minVotes` however
+ * young the track, and more than half of the window: a stranger who looks like someone in a few frames
+ * stays unknown, a known face seen small or blurred in most of its frames is named.
+ */
 function votedLabel(track: Track, minVotes: number): string | null {
   const counts = new Map<string | null, number>()
-  for (const { name } of track.votes) counts.set(name, (counts.get(name) ?? 0) + 1)
+  for (const vote of track.votes) counts.set(votedFor(vote), (counts.get(votedFor(vote)) ?? 0) + 1)
   const most = Math.max(...counts.values())
   const leaders = [...counts].filter(([, count]) => count === most).map(([name]) => name)
-  if (leaders.length > 1 || leaders[0] === track.name) return track.name
-  return most >= Math.min(minVotes, track.age) ? leaders[0]! : track.name
+  const leader = leaders[0]!
+  if (leaders.length > 1 || leader === track.name) return track.name
+  const outright = leader === null || track.votes.some((vote) => vote.name === leader)
+  const enough = outright ? most >= Math.min(minVotes, track.age) : most >= minVotes && most * 2 > track.votes.length
+  return enough ? leader : track.name
 }
 
 function view(track: Track): TrackedFace {
-  const agreeing = track.votes.findLast((vote) => vote.name === track.name)
+  const agreeing = track.votes.findLast((vote) => votedFor(vote) === track.name)
   return {
     id: track.id,
     box: track.box,

@@ -44,9 +44,11 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     await rm(scratch, { recursive: true, force: true })
   })
 
-  // At the calibrated threshold (0.50, bench/CALIBRATION.md) Barack Obama, small in the audience at the
-  // end of the clip, is 0.57 to 0.63 from his enrolment photos and stays "unknown", like the strangers
-  // around him: what this test holds is that Lin-Manuel Miranda is named and nobody else is.
+  // Barack Obama, in the audience at the end of the clip, is 0.55 to 0.61 from his enrolment photos:
+  // beyond the threshold (0.50) and, in Chromium, beyond the live agreement rule's 0.58 too, so he stays
+  // "unknown" like the strangers around him. A look-alike stranger of the verification set is 0.54 to
+  // 0.62 from the person he resembles (bench/EVALUATION.md): no rule names Obama here and keeps that
+  // stranger out. What this test holds is that Lin-Manuel Miranda is named and nobody else is.
   it('loads the models and the face model, names Lin-Manuel Miranda in the video and no stranger', async () => {
     await page.goto(`${server.url}/recognize`)
     expect(await page.getByTestId('model-loaded').textContent()).toContain('Recognising 3 people')
