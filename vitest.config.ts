@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit+api',
-          include: ['api/**/*.test.ts', 'shared/**/*.test.ts', 'store/**/*.test.ts', 'server/**/*.test.ts'],
+          include: ['api/**/*.test.ts', 'shared/**/*.test.ts', 'store/**/*.test.ts', 'server/**/*.test.ts', 'scripts/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

@@ -1,0 +1,90 @@
+// `npm run eval:video -- [--fps N]`: the live decision rule on the fixture video, in Node with the app's
+// own code (recognizeFaces with the live detector, assignFaces, FaceTracker). The clip's people are
+// enrolled from their fixture photos; every tracked face is then reported with its frames' distances
+// and the label the tracker gave it, first with everyone enrolled, then with each person left out, so
+// that their own face is a stranger's.
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { appRoot } from '../api/paths.js'
+import { normalisePhoto } from '../api/photos/image.js'
+import { enrolFace } from '../shared/face/enrol.js'
+import { createGalleryFromVectors, defaultDecisionRule } from '../shared/face/match.js'
+import { recognizeFaces } from '../shared/face/recognize.js'
+import { FaceTracker } from '../shared/face/tracking.js'
+import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+
+const facesDir = path.resolve(appRoot, '../shared/fixtures/faces')
+const clip = path.join(facesDir, 'video/short_hamilton_clip.mp4')
+const enrolment: Record<string, string[]> = {
+  lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
+  barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'],
+}
+
+interface TrackReport {
+  id: number
+  frames: number
+  /** The labels the tracker showed, in order, each once. */
+  labels: string[]
+  nearest: string[]
+  distances: number[]
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { fps: { type: 'string', default: '8' } } })
+  const fps = Number(values.fps)
+  const runtime = await nodeFaceRuntime()
+  const enrolled: { name: string; descriptor: Float32Array }[] = []
+  for (const [name, photos] of Object.entries(enrolment)) {
+    for (const photo of photos) {
+      const image = await decodePhoto(await normalisePhoto(await readFile(path.join(facesDir, photo)), photo))
+      const result = await enrolFace(runtime, image)
+      image.dispose()
+      if (result.ok) enrolled.push({ name, descriptor: result.descriptor })
+    }
+  }
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-frames-'))
+  try {
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-i', clip, '-vf', `fps=${fps}`, path.join(scratch, 'frame-%04d.png')])
+    const frames = (await readdir(scratch)).sort()
+    const images = []
+    for (const frame of frames) images.push(await decodePhoto(path.join(scratch, frame)))
+    console.log(`${frames.length} frames at ${fps} fps; rule: threshold ${defaultDecisionRule.threshold}, agreement up to ${(defaultDecisionRule.threshold + defaultDecisionRule.agreement).toFixed(2)}`)
+    for (const leftOut of [null, ...Object.keys(enrolment)]) {
+      const gallery = createGalleryFromVectors(enrolled.filter(({ name }) => name !== leftOut))
+      const tracker = new FaceTracker()
+      const tracks = new Map<number, TrackReport>()
+      for (const [index, image] of images.entries()) {
+        const faces = await recognizeFaces(runtime, image, gallery, defaultDecisionRule, { detector: 'tiny_face_detector', recognition: true, landmarks: false, expressions: false })
+        const tracked = tracker.update(faces.map(({ box, decision }) => ({ box, decision })), index)
+        tracked.forEach((track, face) => {
+          const report = tracks.get(track.id) ?? { id: track.id, frames: 0, labels: [], nearest: [], distances: [] }
+          const label = track.name ?? 'unknown'
+          if (report.labels.at(-1) !== label) report.labels.push(label)
+          const decision = faces[face]!.decision
+          report.nearest.push(decision.name ?? decision.tentative ?? '-')
+          report.distances.push(decision.distance ?? Infinity)
+          report.frames++
+          tracks.set(track.id, report)
+        })
+      }
+      console.log(`\n${leftOut ? `${leftOut} left out (a stranger now)` : 'everyone enrolled'}:`)
+      for (const track of tracks.values()) {
+        const shown = track.distances.map((distance) => distance.toFixed(2)).join(' ')
+        console.log(`  track ${track.id}: ${track.frames} frames, shown ${track.labels.join(' → ')}; nearest distances ${shown}`)
+      }
+    }
+    for (const image of images) image.dispose()
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
+
+try {
+  await main()
+} catch (err) {
+  console.error(err instanceof Error ? err.stack : err)
+  process.exitCode = 1
+}

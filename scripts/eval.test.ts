@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process'
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { facesDir, fixturesDir, repoRoot } from '../tests/support/data.js'
+import { readPhotoSet } from './lib/photo-sets.js'
+
+const run = promisify(execFile)
+const tsx = path.join(repoRoot, 'node_modules/.bin/tsx')
+const evalScript = path.join(repoRoot, 'scripts/eval.ts')
+
+// `npm run eval` on a copy of the fixture people, with the real networks: the figures are what this
+// machine's WASM backend gives, and the same as `npm run eval -- ../shared/fixtures/faces/people`.
+describe('npm run eval', () => {
+  let folder: string
+  let scratch: string
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-eval-'))
+    folder = path.join(scratch, 'people')
+    await cp(path.join(facesDir, 'people'), folder, { recursive: true })
+    await writeFile(path.join(folder, 'rose_leslie', 'notes.txt'), 'not a photo')
+  })
+  afterAll(async () => {
+    await rm(scratch, { recursive: true, force: true })
+  })
+
+  it('prints one JSON object with the rates, every unusable photo and its reason, and writes the ROC curve', async () => {
+    const roc = path.join(scratch, 'roc.png')
+    const { stdout } = await run(tsx, [evalScript, folder, '--json', '--roc', roc], { cwd: repoRoot, timeout: 120_000 })
+    const result = JSON.parse(stdout)
+    expect(result).toMatchObject({
+      gallerySize: 3,
+      people: 6,
+      photos: 17,
+      queries: 4,
+      correctAccept: 0.5,
+      wrongAccept: 0,
+      strangerProbes: 13,
+      strangerAccept: 0,
+      unusablePhotos: 4,
+    })
+    expect(result.unusable.map(({ photo, reason }: { photo: string; reason: string }) => `${photo} ${reason}`).sort()).toEqual([
+      'barack_obama/obama3.jpg face_too_small',
+      'joe_biden/biden.jpg face_too_small',
+      'kit_harington/john1.jpeg face_too_small',
+      'rose_leslie/notes.txt unreadable',
+    ])
+    expect(result.retried).toEqual([{ photo: 'kit_harington/johnsnow_test1.jpg', note: 'Found on a second look, with a lower detector confidence (0.2)' }])
+    expect(await sharp(roc).metadata()).toMatchObject({ format: 'png', width: 640, height: 560 })
+  }, 120_000)
+
+  it('says how to use it when the folder is missing, and refuses a folder without people', async () => {
+    await expect(run(tsx, [evalScript], { cwd: repoRoot })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('usage: npm run eval -- <folder>') })
+    await expect(run(tsx, [evalScript, path.join(folder, 'rose_leslie')], { cwd: repoRoot })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('holds no <person>/ folders'),
+    })
+  }, 60_000)
+
+  it('reads a verification set as people joined along its "Yes" pairs', async () => {
+    const photos = await readPhotoSet(path.join(fixturesDir, 'verification'))
+    expect(photos).toHaveLength(61)
+    expect(new Set(photos.map((photo) => photo.person)).size).toBe(13)
+  })
+})
