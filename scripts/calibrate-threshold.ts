@@ -10,6 +10,7 @@ import { normalisePhoto } from '../api/photos/image.js'
 import { euclideanDistance } from '../shared/face/descriptor.js'
 import { enrolDefaults, enrolFace, type FaceRuntime } from '../shared/face/enrol.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { peopleFromPairs, photoNumber, readCsv, type LabelledPair } from './lib/photo-sets.js'
 
 const variants = ['normalised', 'raw'] as const
 type Variant = (typeof variants)[number]
@@ -47,12 +48,6 @@ interface Unusable {
 interface Extraction {
   descriptors: Map<string, Float32Array>
   unusable: Unusable[]
-}
-
-interface LabelledPair {
-  a: string
-  b: string
-  same: boolean
 }
 
 interface SweepRow {
@@ -111,47 +106,6 @@ function distanceStats(distances: number[]): DistanceStats | null {
   const sd = Math.sqrt(sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / sorted.length)
   const at = (fraction: number) => quantile(sorted, fraction)
   return { count: sorted.length, mean, sd, min: sorted[0]!, p1: at(0.01), p5: at(0.05), median: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1)! }
-}
-
-function photoNumber(key: string): number {
-  return Number(/(\d+)\.\w+$/.exec(key)?.[1] ?? Number.NaN)
-}
-
-function readCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split(/\r?\n/)
-  const columns = header!.split(',')
-  return lines.map((line) => {
-    const cells = line.split(',')
-    return Object.fromEntries(columns.map((column, index) => [column, cells[index] ?? '']))
-  })
-}
-
-/** The verification set names no people: its "Yes" pairs join photos into people. */
-function peopleFromPairs(pairs: LabelledPair[]): Map<string, string> {
-  const parent = new Map<string, string>()
-  const root = (key: string): string => {
-    if (!parent.has(key)) parent.set(key, key)
-    let current = key
-    while (parent.get(current) !== current) current = parent.get(current)!
-    return current
-  }
-  for (const pair of pairs) {
-    const [a, b] = [root(pair.a), root(pair.b)]
-    if (pair.same && a !== b) parent.set(a, b)
-  }
-  const groups = new Map<string, string[]>()
-  for (const key of parent.keys()) groups.set(root(key), [...(groups.get(root(key)) ?? []), key])
-  const personOf = new Map<string, string>()
-  for (const members of groups.values()) {
-    const sorted = members.sort((a, b) => photoNumber(a) - photoNumber(b))
-    for (const key of sorted) personOf.set(key, `person of ${sorted[0]}`)
-  }
-  for (const pair of pairs) {
-    if (!pair.same && personOf.get(pair.a) === personOf.get(pair.b)) {
-      throw new Error(`${pair.a} and ${pair.b} are labelled different people but joined by other pairs`)
-    }
-  }
-  return personOf
 }
 
 async function descriptorOf(runtime: FaceRuntime, photo: Photo, variant: Variant): Promise<Float32Array | Unusable> {
