@@ -3,7 +3,7 @@ import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'
 import { enrolDefaults, enrolFace, toModelEntry, type FaceRuntime } from '~/shared/face/enrol'
 import type { DescriptorEntry, FaceModel, PersonModel, RejectedPhoto } from '~/shared/face/model'
-import { planTraining, recordResult, type PhotoRef } from '~/shared/face/training'
+import { planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
 import { apiErrorMessage, type ApiFetch } from '~/store/api'
 
 export interface TrainingProgress {
@@ -27,12 +27,13 @@ async function photoTensor(runtime: FaceRuntime, url: string) {
   return runtime.tf.browser.fromPixels(image)
 }
 
+const photoUrl = (photo: PhotoRef) => `/data/users/${encodeURIComponent(photo.person)}/${encodeURIComponent(photo.photo)}`
+
 /** Extracts one photo's descriptor, or the reason it has none, in the form the face model stores. */
 export async function trainPhoto(runtime: FaceRuntime, photo: PhotoRef): Promise<DescriptorEntry | RejectedPhoto> {
-  const url = `/data/users/${encodeURIComponent(photo.person)}/${encodeURIComponent(photo.photo)}`
   let image
   try {
-    image = await photoTensor(runtime, url)
+    image = await photoTensor(runtime, photoUrl(photo))
   } catch {
     return { photo: photo.photo, hash: photo.hash, reason: 'unreadable', detail: 'The photo could not be read' }
   }
@@ -92,13 +93,16 @@ export function useTraining() {
       progress.total = plan.toProcess.length
       for (let person of plan.people) {
         progress.person = person.name
+        const done: PhotoRef[] = []
         for (const photo of plan.toProcess.filter((candidate) => candidate.person === person.name)) {
           if (cancelRequested) break
           person = recordResult(person, await trainPhoto(runtime, photo))
+          done.push(photo)
           progress.done++
           tick()
           await nextFrame()
         }
+        if (done.length) person = await secondLookAtSideways(runtime, person, done, (photo) => photoTensor(runtime, photoUrl(photo)))
         // Saved even when cancelled part-way: the photos done so far are not lost.
         await savePerson(person)
         if (cancelRequested) break
@@ -132,15 +136,20 @@ export function useUploadTraining() {
   async function trainUploaded(response: UploadResponse): Promise<{ usable: boolean; message: string }> {
     try {
       const runtime = await load()
-      const person = response.person.name
-      const results: (DescriptorEntry | RejectedPhoto)[] = []
-      for (const photo of response.photos) results.push(await trainPhoto(runtime, { person, photo: photo.name, hash: photo.hash }))
-      const descriptors = results.filter((result): result is DescriptorEntry => 'descriptor' in result)
-      const rejected = results.filter((result): result is RejectedPhoto => 'reason' in result)
-      await api(`/api/faces/people/${encodeURIComponent(person)}`, { method: 'PATCH', body: { descriptors, rejected } })
+      const name = response.person.name
+      const uploaded = response.photos.map((photo): PhotoRef => ({ person: name, photo: photo.name, hash: photo.hash }))
+      // The person's photos trained before judge whether a photo is sideways (secondLookAtSideways).
+      const model = await api<FaceModel>('/api/faces')
+      let person: PersonModel = model.people.find((entry) => entry.name === name) ?? { name, descriptors: [], rejected: [] }
+      for (const photo of uploaded) person = recordResult(person, await trainPhoto(runtime, photo))
+      person = await secondLookAtSideways(runtime, person, uploaded, (photo) => photoTensor(runtime, photoUrl(photo)))
+      const isUploaded = (entry: { photo: string }) => uploaded.some((photo) => photo.photo === entry.photo)
+      const descriptors = person.descriptors.filter(isUploaded)
+      const rejected = person.rejected.filter(isUploaded)
+      await api(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'PATCH', body: { descriptors, rejected } })
       return rejected.length
         ? { usable: false, message: `Not usable for recognition: ${rejected.map((entry) => entry.detail).join('; ')}` }
-        : { usable: true, message: 'Trained: ready for recognition' }
+        : { usable: true, message: ['Trained: ready for recognition', ...descriptors.flatMap((entry) => (entry.note ? [entry.note] : []))].join('. ') }
     } catch (err) {
       return { usable: false, message: `Saved, but not trained: ${apiErrorMessage(err)}. Train from the Train page.` }
     }

@@ -8,7 +8,7 @@ import { faceModel } from '../api/faces/store.js'
 import { listPeople, personDir } from '../api/users/service.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { planTraining, recordResult, summariseModel } from '../shared/face/training.js'
+import { planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
@@ -43,8 +43,10 @@ async function main(): Promise<void> {
   const interactive = process.stderr.isTTY
   let done = 0
   for (let person of plan.people) {
-    for (const photo of plan.toProcess.filter((candidate) => candidate.person === person.name)) {
-      const image = await decodePhoto(path.join(personDir(dataDir, person.name), photo.photo))
+    const photos = plan.toProcess.filter((candidate) => candidate.person === person.name)
+    const loadImage = (photo: PhotoRef) => decodePhoto(path.join(personDir(dataDir, photo.person), photo.photo))
+    for (const photo of photos) {
+      const image = await loadImage(photo)
       try {
         person = recordResult(person, toModelEntry(photo, await enrolFace(runtime!, image, { ...enrolDefaults, detector })))
       } finally {
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
       if (interactive) process.stderr.write(`\r${line}`)
       else if (done === plan.toProcess.length || done % 10 === 0) console.error(line)
     }
+    if (photos.length) person = await secondLookAtSideways(runtime!, person, photos, loadImage)
     const trained = person
     await store.update((model) => withPerson(model, trained))
   }

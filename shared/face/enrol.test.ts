@@ -5,7 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { normalisePhoto } from '../../api/photos/image.js'
 import { decodePhoto, nodeFaceRuntime } from '../../scripts/lib/node-face.js'
 import { facesDir } from '../../tests/support/data.js'
-import { enrolDefaults, enrolFace, type EnrolOptions, type FaceRuntime } from './enrol.js'
+import { decodeDescriptor, euclideanDistance } from './descriptor.js'
+import { enrolDefaults, enrolFace, toModelEntry, unturnedBox, type EnrolOptions, type FaceRuntime } from './enrol.js'
+import type { DescriptorEntry, PersonModel } from './model.js'
+import { recordResult, secondLookAtSideways } from './training.js'
 
 describe('enrolFace', () => {
   let runtime: FaceRuntime
@@ -84,5 +87,71 @@ describe('enrolFace', () => {
     const without = await enrol('people/barack_obama/obama.jpg', corner, withoutRetries)
     expect(withRetries).toMatchObject({ ok: false, reason: 'no_face', detail: expect.stringContaining('No face was found in this photo, nor on retries') })
     expect(without).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
+  })
+})
+
+describe('unturnedBox', () => {
+  // A 320x247 photo turned 90° clockwise is 247x320: its top-left corner comes from the photo's bottom-left.
+  const photo = { width: 320, height: 247 }
+  it.each([
+    [90, { x: 0, y: 0, width: 10, height: 20 }, { x: 0, y: 237, width: 20, height: 10 }],
+    [270, { x: 0, y: 0, width: 10, height: 20 }, { x: 300, y: 0, width: 20, height: 10 }],
+    [90, { x: 137, y: 40, width: 80, height: 60 }, { x: 40, y: 30, width: 60, height: 80 }],
+  ] as const)('maps a box found in the copy turned %i° back onto the photo', (rotation, turned, original) => {
+    expect(unturnedBox(turned, rotation, photo)).toEqual(original)
+  })
+})
+
+// The second look that every trainer takes after its first pass, on real photos with the real networks.
+describe('secondLookAtSideways', () => {
+  let runtime: FaceRuntime
+
+  beforeAll(async () => {
+    runtime = await nodeFaceRuntime()
+  }, 60_000)
+
+  async function stored(photo: string, turn = 0): Promise<Buffer> {
+    const bytes = await normalisePhoto(await readFile(path.join(facesDir, photo)), photo)
+    return turn ? sharp(bytes).rotate(turn).toBuffer() : bytes
+  }
+
+  async function entry(photo: string, bytes: Buffer) {
+    const image = await decodePhoto(bytes)
+    try {
+      return toModelEntry({ photo, hash: photo }, await enrolFace(runtime, image))
+    } finally {
+      image.dispose()
+    }
+  }
+
+  it.each(['people/barack_obama/obama_small.jpg', 'people/barack_obama/obama2.jpg'])(
+    'reads %s, turned sideways, from the copy whose face is like the person’s other photos',
+    async (sidewaysPhoto) => {
+      const upright = ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'].filter(
+        (photo) => photo !== sidewaysPhoto,
+      )
+      let person: PersonModel = { name: 'barack_obama', descriptors: [], rejected: [] }
+      for (const photo of upright) person = recordResult(person, await entry(photo, await stored(photo)))
+      const sideways = await stored(sidewaysPhoto, 90)
+      person = recordResult(person, await entry('sideways.jpg', sideways))
+      const firstPass = [...person.descriptors, ...person.rejected].find((result) => result.photo === 'sideways.jpg')!
+
+      const after = await secondLookAtSideways(runtime, person, [{ person: 'barack_obama', photo: 'sideways.jpg', hash: 'x' }], () => decodePhoto(sideways))
+      const read = after.descriptors.find((result) => result.photo === 'sideways.jpg')
+      expect(read?.note, `first pass: ${JSON.stringify({ ...firstPass, descriptor: undefined })}`).toMatch(/^The photo is sideways: read from a copy turned 90° anticlockwise/)
+      const uprightDescriptor = decodeDescriptor((await entry(sidewaysPhoto, await stored(sidewaysPhoto)) as DescriptorEntry).descriptor)
+      expect(euclideanDistance(decodeDescriptor(read!.descriptor), uprightDescriptor)).toBeLessThan(0.3)
+      // The box is in the sideways photo's own coordinates: 247 wide, 320 high.
+      expect(read!.box!.x + read!.box!.width).toBeLessThanOrEqual(247)
+      expect(read!.box!.y + read!.box!.height).toBeLessThanOrEqual(320)
+    },
+    60_000,
+  )
+
+  it('leaves a photo alone when the person has no other photo to judge it by', async () => {
+    const sideways = await stored('people/barack_obama/obama_small.jpg', 90)
+    const person = recordResult({ name: 'barack_obama', descriptors: [], rejected: [] }, await entry('sideways.jpg', sideways))
+    const after = await secondLookAtSideways(runtime, person, [{ person: 'barack_obama', photo: 'sideways.jpg', hash: 'x' }], () => decodePhoto(sideways))
+    expect(after).toBe(person)
   })
 })

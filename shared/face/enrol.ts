@@ -3,7 +3,7 @@
 // and TensorFlow.js, and the photo as an int32 [height, width, 3] tensor on both sides, since
 // face-api resizes canvases and tensors differently.
 import type * as TensorFlow from '@tensorflow/tfjs'
-import { encodeDescriptor } from './descriptor.js'
+import { encodeDescriptor, euclideanDistance } from './descriptor.js'
 import type { Box, DescriptorEntry, Detector, RejectedPhoto, RejectionReason } from './model.js'
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.esm-nobundle.js')
@@ -42,8 +42,9 @@ export interface EnrolRetry {
 /**
  * Measured on the fixture photos stored at 320x247 (`npm run eval`): a dark photo whose face SSD scores
  * under 0.4 is found at a lower confidence, still under the one-face rule, or by the tiny detector.
- * Turned copies of sideways photos are not tried: both turned copies yield a face, the upside-down one
- * often with the higher score, and nothing in face-api tells which one is upright.
+ * Turned copies of sideways photos are not tried here: both turned copies yield a face, the upside-down
+ * one often with the higher score, and nothing in face-api tells which one is upright. `enrolTurned`
+ * decides it by the person's other photos instead.
  */
 export const enrolRetries: readonly EnrolRetry[] = Object.freeze([
   { detector: 'ssd_mobilenetv1', minConfidence: 0.2, note: 'Found on a second look, with a lower detector confidence (0.2)' },
@@ -152,6 +153,58 @@ export async function enrolFace(runtime: FaceRuntime, image: TensorFlow.Tensor3D
   }
   const tried = options.retries.length ? ', nor on retries with a lower confidence and the other detector' : ''
   return { ok: false, reason: 'no_face', detail: `No face was found in this photo${tried}` }
+}
+
+/** A box found in the photo turned `rotation` degrees clockwise, in the photo's own coordinates. */
+export function unturnedBox(box: Box, rotation: 90 | 270, photo: { width: number; height: number }): Box {
+  return rotation === 90
+    ? { x: box.y, y: photo.height - box.x - box.width, width: box.height, height: box.width }
+    : { x: photo.width - box.y - box.height, y: box.x, width: box.height, height: box.width }
+}
+
+function nearestOf(descriptor: Float32Array, known: readonly Float32Array[]): number {
+  return Math.min(...known.map((other) => euclideanDistance(descriptor, other)))
+}
+
+/**
+ * A photo that gave no face, or a face unlike every other photo of the person (farther than
+ * `threshold` from all of them), may be sideways: the detectors find few sideways faces, and a sideways
+ * face's descriptor matches nobody. True when such a photo is worth `enrolTurned`.
+ */
+export function mayBeSideways(result: EnrolResult, known: readonly Float32Array[], threshold: number): boolean {
+  if (known.length === 0) return false
+  return result.ok ? nearestOf(result.descriptor, known) >= threshold : result.reason === 'no_face'
+}
+
+/**
+ * Reads the face of a sideways photo from the copy turned a quarter either way whose face is like the
+ * person's other photos (`known`): nearer than `threshold` to one of them, the nearer of the two copies.
+ * Null when neither copy gives such a face.
+ */
+export async function enrolTurned(
+  runtime: FaceRuntime,
+  image: TensorFlow.Tensor3D,
+  known: readonly Float32Array[],
+  threshold: number,
+  options: EnrolOptions = enrolDefaults,
+): Promise<EnrolResult | null> {
+  const [height, width] = image.shape
+  let best: { result: EnrolResult & { ok: true }; distance: number } | null = null
+  for (const rotation of [90, 270] as const) {
+    const copy = runtime.tf.tidy(() => runtime.tf.reverse(runtime.tf.transpose(image, [1, 0, 2]), rotation === 90 ? 1 : 0))
+    try {
+      const result = await detectOnce(runtime, copy, { detector: options.detector, minConfidence: options.minConfidence }, options)
+      if (!result.ok) continue
+      const distance = nearestOf(result.descriptor, known)
+      if (distance >= threshold || (best && best.distance <= distance)) continue
+      const way = rotation === 90 ? 'clockwise' : 'anticlockwise'
+      const note = `The photo is sideways: read from a copy turned 90° ${way}, whose face is like this person's other photos (${distance.toFixed(2)})`
+      best = { result: { ...result, box: unturnedBox(result.box, rotation, { width, height }), note }, distance }
+    } finally {
+      copy.dispose()
+    }
+  }
+  return best?.result ?? null
 }
 
 /** An enrolment result as the face model stores it, for the photo (and its content hash) it came from. */

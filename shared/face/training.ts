@@ -1,4 +1,7 @@
+import type * as TensorFlow from '@tensorflow/tfjs'
 import { euclideanDistance, decodeDescriptor } from './descriptor.js'
+import { enrolTurned, mayBeSideways, toModelEntry, type EnrolResult, type FaceRuntime } from './enrol.js'
+import { defaultDecisionRule } from './match.js'
 import type { DescriptorEntry, Detector, FaceModel, PersonModel, RejectedPhoto } from './model.js'
 
 /** A stored photo and the hash of its content. */
@@ -46,6 +49,39 @@ export function planTraining(
   }
   const removedPeople = model.people.map((person) => person.name).filter((name) => inScope(name) && !registered.includes(name))
   return { toProcess, people, removedPeople }
+}
+
+/**
+ * After a person's photos were enrolled: each photo of `photos` that found no face, or a face unlike the
+ * person's other photos, is read again from turned copies (`enrolTurned`), judged by those other photos.
+ * Every trainer calls this after its first pass, so that a sideways photo is read whatever its order.
+ */
+export async function secondLookAtSideways(
+  runtime: FaceRuntime,
+  person: PersonModel,
+  photos: readonly PhotoRef[],
+  loadImage: (photo: PhotoRef) => Promise<TensorFlow.Tensor3D>,
+  threshold = defaultDecisionRule.threshold,
+): Promise<PersonModel> {
+  for (const photo of photos) {
+    const others = person.descriptors.filter((entry) => entry.photo !== photo.photo).map((entry) => decodeDescriptor(entry.descriptor))
+    const own = person.descriptors.find((entry) => entry.photo === photo.photo)
+    const rejection = person.rejected.find((entry) => entry.photo === photo.photo)
+    const first: EnrolResult | null = own
+      ? { ok: true, detector: own.detector, box: own.box ?? { x: 0, y: 0, width: 0, height: 0 }, score: 0, sharpness: 0, descriptor: decodeDescriptor(own.descriptor) }
+      : rejection && rejection.reason !== 'unreadable'
+        ? { ok: false, reason: rejection.reason, detail: rejection.detail }
+        : null
+    if (!first || !mayBeSideways(first, others, threshold)) continue
+    const image = await loadImage(photo)
+    try {
+      const turned = await enrolTurned(runtime, image, others, threshold)
+      if (turned) person = recordResult(person, toModelEntry(photo, turned))
+    } finally {
+      image.dispose()
+    }
+  }
+  return person
 }
 
 /** Adds one photo's result to its person's entry in a plan, replacing an older one. */
