@@ -29,7 +29,10 @@ interface TrackReport {
   /** The labels the tracker showed, in order, each once. */
   labels: string[]
   nearest: string[]
+  /** The nearest distance in each frame that got a descriptor. */
   distances: number[]
+  /** Frames whose descriptor was skipped: the face had barely moved. */
+  reused: number
 }
 
 async function main(): Promise<void> {
@@ -57,15 +60,24 @@ async function main(): Promise<void> {
       const tracker = new FaceTracker()
       const tracks = new Map<number, TrackReport>()
       for (const [index, image] of images.entries()) {
-        const faces = await recognizeFaces(runtime, image, gallery, defaultDecisionRule, { detector: 'tiny_face_detector', recognition: true, landmarks: false, expressions: false })
-        const tracked = tracker.update(faces.map(({ box, decision }) => ({ box, decision })), index)
+        // As the Recognize page does: a tracked face that has barely moved keeps its decision.
+        const faces = await recognizeFaces(
+          runtime,
+          image,
+          gallery,
+          defaultDecisionRule,
+          { detector: 'tiny_face_detector', recognition: true, landmarks: false, expressions: false },
+          (box) => tracker.needsDescriptor(box),
+        )
+        const tracked = tracker.update(faces.map(({ box, decision, described }) => ({ box, decision: described ? decision : null })), index)
         tracked.forEach((track, face) => {
-          const report = tracks.get(track.id) ?? { id: track.id, frames: 0, labels: [], nearest: [], distances: [] }
+          const report = tracks.get(track.id) ?? { id: track.id, frames: 0, labels: [], nearest: [], distances: [], reused: 0 }
           const label = track.name ?? 'unknown'
           if (report.labels.at(-1) !== label) report.labels.push(label)
-          const decision = faces[face]!.decision
+          const { decision, described } = faces[face]!
+          if (!described) report.reused++
           report.nearest.push(decision.name ?? decision.tentative ?? '-')
-          report.distances.push(decision.distance ?? Infinity)
+          if (described) report.distances.push(decision.distance ?? Infinity)
           report.frames++
           tracks.set(track.id, report)
         })
@@ -73,7 +85,7 @@ async function main(): Promise<void> {
       console.log(`\n${leftOut ? `${leftOut} left out (a stranger now)` : 'everyone enrolled'}:`)
       for (const track of tracks.values()) {
         const shown = track.distances.map((distance) => distance.toFixed(2)).join(' ')
-        console.log(`  track ${track.id}: ${track.frames} frames, shown ${track.labels.join(' → ')}; nearest distances ${shown}`)
+        console.log(`  track ${track.id}: ${track.frames} frames (${track.reused} kept their decision), shown ${track.labels.join(' → ')}; nearest distances ${shown}`)
       }
     }
     for (const image of images) image.dispose()

@@ -17,6 +17,8 @@ export interface RecognizedFace {
   box: Box
   score: number
   decision: Decision
+  /** Whether the face got a descriptor (and `decision`) in this image; see recognizeFaces' `describe`. */
+  described: boolean
   /** 68 points, in image coordinates, when landmarks are asked for. */
   landmarks: { x: number; y: number }[] | null
   expression: string | null
@@ -39,9 +41,15 @@ function topExpression(expressions: Record<string, number> | undefined): string 
 
 const unknown: Decision = { name: null, distance: null, runnerUp: null, tentative: null }
 
+/** Which faces get a descriptor: all of them unless the caller (live video, FaceTracker) knows better. */
+export type DescribeFace = (box: Box, index: number) => boolean
+
 /**
  * Every face in one image: box, and when asked, landmarks, expression and who it is. At most one
- * face per enrolled person. The caller owns `image` and disposes of it.
+ * face per enrolled person. A face `describe` turns down gets no descriptor and no decision
+ * (`described: false`): live video keeps the decision of a tracked face that has barely moved. The
+ * descriptors are computed exactly as face-api's withFaceDescriptors does, for the faces chosen only.
+ * The caller owns `image` and disposes of it.
  */
 export async function recognizeFaces(
   runtime: FaceRuntime,
@@ -49,28 +57,38 @@ export async function recognizeFaces(
   gallery: Gallery | null,
   rule: DecisionRule,
   options: RecognitionOptions,
+  describe: DescribeFace = () => true,
 ): Promise<RecognizedFace[]> {
+  const { faceapi } = runtime
   const input = image as unknown as Parameters<FaceRuntime['faceapi']['detectAllFaces']>[0]
-  const detect = runtime.faceapi.detectAllFaces(input, detectorOptions(runtime, options.detector))
-  if (!options.recognition && !options.landmarks && !options.expressions) {
+  const detect = faceapi.detectAllFaces(input, detectorOptions(runtime, options.detector))
+  const recognising = options.recognition && gallery !== null
+  if (!recognising && !options.landmarks && !options.expressions) {
     const detections = await detect
-    return detections.map((detection) => ({ box: detection.box, score: detection.score, decision: unknown, landmarks: null, expression: null }))
+    return detections.map((detection) => ({ box: detection.box, score: detection.score, decision: unknown, described: false, landmarks: null, expression: null }))
   }
   const withLandmarks = detect.withFaceLandmarks()
-  const faces = options.expressions
-    ? await withLandmarks.withFaceExpressions().withFaceDescriptors()
-    : await withLandmarks.withFaceDescriptors()
-  const decisions =
-    options.recognition && gallery
-      ? assignFaces(
-          faces.map((face) => matchDescriptor(gallery, face.descriptor)),
-          rule,
-        )
-      : faces.map(() => unknown)
+  const faces = options.expressions ? await withLandmarks.withFaceExpressions() : await withLandmarks
+  const chosen = recognising ? faces.flatMap((face, index) => (describe(face.detection.box, index) ? [index] : [])) : []
+  const descriptors = new Map<number, Float32Array>()
+  if (chosen.length) {
+    const aligned = chosen.map((index) => faces[index]!.landmarks.align(null, { useDlibAlignment: true }))
+    const crops = await faceapi.extractFaceTensors(image as unknown as Parameters<typeof faceapi.extractFaceTensors>[0], aligned)
+    try {
+      for (const [position, crop] of crops.entries()) {
+        descriptors.set(chosen[position]!, (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crop)) as Float32Array)
+      }
+    } finally {
+      for (const crop of crops) crop.dispose()
+    }
+  }
+  const decisions = gallery ? assignFaces(chosen.map((index) => matchDescriptor(gallery, descriptors.get(index)!)), rule) : []
+  const decisionOf = new Map(chosen.map((index, position) => [index, decisions[position] ?? unknown]))
   return faces.map((face, index) => ({
     box: face.detection.box,
     score: face.detection.score,
-    decision: decisions[index] ?? unknown,
+    decision: decisionOf.get(index) ?? unknown,
+    described: decisionOf.has(index),
     landmarks: options.landmarks ? face.landmarks.positions.map(({ x, y }) => ({ x, y })) : null,
     expression: options.expressions ? topExpression((face as { expressions?: Record<string, number> }).expressions) : null,
   }))

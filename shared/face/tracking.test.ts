@@ -338,3 +338,43 @@ describe('FaceTracker', () => {
     expect(() => new FaceTracker(options)).toThrow(new RangeError(message))
   })
 })
+
+describe('FaceTracker.needsDescriptor', () => {
+  const still = box(100, 100, 80, 80)
+  const unseen = (where: Box): Detection => ({ box: where, decision: null })
+
+  it('asks for a descriptor for a face no track has, and for a track that has none yet', () => {
+    const tracker = new FaceTracker()
+    expect(tracker.needsDescriptor(still)).toBe(true)
+    tracker.update([unseen(still)], 0)
+    expect(tracker.needsDescriptor(still)).toBe(true)
+  })
+
+  it('lets a face that has not moved keep its decision until the descriptor is maxAge frames old', () => {
+    const tracker = new FaceTracker()
+    tracker.update([at(still, 'ann')], 0)
+    const asked: boolean[] = []
+    for (let frame = 1; frame <= 6; frame++) {
+      const needs = tracker.needsDescriptor(still, { maxAge: 3 })
+      asked.push(needs)
+      tracker.update([needs ? at(still, 'ann') : unseen(still)], frame)
+    }
+    expect(asked).toEqual([false, false, false, true, false, false])
+  })
+
+  it('asks again as soon as the face moves', () => {
+    const tracker = new FaceTracker()
+    tracker.update([at(still, 'ann')], 0)
+    expect(tracker.needsDescriptor(box(104, 100, 80, 80))).toBe(false)
+    expect(tracker.needsDescriptor(box(115, 100, 80, 80))).toBe(true)
+  })
+
+  it('keeps the label of a frame without a descriptor and gives it no vote', () => {
+    const tracker = new FaceTracker({ voteWindow: 3, minVotes: 2 })
+    tracker.update([at(still, 'ann')], 0)
+    for (let frame = 1; frame <= 5; frame++) expect(tracker.update([unseen(still)], frame)[0]).toMatchObject({ name: 'ann', distance: 0.25, age: frame + 1 })
+    // Two votes for bob now outvote the one vote for ann: frames without a descriptor added none.
+    tracker.update([at(still, 'bob')], 6)
+    expect(tracker.update([at(still, 'bob')], 7)[0]!.name).toBe('bob')
+  })
+})

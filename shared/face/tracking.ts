@@ -36,7 +36,8 @@ export function shouldRefresh(
 
 export interface Detection {
   box: Box
-  decision: Decision
+  /** null: the face got no descriptor this frame (`FaceTracker.needsDescriptor`), so it casts no vote. */
+  decision: Decision | null
 }
 
 export interface TrackedFace {
@@ -78,6 +79,9 @@ interface Track {
   votes: Decision[]
   age: number
   missed: number
+  /** The box of the frame that gave the latest descriptor, and the frames since. */
+  describedBox: Box | null
+  sinceDescribed: number
   since: number
 }
 
@@ -112,7 +116,7 @@ function votedLabel(track: Track, minVotes: number): string | null {
   const leader = leaders[0]!
   if (leaders.length > 1 || leader === track.name) return track.name
   const outright = leader === null || track.votes.some((vote) => vote.name === leader)
-  const enough = outright ? most >= Math.min(minVotes, track.age) : most >= minVotes && most * 2 > track.votes.length
+  const enough = outright ? most >= Math.min(minVotes, track.votes.length) : most >= minVotes && most * 2 > track.votes.length
   return enough ? leader : track.name
 }
 
@@ -136,6 +140,23 @@ export class FaceTracker {
   constructor(options: Partial<TrackerOptions> = {}) {
     this.#options = { ...defaultTrackerOptions, ...options }
     checkOptions(this.#options)
+  }
+
+  /**
+   * Whether a face detected at `box` needs a descriptor this frame: true unless it continues a track
+   * (the track it overlaps most, at least `minIoU`) that barely moved since its latest descriptor and
+   * had one recently (`shouldRefresh`). A face that is not described keeps its track's label and casts
+   * no vote: pass it to `update` with a null decision.
+   */
+  needsDescriptor(box: Box, refresh: RefreshOptions = {}): boolean {
+    let best: Track | undefined
+    let bestOverlap = 0
+    for (const track of this.#tracks) {
+      const overlap = iou(track.box, box)
+      if (overlap >= this.#options.minIoU && overlap > bestOverlap) [best, bestOverlap] = [track, overlap]
+    }
+    if (!best || best.votes.length === 0) return true
+    return shouldRefresh(best.describedBox, box, best.sinceDescribed, refresh)
   }
 
   /**
@@ -169,15 +190,21 @@ export class FaceTracker {
     return detections.map(({ box, decision }, index) => {
       let track = trackOf[index]
       if (!track) {
-        track = { id: this.#nextId++, box, name: null, votes: [], age: 0, missed: 0, since: now }
+        track = { id: this.#nextId++, box, name: null, votes: [], age: 0, missed: 0, since: now, describedBox: null, sinceDescribed: 0 }
         this.#tracks.push(track)
       }
       track.box = box
       track.missed = 0
       track.age++
-      track.votes.push(decision)
-      if (track.votes.length > voteWindow) track.votes.shift()
-      track.name = votedLabel(track, minVotes)
+      if (decision) {
+        track.votes.push(decision)
+        if (track.votes.length > voteWindow) track.votes.shift()
+        track.name = votedLabel(track, minVotes)
+        track.describedBox = box
+        track.sinceDescribed = 0
+      } else {
+        track.sinceDescribed++
+      }
       return view(track)
     })
   }
