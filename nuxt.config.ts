@@ -1,6 +1,7 @@
 // Nuxt renders the pages; the Express API in `api/` is a separate app that
 // `server/index.ts` mounts in front of Nuxt in production.
 import { modelsUrl, wasmUrl } from './api/assets/urls'
+import { securityHeaders } from './api/security/headers'
 
 // `npm run dev` runs the API beside `nuxt dev`; these paths are proxied to it.
 const devApi = `http://127.0.0.1:${process.env.API_PORT ?? 3001}`
@@ -14,8 +15,9 @@ export default defineNuxtConfig({
   nitro: {
     preset: 'node-listener',
     serveStatic: true,
+    // The Host header is passed on as the browser sent it: the API compares it with the Origin of writes.
     devProxy: Object.fromEntries(
-      ['/api', '/data', '/models', '/wasm'].map((path) => [path, { target: `${devApi}${path}`, changeOrigin: true }]),
+      ['/api', '/data', '/models', '/wasm'].map((path) => [path, { target: `${devApi}${path}`, changeOrigin: false }]),
     ),
   },
   runtimeConfig: {
@@ -27,7 +29,14 @@ export default defineNuxtConfig({
   routeRules: {
     // Cross-origin isolation lets TensorFlow.js's WASM backend use threads where there are cores
     // to spare. Every script, model and photo comes from this origin, so nothing is blocked.
-    '/**': { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+    // The API sets the other security headers in production; these cover `nuxt dev` too.
+    '/**': {
+      headers: {
+        ...securityHeaders,
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      },
+    },
   },
   app: {
     head: {
