@@ -23,7 +23,8 @@ export default defineNuxtConfig({
   runtimeConfig: {
     // Where server-side rendering reaches the API; set by server/index.ts in production.
     apiInternalBase: devApi,
-    public: { modelsUrl, wasmUrl },
+    // Whether the API asks for a session; set by server/index.ts from its configuration in production.
+    public: { modelsUrl, wasmUrl, authEnabled: Boolean(process.env.ADMIN_PASSWORD || process.env.ADMIN_PASSWORD_HASH) },
   },
   css: ['~/assets/css/main.css'],
   routeRules: {

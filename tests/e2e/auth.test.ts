@@ -188,3 +188,23 @@ describe('sign-in and roles in Chromium, with passwords set', () => {
     expect(pageErrors).toEqual(answers.slice(0, 6).map(() => 'Failed to load resource: the server responded with a status of 403 (Forbidden)'))
   })
 })
+
+describe('with no password set', () => {
+  it('serves every page without sign-in, each saying that sign-in is off, and /login leads home', async () => {
+    const data = await createTempDataDir()
+    const server = await startServer({ DATA_DIR: data.path })
+    try {
+      for (const route of ['/', '/people', '/train', '/recognize']) {
+        const res = await fetch(`${server.url}${route}`, { redirect: 'manual' })
+        expect(res.status, route).toBe(200)
+        expect(await res.text(), route).toMatch(/data-testid="auth-off"[^>]*>\s*Sign-in is off/)
+      }
+      const login = await fetch(`${server.url}/login`, { redirect: 'manual' })
+      expect(login.status).toBe(302)
+      expect(login.headers.get('location')).toBe('/')
+    } finally {
+      await server.stop()
+      await data.remove()
+    }
+  })
+})
