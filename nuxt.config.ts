@@ -1,6 +1,7 @@
 // Nuxt renders the pages; the Express API in `api/` is a separate app that
 // `server/index.ts` mounts in front of Nuxt in production.
 import { modelsUrl, wasmUrl } from './api/assets/urls'
+import { securityHeaders } from './api/security/headers'
 
 // `npm run dev` runs the API beside `nuxt dev`; these paths are proxied to it.
 const devApi = `http://127.0.0.1:${process.env.API_PORT ?? 3001}`
@@ -14,20 +15,29 @@ export default defineNuxtConfig({
   nitro: {
     preset: 'node-listener',
     serveStatic: true,
+    // The Host header is passed on as the browser sent it: the API compares it with the Origin of writes.
     devProxy: Object.fromEntries(
-      ['/api', '/data', '/models', '/wasm'].map((path) => [path, { target: `${devApi}${path}`, changeOrigin: true }]),
+      ['/api', '/data', '/models', '/wasm'].map((path) => [path, { target: `${devApi}${path}`, changeOrigin: false }]),
     ),
   },
   runtimeConfig: {
     // Where server-side rendering reaches the API; set by server/index.ts in production.
     apiInternalBase: devApi,
-    public: { modelsUrl, wasmUrl },
+    // Whether the API asks for a session; set by server/index.ts from its configuration in production.
+    public: { modelsUrl, wasmUrl, authEnabled: Boolean(process.env.ADMIN_PASSWORD || process.env.ADMIN_PASSWORD_HASH) },
   },
   css: ['~/assets/css/main.css'],
   routeRules: {
     // Cross-origin isolation lets TensorFlow.js's WASM backend use threads where there are cores
     // to spare. Every script, model and photo comes from this origin, so nothing is blocked.
-    '/**': { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+    // The API sets the other security headers in production; these cover `nuxt dev` too.
+    '/**': {
+      headers: {
+        ...securityHeaders,
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      },
+    },
   },
   app: {
     head: {

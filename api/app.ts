@@ -1,32 +1,55 @@
 import express, { type Express } from 'express'
 import { assetsRouter } from './assets/router.js'
+import { requireSession } from './auth/access.js'
+import { authRouter } from './auth/router.js'
+import { SessionKeeper } from './auth/session.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
 import { photosRouter } from './photos/router.js'
+import { sendSecurityHeaders } from './security/headers.js'
+import { sameOriginWrites } from './security/origin.js'
+import { rateLimit, RateLimiter } from './security/rate-limit.js'
 import { usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
 
 /**
  * The API and the files it owns (/api, /data, /models, /wasm). Any other path falls
- * through to the next handler, which in production is the Nuxt app.
+ * through to the next handler, which in production is the Nuxt app. Every response, the
+ * pages' too, gets the security headers, and no write is taken from another site.
  */
 export function createApiApp(config: AppConfig): Express {
   const app = express()
   app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxy)
+  app.use(sendSecurityHeaders())
+  app.use(sameOriginWrites())
+
+  const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
+  const { upload, uploadWindowMs } = config.rateLimits
 
   const api = express.Router()
+  api.use(requireSession(config, sessions, 'api'))
+  api.post('/users/:name/photos', rateLimit(new RateLimiter(upload, uploadWindowMs), 'uploads'))
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config))
   api.use('/faces', facesRouter(config))
   api.use(express.json({ limit: '100kb' }))
+  api.use('/auth', authRouter(config, sessions))
   api.use('/health', healthRouter(config))
   api.use('/users', usersRouter(config))
   api.use(notFound)
   app.use('/api', api)
 
-  const photos = express.static(usersDir(config.dataDir), { dotfiles: 'deny', index: false, fallthrough: false })
+  const photos = express.static(usersDir(config.dataDir), {
+    dotfiles: 'deny',
+    index: false,
+    fallthrough: false,
+    // Biometric data: never kept by a shared cache, and checked with the server before reuse.
+    setHeaders: (res) => res.set('Cache-Control', 'private, no-cache'),
+  })
+  app.use('/data', requireSession(config, sessions, 'data'))
   app.use('/data/users', photos)
   app.use('/data', notFound)
   app.use(assetsRouter())

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.js'
+import { formatPasswordHash, hashPassword } from './auth/password.js'
+import { ConfigError, defaultRateLimits, loadConfig } from './config.js'
 
 describe('loadConfig', () => {
   it('defaults to port 3000, loopback and ./data', () => {
@@ -9,12 +10,15 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: path.resolve('data'),
       shutdownTimeoutMs: 10_000,
+      auth: null,
+      trustProxy: false,
+      rateLimits: defaultRateLimits,
     })
   })
 
   it('reads PORT, HOST, DATA_DIR and SHUTDOWN_TIMEOUT_MS', () => {
     const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', DATA_DIR: '/srv/facer', SHUTDOWN_TIMEOUT_MS: '500' })
-    expect(config).toEqual({ port: 8080, host: '0.0.0.0', dataDir: '/srv/facer', shutdownTimeoutMs: 500 })
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: '/srv/facer', shutdownTimeoutMs: 500 })
   })
 
   it('lets the caller change a default, and the environment still wins', () => {
@@ -32,6 +36,60 @@ describe('loadConfig', () => {
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('turns authentication on with ADMIN_PASSWORD, with a viewer and a session length', () => {
+    const config = loadConfig({ ADMIN_PASSWORD: 'admin-secret', VIEWER_PASSWORD: 'viewer-secret', SESSION_TTL_MINUTES: '30' })
+    expect(config.auth).toEqual({
+      credentials: { admin: { password: 'admin-secret' }, viewer: { password: 'viewer-secret' } },
+      sessionTtlMs: 30 * 60_000,
+    })
+    expect(loadConfig({ ADMIN_PASSWORD: 'admin-secret' }).auth).toEqual({
+      credentials: { admin: { password: 'admin-secret' } },
+      sessionTtlMs: 12 * 60 * 60_000,
+    })
+  })
+
+  it('reads a password hash made by npm run hash-password', async () => {
+    const hash = await hashPassword('admin-secret', { N: 2 ** 10, r: 8, p: 1 })
+    const config = loadConfig({ ADMIN_PASSWORD_HASH: formatPasswordHash(hash) })
+    expect(config.auth?.credentials.admin).toEqual({ hash })
+  })
+
+  it('reads TRUST_PROXY and the rate limits', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1)
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8')
+    expect(loadConfig({ LOGIN_RATE_LIMIT: '3', UPLOAD_RATE_LIMIT: '0' }).rateLimits).toEqual({
+      ...defaultRateLimits,
+      login: 3,
+      upload: 0,
+    })
+  })
+
+  it.each([
+    [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD must be at least 8 characters long'],
+    [{ ADMIN_PASSWORD_HASH: 'secret123' }, 'ADMIN_PASSWORD_HASH must be a hash from `npm run hash-password`'],
+    [{ ADMIN_PASSWORD_HASH: 'scrypt$1000$8$1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaA' }, 'ADMIN_PASSWORD_HASH must be a hash'],
+    [{ ADMIN_PASSWORD: 'admin-secret', ADMIN_PASSWORD_HASH: 'x' }, 'ADMIN_PASSWORD_HASH must be a hash'],
+    [{ VIEWER_PASSWORD: 'viewer-secret' }, 'VIEWER_PASSWORD needs ADMIN_PASSWORD'],
+    [{ ADMIN_PASSWORD: 'same-secret', VIEWER_PASSWORD: 'same-secret' }, 'VIEWER_PASSWORD must differ from ADMIN_PASSWORD'],
+    [{ SESSION_TTL_MINUTES: '0' }, 'SESSION_TTL_MINUTES="0" must be at least 1 minute'],
+    [{ UPLOAD_RATE_LIMIT: 'lots' }, 'UPLOAD_RATE_LIMIT="lots" must be a whole number of uploads'],
+  ])('refuses the authentication setting %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('never repeats a password in its message', () => {
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).not.toThrow(/short"/)
+  })
+
+  it('names both ways of giving one password when both are set', async () => {
+    const hash = formatPasswordHash(await hashPassword('admin-secret', { N: 2 ** 10, r: 8, p: 1 }))
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'admin-secret', ADMIN_PASSWORD_HASH: hash })).toThrow(
+      'set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both',
+    )
   })
 
   it('names every bad variable at once', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { z } from 'zod'
+import { parsePasswordHash, type PasswordHash } from './auth/password.js'
 
 const port = z
   .string()
@@ -7,16 +8,58 @@ const port = z
   .transform(Number)
   .refine((value) => value <= 65535, 'must be a whole number from 0 to 65535')
 
+const wholeNumber = (unit: string) => z.string().regex(/^\d+$/, `must be a whole number of ${unit}`).transform(Number)
+
+const password = z.string().min(8, 'must be at least 8 characters long').max(1024, 'must be at most 1024 characters long')
+
+const passwordHash = z.string().transform((value, context) => {
+  const parsed = parsePasswordHash(value)
+  if (!parsed) context.addIssue({ code: 'custom', message: 'must be a hash from `npm run hash-password` (scrypt$N$r$p$salt$hash)' })
+  return parsed ?? z.NEVER
+})
+
+// Express's own values: true, false, a number of hops, or addresses and subnets ("loopback", "10.0.0.0/8").
+const trustProxy = z.string().transform((value): boolean | number | string => {
+  if (value === 'true') return true
+  if (value === 'false') return false
+  return /^\d+$/.test(value) ? Number(value) : value
+})
+
 const EnvSchema = z.object({
   PORT: port.optional(),
   HOST: z.string().trim().min(1, 'must not be empty').optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').optional(),
-  SHUTDOWN_TIMEOUT_MS: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number of milliseconds')
-    .transform(Number)
+  SHUTDOWN_TIMEOUT_MS: wholeNumber('milliseconds').optional(),
+  ADMIN_PASSWORD: password.optional(),
+  ADMIN_PASSWORD_HASH: passwordHash.optional(),
+  VIEWER_PASSWORD: password.optional(),
+  VIEWER_PASSWORD_HASH: passwordHash.optional(),
+  SESSION_TTL_MINUTES: wholeNumber('minutes')
+    .refine((minutes) => minutes >= 1, 'must be at least 1 minute')
     .optional(),
+  TRUST_PROXY: trustProxy.optional(),
+  LOGIN_RATE_LIMIT: wholeNumber('attempts').optional(),
+  UPLOAD_RATE_LIMIT: wholeNumber('uploads').optional(),
 })
+
+export type Role = 'admin' | 'viewer'
+
+/** What a password is checked against: the password itself (from ADMIN_PASSWORD) or its scrypt hash. */
+export type Credential = { password: string } | { hash: PasswordHash }
+
+export interface AuthConfig {
+  credentials: Partial<Record<Role, Credential>> & { admin: Credential }
+  sessionTtlMs: number
+}
+
+export interface RateLimits {
+  /** Failed logins per client in `loginWindowMs`; 0 turns the limit off. */
+  login: number
+  loginWindowMs: number
+  /** Upload requests per client in `uploadWindowMs`; 0 turns the limit off. */
+  upload: number
+  uploadWindowMs: number
+}
 
 export interface AppConfig {
   port: number
@@ -24,6 +67,18 @@ export interface AppConfig {
   /** Absolute path of the folder that holds users' photos and faces.json. */
   dataDir: string
   shutdownTimeoutMs: number
+  /** Null when no password is set: the app is open to whoever reaches it. */
+  auth: AuthConfig | null
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For/-Proto/-Host to believe. */
+  trustProxy: boolean | number | string
+  rateLimits: RateLimits
+}
+
+export const defaultRateLimits: RateLimits = {
+  login: 10,
+  loginWindowMs: 15 * 60_000,
+  upload: 120,
+  uploadWindowMs: 60_000,
 }
 
 export const defaultConfig: AppConfig = {
@@ -32,10 +87,44 @@ export const defaultConfig: AppConfig = {
   host: '127.0.0.1',
   dataDir: path.resolve('data'),
   shutdownTimeoutMs: 10_000,
+  auth: null,
+  trustProxy: false,
+  rateLimits: defaultRateLimits,
 }
+
+const defaultSessionTtlMinutes = 12 * 60
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
+}
+
+type Env = z.infer<typeof EnvSchema>
+
+function credential(plain: string | undefined, hash: PasswordHash | undefined): Credential | undefined {
+  if (hash) return { hash }
+  return plain === undefined ? undefined : { password: plain }
+}
+
+/** Problems a schema cannot see alone: two ways of giving one password, a viewer with no admin. */
+function authProblems(values: Env): string[] {
+  const problems: string[] = []
+  if (values.ADMIN_PASSWORD !== undefined && values.ADMIN_PASSWORD_HASH) problems.push('set ADMIN_PASSWORD or ADMIN_PASSWORD_HASH, not both')
+  if (values.VIEWER_PASSWORD !== undefined && values.VIEWER_PASSWORD_HASH) problems.push('set VIEWER_PASSWORD or VIEWER_PASSWORD_HASH, not both')
+  const admin = values.ADMIN_PASSWORD !== undefined || values.ADMIN_PASSWORD_HASH
+  const viewer = values.VIEWER_PASSWORD !== undefined || values.VIEWER_PASSWORD_HASH
+  if (viewer && !admin) problems.push('VIEWER_PASSWORD needs ADMIN_PASSWORD (or ADMIN_PASSWORD_HASH) too')
+  if (values.ADMIN_PASSWORD !== undefined && values.ADMIN_PASSWORD === values.VIEWER_PASSWORD) problems.push('VIEWER_PASSWORD must differ from ADMIN_PASSWORD')
+  return problems
+}
+
+function authConfig(values: Env): AuthConfig | null {
+  const admin = credential(values.ADMIN_PASSWORD, values.ADMIN_PASSWORD_HASH)
+  if (!admin) return null
+  const viewer = credential(values.VIEWER_PASSWORD, values.VIEWER_PASSWORD_HASH)
+  return {
+    credentials: viewer ? { admin, viewer } : { admin },
+    sessionTtlMs: (values.SESSION_TTL_MINUTES ?? defaultSessionTtlMinutes) * 60_000,
+  }
 }
 
 /** Reads the configuration from environment variables; throws a ConfigError naming every bad value. */
@@ -45,17 +134,29 @@ export function loadConfig(
 ): AppConfig {
   const parsed = EnvSchema.safeParse(env)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}=${JSON.stringify(env[String(issue.path[0])])} ${issue.message}`,
-    )
+    // Passwords and their hashes are named, never echoed.
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0])
+      const shown = /PASSWORD/.test(name) ? '' : `=${JSON.stringify(env[name])}`
+      return `${issue.path.join('.')}${shown} ${issue.message}`
+    })
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
   }
-  const base = { ...defaultConfig, ...defaults }
   const values = parsed.data
+  const problems = authProblems(values)
+  if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
+  const base = { ...defaultConfig, ...defaults }
   return {
     port: values.PORT ?? base.port,
     host: values.HOST ?? base.host,
     dataDir: path.resolve(values.DATA_DIR ?? base.dataDir),
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS ?? base.shutdownTimeoutMs,
+    auth: authConfig(values) ?? base.auth,
+    trustProxy: values.TRUST_PROXY ?? base.trustProxy,
+    rateLimits: {
+      ...base.rateLimits,
+      login: values.LOGIN_RATE_LIMIT ?? base.rateLimits.login,
+      upload: values.UPLOAD_RATE_LIMIT ?? base.rateLimits.upload,
+    },
   }
 }

@@ -1,11 +1,12 @@
 // `npm start`: builds when no build is there, then runs the production server in this
-// process, or under PM2 in cluster mode with --pm2, or the headless trainer with --train.
+// process, or under PM2 in cluster mode with --pm2, the headless trainer with --train, or the
+// password hasher with --hash-password.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const outputs = ['.output/server/index.mjs', 'dist/server/index.js', 'dist/scripts/train.js']
+const outputs = ['.output/server/index.mjs', 'dist/server/index.js', 'dist/scripts/train.js', 'dist/scripts/hash-password.js']
 const built = outputs.every((file) => existsSync(new URL(`../${file}`, import.meta.url)))
 
 function run(command, args) {
@@ -14,12 +15,14 @@ function run(command, args) {
 }
 
 if (!built) {
-  console.log('No build found: building first (npm run build).')
+  console.error('No build found: building first (npm run build).')
   run('npm', ['run', 'build'])
 }
 
 if (process.argv.includes('--pm2')) {
   run('npx', ['pm2', 'start', 'ecosystem.config.js'])
+} else if (process.argv.includes('--hash-password')) {
+  await import('../dist/scripts/hash-password.js')
 } else if (process.argv.includes('--train')) {
   await import('../dist/scripts/train.js')
 } else {

@@ -8,7 +8,7 @@ import { closeGracefully, listen, log } from './lifecycle.js'
 
 try {
   const config = loadConfig({ ...process.env, PORT: process.env.API_PORT ?? '3001' })
-  const server = createServer(express().use(requestLogger(), createApiApp(config)))
+  const server = createServer(express().disable('x-powered-by').use(requestLogger(), createApiApp(config)))
   const port = await listen(server, config.port, config.host)
   closeGracefully(server, config.shutdownTimeoutMs)
   log('API listening', { port, dataDir: config.dataDir })

@@ -36,9 +36,10 @@ async function start(config: AppConfig): Promise<void> {
   server.keepAliveTimeout = 5_000
   const port = await listen(server, config.port, config.host)
   closeGracefully(server, config.shutdownTimeoutMs)
-  // Nitro reads its runtime config from the environment once, when its bundle loads,
-  // so the address that server-side rendering uses to reach the API is set before it loads.
+  // Nitro reads its runtime config from the environment once, when its bundle loads, so the
+  // address that server-side rendering uses to reach the API, and whether sign-in is on, are set before it loads.
   process.env.NUXT_API_INTERNAL_BASE = `http://${loopback(config.host)}:${port}`
+  process.env.NUXT_PUBLIC_AUTH_ENABLED = String(config.auth !== null)
   const bundle = pathToFileURL(path.join(appRoot, '.output/server/index.mjs')).href
   resolveNuxt(((await import(bundle)) as { listener: NodeListener }).listener)
 

@@ -1,6 +1,7 @@
 import type { InjectionKey } from 'vue'
 import { createStore, useStore as useVuexStore, type ModuleTree, type Store } from 'vuex'
 import type { ApiFetch } from './api'
+import { authModule } from './auth'
 import { faceModule } from './face'
 import type { RootState } from './types'
 import { userModule } from './user'
@@ -16,7 +17,7 @@ export const storeKey: InjectionKey<AppStore> = Symbol('facer-store')
  */
 export function createAppStore(api: ApiFetch): AppStore {
   // The root state is made of its modules' states.
-  const modules: ModuleTree<RootState> = { user: userModule(api), face: faceModule(api) }
+  const modules: ModuleTree<RootState> = { auth: authModule(api), user: userModule(api), face: faceModule(api) }
   return createStore<RootState>({ modules, strict: import.meta.env?.DEV === true })
 }
 

@@ -31,27 +31,57 @@ async function readModelFile(file: string): Promise<FaceModel | 'missing' | 'inv
   return 'invalid'
 }
 
-/** Writes a file so that readers see the old content or the new, never a part: temp file, fsync, rename. */
-async function writeAtomically(dir: string, name: string, content: string): Promise<void> {
+/** Writes `content` to a new temp file beside `name` and flushes it to disk; on failure, removes it again. */
+async function writeTemp(dir: string, name: string, content: string): Promise<string> {
   const temp = path.join(dir, `${name}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await open(temp, 'wx')
   try {
-    await handle.writeFile(content)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    await rename(temp, path.join(dir, name))
+    const handle = await open(temp, 'wx')
+    try {
+      await handle.writeFile(content)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
   } catch (err) {
-    await rm(temp, { force: true })
+    await removeQuietly(temp)
     throw err
   }
+  return temp
+}
+
+/** Removing may fail for the same reason as the write did (a read-only disk): the write's error is the one to report. */
+async function removeQuietly(file: string): Promise<void> {
+  await rm(file, { force: true }).catch(() => {})
+}
+
+async function syncFolder(dir: string): Promise<void> {
   const folder = await open(dir, 'r')
   try {
     await folder.sync()
   } finally {
     await folder.close()
+  }
+}
+
+const lockAttempts = 200
+
+/**
+ * Takes the lock on faces.json that every process on this data folder respects, waiting while
+ * another holds it (up to about 40 s). Any other failure (a read-only or full disk) is not worth
+ * waiting for: it is thrown at once.
+ */
+async function lockModel(file: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lockfile.lock(file, { realpath: false, stale: 10_000, retries: 0 })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err
+      if (attempt === lockAttempts) {
+        throw new HttpError(503, 'model_busy', 'The face model is being saved by someone else; try again in a moment')
+      }
+      const wait = Math.min(10 * 1.2 ** attempt, 200) * (1 + Math.random())
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
   }
 }
 
@@ -88,19 +118,7 @@ export class FaceModelStore {
    */
   async update(change: (model: FaceModel) => FaceModel | Promise<FaceModel>): Promise<FaceModel> {
     await mkdir(this.dataDir, { recursive: true })
-    let release: () => Promise<void>
-    try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: 10_000,
-        retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 200, randomize: true },
-      })
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
-        throw new HttpError(503, 'model_busy', 'The face model is being saved by someone else; try again in a moment')
-      }
-      throw err
-    }
+    const release = await lockModel(this.file)
     try {
       await this.removeOrphanTemps()
       const current = await this.read()
@@ -111,14 +129,30 @@ export class FaceModelStore {
         generation: current.generation + 1,
         updatedAt: new Date().toISOString(),
       })
-      const text = JSON.stringify(next)
-      await writeAtomically(this.dataDir, modelFile, text)
-      // The backup is always the last version written: a damaged faces.json is served from it
-      // without losing that write, and the generation a client read stays the current one.
-      await writeAtomically(this.dataDir, backupFile, text)
+      await this.write(JSON.stringify(next))
       return next
     } finally {
       await release()
+    }
+  }
+
+  /**
+   * Readers see the old model or the new, never a part: both copies are written to temp files and
+   * flushed before either is renamed into place, so a full disk stops the write with nothing changed.
+   * The backup is always the last version written: a damaged faces.json is served from it without
+   * losing that write, and the generation a client read stays the current one.
+   */
+  private async write(text: string): Promise<void> {
+    const temps: string[] = []
+    try {
+      temps.push(await writeTemp(this.dataDir, modelFile, text))
+      temps.push(await writeTemp(this.dataDir, backupFile, text))
+      const [model, backup] = temps as [string, string]
+      await rename(model, this.file)
+      await rename(backup, this.backup)
+      await syncFolder(this.dataDir)
+    } finally {
+      await Promise.all(temps.map(removeQuietly))
     }
   }
 

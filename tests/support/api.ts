@@ -10,9 +10,9 @@ export interface RunningApi {
   close(): Promise<void>
 }
 
-/** The Express API on a free loopback port, serving the given data folder. */
-export async function startApi(dataDir: string): Promise<RunningApi> {
-  const app = createApiApp(loadConfig({ DATA_DIR: dataDir, PORT: '0' }))
+/** The Express API on a free loopback port, serving the given data folder; `env` as the server's environment. */
+export async function startApi(dataDir: string, env: Record<string, string> = {}): Promise<RunningApi> {
+  const app = createApiApp(loadConfig({ ...env, DATA_DIR: dataDir, PORT: '0' }))
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
   })
@@ -35,14 +35,14 @@ export interface TestApi {
  * tests (`prepare` fills the folder before the API starts), closed and removed after them.
  * `url` and `dataDir` can be read once that setup has run: in tests and in later hooks.
  */
-export function useTestApi(prepare?: (dataDir: string) => Promise<void>): TestApi {
+export function useTestApi(prepare?: (dataDir: string) => Promise<void>, env: Record<string, string> = {}): TestApi {
   let data: TempDataDir | undefined
   let api: RunningApi | undefined
 
   beforeAll(async () => {
     data = await createTempDataDir()
     await prepare?.(data.path)
-    api = await startApi(data.path)
+    api = await startApi(data.path, env)
   })
   // Also after a setup that failed halfway: nothing is left running or on disk.
   afterAll(async () => {

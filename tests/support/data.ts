@@ -1,4 +1,5 @@
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,4 +35,18 @@ export async function listFiles(dir: string): Promise<string[]> {
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
     .sort()
+}
+
+/**
+ * Every file and folder under `dir`, hidden ones too, with a hash of each file's bytes: equal
+ * snapshots mean nothing on disk changed.
+ */
+export async function snapshotDir(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  const state: Record<string, string> = {}
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const file = path.join(entry.parentPath, entry.name)
+    state[path.relative(dir, file)] = entry.isDirectory() ? 'folder' : createHash('sha256').update(await readFile(file)).digest('hex')
+  }
+  return state
 }
