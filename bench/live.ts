@@ -45,6 +45,7 @@ interface Frame {
 interface Variant {
   name: string
   backend: string | null
+  webglRenderer: string | null
   readyMs: number | null
   video: { width: number; height: number } | null
   frames: Frame[]
@@ -55,21 +56,22 @@ interface Variant {
 async function runApp(context: BrowserContext, url: string): Promise<Variant> {
   const page = await context.newPage()
   const pageErrors = collectPageErrors(page)
-  const variant: Variant = { name: 'app (Recognize page)', backend: null, readyMs: null, video: null, frames: [], pageErrors, error: null }
+  const variant: Variant = { name: 'app (Recognize page)', backend: null, webglRenderer: null, readyMs: null, video: null, frames: [], pageErrors, error: null }
   try {
     await page.goto(`${url}/recognize`)
     await recordFrames(page, loadTimeoutMs)
     variant.readyMs = await waitUntilReady(page, loadTimeoutMs)
+    variant.webglRenderer = await webglRenderer(page)
     await startCamera(page, desiredFps)
     await waitForFrames(page, () => readRecording(page).then((recording) => recording.frames.map((frame) => frame.atMs)))
     const recording = await readRecording(page)
-    await stopCamera(page)
-    variant.backend = recording.backend
-    variant.frames = recording.frames.map((frame) => ({ atMs: frame.atMs, ms: frame.ms, faces: frame.names.length, names: frame.names }))
     variant.video = await page.evaluate(() => {
       const video = document.querySelector('video')
       return video ? { width: video.videoWidth, height: video.videoHeight } : null
     })
+    await stopCamera(page)
+    variant.backend = recording.backend
+    variant.frames = recording.frames.map((frame) => ({ atMs: frame.atMs, ms: frame.ms, faces: frame.names.length, names: frame.names }))
   } catch (err) {
     variant.error = (err as Error).message.split('\n')[0] ?? String(err)
   } finally {
@@ -90,7 +92,7 @@ interface BareState {
 async function runBare(context: BrowserContext, url: string, backend: 'default' | 'wasm'): Promise<Variant> {
   const page = await context.newPage()
   const pageErrors = collectPageErrors(page)
-  const variant: Variant = { name: `bare face-api, ${backend} backend`, backend: null, readyMs: null, video: null, frames: [], pageErrors, error: null }
+  const variant: Variant = { name: `bare face-api, ${backend} backend`, backend: null, webglRenderer: null, readyMs: null, video: null, frames: [], pageErrors, error: null }
   const state = () => page.evaluate(() => (window as unknown as { bareBench: BareState }).bareBench)
   try {
     await page.goto(`${url}/?backend=${backend}`)
@@ -98,6 +100,7 @@ async function runBare(context: BrowserContext, url: string, backend: 'default' 
     const ready = await state()
     if (ready.status !== 'ready') throw new Error(ready.error ?? ready.status)
     variant.readyMs = await page.evaluate(() => performance.now())
+    variant.webglRenderer = await webglRenderer(page)
     await page.evaluate(() => (window as unknown as { startBare(): Promise<void> }).startBare())
     await waitForFrames(page, () => state().then((current) => current.samples.map((sample) => sample.atMs)))
     await page.evaluate(() => {
@@ -113,6 +116,16 @@ async function runBare(context: BrowserContext, url: string, backend: 'default' 
     await page.close()
   }
   return variant
+}
+
+/** What WebGL runs on in this browser: SwiftShader is a software renderer. */
+function webglRenderer(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl')
+    if (!gl) return null
+    const info = gl.getExtension('WEBGL_debug_renderer_info')
+    return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER))
+  })
 }
 
 /** Until the warm-up and the measured window have passed since the first frame (or nothing came at all). */
@@ -133,6 +146,7 @@ function summarise(variant: Variant) {
   return {
     name: variant.name,
     backend: variant.backend,
+    webglRenderer: variant.webglRenderer,
     readySeconds: variant.readyMs === null ? null : round(variant.readyMs / 1000, 2),
     video: variant.video,
     frames: window.length,

@@ -31,9 +31,11 @@ const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-e
 
 export async function serveBenchPages(routes: Record<string, Route>, options: { isolated?: boolean } = {}): Promise<BenchPages> {
   const server = createServer(async (req, res) => {
-    const route = routes[new URL(req.url ?? '/', 'http://localhost').pathname]
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
+    const route = routes[pathname]
     if (!route) {
-      res.writeHead(404).end()
+      // No favicon: an empty answer rather than a 404 in the page's console errors.
+      res.writeHead(pathname === '/favicon.ico' ? 204 : 404).end()
       return
     }
     try {
