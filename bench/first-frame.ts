@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type { BrowserContext } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { collectPageErrors, launchBrowser } from '../tests/support/browser.js'
 import { createTempDataDir, facesDir } from '../tests/support/data.js'
 import { startServer } from '../tests/support/server.js'
@@ -32,7 +32,8 @@ function linCameraVideo(dir: string): string {
 }
 
 interface Navigation {
-  /** Page times from the navigation's start, in ms. */
+  /** Page times from the navigation's start, in ms: the networks loaded, then warmed up (Start enabled). */
+  modelsLoadedMs: number | null
   readyMs: number | null
   clickMs: number | null
   firstFrameMs: number | null
@@ -45,13 +46,27 @@ interface Navigation {
   pageErrors: string[]
 }
 
+/** When the models status turns ready: the networks are loaded; the warm-up run comes after. */
+async function recordModelsLoaded(page: Page): Promise<void> {
+  // Runs in the page: no named inner functions, which tsx would wrap in a helper the page does not have.
+  await page.evaluate(() => {
+    const state = window as unknown as { modelsLoadedAt: number | null }
+    const status = document.querySelector('[data-testid="models-status"]')!
+    state.modelsLoadedAt = status.getAttribute('data-status') === 'ready' ? performance.now() : null
+    new MutationObserver(() => {
+      if (state.modelsLoadedAt === null && status.getAttribute('data-status') === 'ready') state.modelsLoadedAt = performance.now()
+    }).observe(status, { attributes: true, attributeFilter: ['data-status'] })
+  })
+}
+
 async function navigate(context: BrowserContext, url: string): Promise<Navigation> {
   const page = await context.newPage()
   const pageErrors = collectPageErrors(page)
-  const result: Navigation = { readyMs: null, clickMs: null, firstFrameMs: null, firstNamedMs: null, name: null, backend: null, transferredKiB: null, error: null, pageErrors }
+  const result: Navigation = { modelsLoadedMs: null, readyMs: null, clickMs: null, firstFrameMs: null, firstNamedMs: null, name: null, backend: null, transferredKiB: null, error: null, pageErrors }
   try {
     await page.goto(`${url}/recognize`, { waitUntil: 'commit' })
     await recordFrames(page, timeoutMs)
+    await recordModelsLoaded(page)
     result.readyMs = await waitUntilReady(page, timeoutMs)
     result.clickMs = await startCamera(page, 60)
     await page.waitForFunction(() => (window as unknown as { facerBench: { firstNamed: unknown } }).facerBench.firstNamed, undefined, { timeout: timeoutMs, polling: 50 })
@@ -60,6 +75,7 @@ async function navigate(context: BrowserContext, url: string): Promise<Navigatio
     result.firstNamedMs = recording.firstNamed?.atMs ?? null
     result.name = recording.firstNamed?.name ?? null
     result.backend = recording.backend
+    result.modelsLoadedMs = await page.evaluate(() => (window as unknown as { modelsLoadedAt: number | null }).modelsLoadedAt)
     result.transferredKiB = await page.evaluate(() => {
       const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[]
       const navigation = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[]
@@ -103,6 +119,7 @@ try {
       label,
       runs: navigations.length,
       named: navigations.filter((navigation) => navigation.firstNamedMs !== null).length,
+      modelsLoadedMs: of((navigation) => navigation.modelsLoadedMs),
       readyMs: of((navigation) => navigation.readyMs),
       firstFrameMs: of((navigation) => navigation.firstFrameMs),
       firstNamedMs,
@@ -118,7 +135,8 @@ try {
     results.map((result) => ({
       '': result.label,
       named: `${result.named}/${result.runs}`,
-      'models ready': result.readyMs,
+      'models loaded': result.modelsLoadedMs,
+      'warmed up (Start)': result.readyMs,
       'first frame': result.firstFrameMs,
       'first named': result.firstNamedMs,
       '… after Start': result.fromClickMs,

@@ -115,7 +115,8 @@ function firstFrameSection(): string {
   const rows = firstFrame.results.map((row: any) => ({
     navigation: row.label,
     named: `${row.named}/${row.runs}`,
-    'models ready ms': row.readyMs,
+    'models loaded ms': row.modelsLoadedMs,
+    'warmed up (Start) ms': row.readyMs,
     'first frame ms': row.firstFrameMs,
     'first named ms': row.firstNamedMs,
     '… of which after Start': row.fromClickMs,
@@ -246,6 +247,92 @@ apart: their answers were not waited for. Statuses: \`${JSON.stringify(upload.st
 ${table([row])}`
 }
 
+// ---------------------------------------------------------------- what the figures say
+
+/** Readings that follow from the figures (and from the code they measure), each only when its figures exist. */
+function readings(): string[] {
+  const lines: string[] = []
+  if (live) {
+    const [app, bareDefault, bareWasm] = live.results
+    if (app && bareWasm && bareDefault) {
+      const similar = Math.abs(app.medianMs / bareWasm.medianMs - 1) < 0.15
+      lines.push(
+        `**Live.** The app takes ${app.medianMs} ms a frame (median) against ${bareWasm.medianMs} ms for the bare loop on WASM, running the same three ` +
+          `networks per face` +
+          (similar ? `: about the same, so the loop is bound by face-api's networks, not by what is around them. ` : `. `) +
+          `25 FPS means at most 40 ms a frame, ${round(app.medianMs / 40, 1)}x less than the app takes here; reaching it on 2 cores without a GPU ` +
+          `would take less work per frame. \`shouldRefresh\` in \`shared/face/tracking.ts\` (a face that barely moved keeps its last descriptor) ` +
+          `exists but the live loop does not call it: every face gets landmarks and a descriptor every frame. ` +
+          `What the app does gain over a face-api page left at its default is the backend: face-api's default here is ${bareDefault.backend} ` +
+          `(software), ${round(app.fps / bareDefault.fps, 0)}x slower than the app's automatic WASM.`,
+      )
+    }
+  }
+  if (firstFrame) {
+    const [cold, warm] = firstFrame.results
+    if (cold && warm) {
+      lines.push(
+        `**First named face.** Almost all of it comes before the camera starts: the networks are loaded at ${cold.modelsLoadedMs ?? '—'} ms cold and ` +
+          `${warm.modelsLoadedMs ?? '—'} ms warm, Start is enabled after the warm-up at ${cold.readyMs} and ${warm.readyMs} ms, and the first named frame follows ` +
+          `${cold.fromClickMs} and ${warm.fromClickMs} ms after the click. A warm navigation fetches ${warm.transferredKiB} KiB instead of ${cold.transferredKiB} ` +
+          `(models and WASM are cached for a year), so what remains is work in the page: compiling the WASM, creating the networks' weights, and the ` +
+          `warm-up run. The page loads five networks (SSD and expressions too) before Start is enabled, where live recognition needs three.`,
+      )
+    }
+  }
+  if (match) {
+    const node = match.results.node?.find((row: any) => row.descriptors === 100_000)
+    const page = match.results.page?.find((row: any) => row.descriptors === 100_000)
+    if (node) {
+      lines.push(
+        `**Matching.** The app's matcher is ${node.speedup}x faster than FaceMatcher at 100,000 in Node${page ? ` (${page.speedup}x in Chromium)` : ''}, ` +
+          `but takes ${node.matchDescriptor.medianMs} ms${page ? ` (${page.matchDescriptor.medianMs} ms in Chromium)` : ''}, over the 5 ms target: each query reads ` +
+          `and compares all 100,000 rows of 128 float32 (51 MB, 12.8 million multiply-adds) on one core. Under 5 ms would need less of it per ` +
+          `query (float16 or int8 rows, or a per-person summary that rules most rows out) or more than one core.` +
+          (page ? ` Building the gallery from base64 takes ${round(page.matchDescriptor.buildMs, 0)} ms in the page and ${round(node.matchDescriptor.buildMs, 0)} ms in Node.` : ''),
+      )
+    }
+  }
+  if (train) {
+    const large = train.retrain.find((row: any) => row.modelPhotos === train.settings.modelPhotos)
+    if (large) {
+      lines.push(
+        `**Re-training.** Only the new photo is processed (${large.trainPage.onePhotoLabel}), as planned by hash, but the Train page then writes the ` +
+          `model once for every person in scope: ${large.trainPage.onePhotoModelWrites} writes for one photo on the ${train.settings.modelPhotos.toLocaleString('en')}-photo model, ` +
+          `each a locked, fsynced rewrite of the whole faces.json and its backup. \`npm run train\` does the same (\`store.update\` per person). ` +
+          `Saving only the people whose entry changed would bring re-training down to that photo's cost.`,
+      )
+    }
+    if (train.batch) {
+      lines.push(
+        `**Detectors.** Rejections are kept whatever the detector: on a model trained with SSD, \`npm run train -- --detector tiny\` re-processes ` +
+          `the accepted photos but not the rejected ones (\`planTraining\` filters descriptors by detector, not rejections), so the bench trains each ` +
+          `detector on its own copy.`,
+      )
+    }
+  }
+  if (modelFile) {
+    const app = modelFile.results.find((row: any) => row.descriptors === 100_000 && row.format.startsWith('app'))
+    const faceApi = modelFile.results.find((row: any) => row.descriptors === 100_000 && row.format.startsWith('face-api'))
+    if (app && faceApi) {
+      lines.push(
+        `**Model file.** At 100,000 descriptors the app's file is ${round(app.bytes / 1024 / 1024, 0)} MiB against ${round(faceApi.bytes / 1024 / 1024, 0)} MiB for ` +
+          `face-api's JSON (${app.bytesPerDescriptor} bytes a descriptor: 684 characters of base64 for the descriptor, the rest for its photo, hash and box), and loads in ` +
+          `${app.totalMs} ms against ${faceApi.totalMs}. Of the app's time, JSON.parse takes ${app.steps['JSON.parse']} ms, the zod schema ${app.steps.schema} ms and ` +
+          `decoding the base64 ${app.steps.decode} ms: a third file size does not make it a third of the time.`,
+      )
+    }
+  }
+  if (upload) {
+    lines.push(
+      `**Upload.** ${upload.requestsPerSecond} photos a second with ${upload.settings.workers} workers on ${upload.machine.cores} cores (each upload is decoded, ` +
+        `resized and re-encoded by sharp), median ${upload.latencyMs.p50} ms, p99 ${upload.latencyMs.p99} ms for ${upload.settings.connections} clients; ` +
+        `${upload.non2xx} non-2xx, ${upload.errors} errors. Every accepted photo was on disk as a valid 320x247 JPEG: ${upload.verified ? 'yes' : 'no'}.`,
+    )
+  }
+  return lines
+}
+
 // ---------------------------------------------------------------- the page
 
 const runs = benchmarks.flatMap((name) => (results[name] ? [{ name, result: results[name]! }] : []))
@@ -278,6 +365,10 @@ ${table(machineRows)}
 ## Targets
 
 ${table(targetRows)}
+
+## What the figures say
+
+${readings().map((line) => `- ${line}`).join('\n') || '_No results yet._'}
 
 ## 1. Live recognition: app vs bare face-api (\`npm run bench:live\`)
 
