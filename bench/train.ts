@@ -1,4 +1,4 @@
-// `npm run bench:train`: training speed, in three parts.
+// `npm run bench:train`: training speed, in two parts.
 // 1. Batch: the fixture photos (uploaded through the API, so stored as the app stores them) trained
 //    by the Train page (production server, Chromium; SSD, the page's only detector), by
 //    `npm run train` in Node with --detector ssd and tiny, and by the same enrolment code in a bench
@@ -40,7 +40,7 @@ const timeoutMs = 180_000
 
 const manifest = JSON.parse(await readFile(path.join(facesDir, 'manifest.json'), 'utf8')) as { people: Enrolment }
 const fixturePhotos = Object.values(manifest.people).flat()
-/** The photos added before re-training on the Train page and in Node: clear faces, not among the model's. */
+/** The photos added before re-training, on the Train page and then in Node: one clear face each. */
 const addedPhotos = ['people/joe_biden/biden.jpg', 'people/kit_harington/john1.jpeg']
 
 // ---------------------------------------------------------------- the Train page
