@@ -358,7 +358,8 @@ ${machine ? `- ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB,
 
 ${busy ? `**${busy} of ${runs.length} runs were not quiet**: the machine is shared, and other work was running (a 1-minute load
 average above a quarter of the cores at the start). Their timings are slower and noisier than this machine can do;
-rerun them on a quiet machine before reading much into them.` : 'Every run started on a quiet machine.'}
+rerun them on a quiet machine before reading much into them.` : 'Every run started on a quiet machine.'} Run one after another (\`npm run bench:all\`),
+each benchmark's load at start includes the benchmark before it, not only other work.
 
 ${table(machineRows)}
 
