@@ -3,7 +3,7 @@ import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'
 import { enrolDefaults, enrolFace, toModelEntry, type FaceRuntime } from '~/shared/face/enrol'
 import type { DescriptorEntry, FaceModel, PersonModel, RejectedPhoto } from '~/shared/face/model'
-import { planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
+import { personChanged, planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
 import { apiErrorMessage, type ApiFetch } from '~/store/api'
 
 export interface TrainingProgress {
@@ -104,7 +104,7 @@ export function useTraining() {
         }
         if (done.length) person = await secondLookAtSideways(runtime, person, done, (photo) => photoTensor(runtime, photoUrl(photo)))
         // Saved even when cancelled part-way: the photos done so far are not lost.
-        await savePerson(person)
+        if (personChanged(model, person)) await savePerson(person)
         if (cancelRequested) break
       }
       if (!cancelRequested) {

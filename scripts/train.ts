@@ -8,7 +8,7 @@ import { faceModel } from '../api/faces/store.js'
 import { listPeople, personDir } from '../api/users/service.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
+import { personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   for (const name of values.person ?? []) {
     if (!registered.includes(name)) throw new Error(`Nobody is registered as "${name}"`)
   }
-  const plan = planTraining(await store.read(), registered, await listPhotoHashes(dataDir), detector, values.person)
+  const before = await store.read()
+  const plan = planTraining(before, registered, await listPhotoHashes(dataDir), detector, values.person)
   console.log(`Training ${plan.people.length} people in ${dataDir}: ${plan.toProcess.length} new or changed photos.`)
 
   // Loading the networks takes seconds: only when there is something to train.
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     }
     if (photos.length) person = await secondLookAtSideways(runtime!, person, photos, loadImage)
     const trained = person
-    await store.update((model) => withPerson(model, trained))
+    if (personChanged(before, trained)) await store.update((model) => withPerson(model, trained))
   }
   if (interactive && done) process.stderr.write('\n')
   for (const name of plan.removedPeople) await store.update((model) => withoutPerson(model, name))

@@ -84,6 +84,20 @@ export async function secondLookAtSideways(
   return person
 }
 
+/**
+ * Whether a trained person differs from their entry in `model`: trainers write only people who do, so
+ * adding one photo to a large model writes the model once, not once per person.
+ */
+export function personChanged(model: FaceModel, person: PersonModel): boolean {
+  const before = model.people.find((entry) => entry.name === person.name)
+  if (!before) return true
+  const key = (entry: { photo: string }) => entry.photo
+  const sorted = <T extends { photo: string }>(entries: T[]) => [...entries].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+  return (
+    JSON.stringify([sorted(before.descriptors), sorted(before.rejected)]) !== JSON.stringify([sorted(person.descriptors), sorted(person.rejected)])
+  )
+}
+
 /** Adds one photo's result to its person's entry in a plan, replacing an older one. */
 export function recordResult(person: PersonModel, result: DescriptorEntry | RejectedPhoto): PersonModel {
   const others = <T extends { photo: string }>(entries: T[]) => entries.filter((entry) => entry.photo !== result.photo)
