@@ -27,6 +27,10 @@ export default defineNuxtConfig({
     public: { modelsUrl, wasmUrl, authEnabled: Boolean(process.env.ADMIN_PASSWORD || process.env.ADMIN_PASSWORD_HASH) },
   },
   css: ['~/assets/css/main.css'],
+  vite: {
+    // The live recognition worker loads TensorFlow.js and face-api in chunks of their own: an ES module worker.
+    worker: { format: 'es' },
+  },
   routeRules: {
     // Cross-origin isolation lets TensorFlow.js's WASM backend use threads where there are cores
     // to spare. Every script, model and photo comes from this origin, so nothing is blocked.

@@ -1,6 +1,6 @@
-import type { Box } from '~/shared/face/model'
+import type { Box } from '../shared/face/model'
 
-export { detectorOptions, recognizeFaces, type RecognitionOptions, type RecognizedFace } from '~/shared/face/recognize'
+export { detectorOptions, recognizeFaces, type RecognitionOptions, type RecognizedFace } from '../shared/face/recognize'
 
 export interface DrawOptions {
   boxes: boolean
@@ -18,9 +18,12 @@ export interface DrawnFace {
   expression: string | null
 }
 
+/** A page's canvas, or one a worker draws on for the page (`transferControlToOffscreen`). */
+export type DrawingSurface = HTMLCanvasElement | OffscreenCanvas
+
 /** Boxes, names and landmarks on a canvas the size of the image they belong to. */
-export function drawFaces(canvas: HTMLCanvasElement, faces: DrawnFace[], options: DrawOptions): void {
-  const context = canvas.getContext('2d')
+export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: DrawOptions): void {
+  const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null
   if (!context) return
   context.clearRect(0, 0, canvas.width, canvas.height)
   const scale = Math.max(1, canvas.width / 640)

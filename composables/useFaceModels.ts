@@ -1,5 +1,7 @@
 import type { FaceRuntime } from '~/shared/face/enrol'
 import { useAppStore } from '~/store'
+import { backendOrder, savedBackendChoice } from './faceBackend'
+import { loadFaceRuntime } from './faceRuntime'
 
 // Named, not indexed: each net face-api needs for detection, landmarks, descriptors and expressions.
 const netNames = [
@@ -11,39 +13,6 @@ const netNames = [
 ] as const
 
 let loading: Promise<FaceRuntime> | null = null
-
-async function chooseBackend(tf: FaceRuntime['tf'], wasmUrl: string): Promise<string> {
-  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm')
-  setWasmPaths(wasmUrl)
-  for (const backend of backendOrder(savedBackendChoice())) {
-    // setBackend resolves false, rather than throwing, when for example the .wasm cannot be
-    // fetched, and tfjs stays where it was: check what actually runs.
-    if ((await tf.setBackend(backend).catch(() => false)) && tf.getBackend() === backend) break
-  }
-  await tf.ready()
-  return tf.getBackend()
-}
-
-async function loadNets(
-  modelsUrl: string,
-  wasmUrl: string,
-  onProgress: (loaded: number) => void,
-): Promise<{ runtime: FaceRuntime; backend: string }> {
-  // face-api's own `tf` export is typed as a stub; this is the same TensorFlow.js instance.
-  const [faceapi, tf] = await Promise.all([
-    import('@vladmandic/face-api/dist/face-api.esm-nobundle.js'),
-    import('@tensorflow/tfjs'),
-  ])
-  const backend = await chooseBackend(tf, wasmUrl)
-  let loaded = 0
-  await Promise.all(
-    netNames.map(async (name) => {
-      await faceapi.nets[name].loadFromUri(modelsUrl)
-      onProgress(++loaded)
-    }),
-  )
-  return { runtime: { faceapi, tf }, backend }
-}
 
 /**
  * Loads TensorFlow.js, face-api and its models once per page load, in the browser only,
@@ -58,7 +27,13 @@ export function useFaceModels() {
     if (loading) return loading
     const total = netNames.length
     store.commit('face/modelsLoading', { loaded: 0, total })
-    loading = loadNets(modelsUrl, wasmUrl, (loaded) => store.commit('face/modelsLoading', { loaded, total }))
+    loading = loadFaceRuntime({
+      modelsUrl,
+      wasmUrl,
+      backends: backendOrder(savedBackendChoice()),
+      nets: netNames,
+      onProgress: (loaded) => store.commit('face/modelsLoading', { loaded, total }),
+    })
       .then(({ runtime, backend }) => {
         store.commit('face/modelsLoaded', backend)
         return runtime

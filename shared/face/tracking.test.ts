@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Decision } from './match.js'
 import type { Box } from './model.js'
-import { FaceTracker, iou, shouldRefresh, type Detection, type TrackerOptions } from './tracking.js'
+import { FaceTracker, iou, oneFacePerName, shouldRefresh, type Detection, type TrackedFace, type TrackerOptions } from './tracking.js'
 
 const box = (x: number, y: number, width: number, height: number): Box => ({ x, y, width, height })
 
@@ -376,5 +376,36 @@ describe('FaceTracker.needsDescriptor', () => {
     // Two votes for bob now outvote the one vote for ann: frames without a descriptor added none.
     tracker.update([at(still, 'bob')], 6)
     expect(tracker.update([at(still, 'bob')], 7)[0]!.name).toBe('bob')
+  })
+})
+
+describe('oneFacePerName', () => {
+  const track = (id: number, name: string | null, distance: number | null): TrackedFace => ({
+    id,
+    box: { x: id * 100, y: 0, width: 50, height: 50 },
+    name,
+    distance,
+    age: 3,
+    since: 0,
+  })
+
+  it('leaves the name with the closer of two tracks and makes the other unknown', () => {
+    const tracks = [track(1, 'ada', 0.45), track(2, 'ada', 0.41), track(3, 'grace', 0.3)]
+    expect(oneFacePerName(tracks).map(({ id, name }) => [id, name])).toEqual([
+      [1, null],
+      [2, 'ada'],
+      [3, 'grace'],
+    ])
+  })
+
+  it('keeps the first of equal distances, and prefers a known distance to none', () => {
+    expect(oneFacePerName([track(1, 'ada', 0.4), track(2, 'ada', 0.4)]).map(({ name }) => name)).toEqual(['ada', null])
+    expect(oneFacePerName([track(1, 'ada', null), track(2, 'ada', 0.55)]).map(({ name }) => name)).toEqual([null, 'ada'])
+  })
+
+  it('changes nothing when every name is on one track, and leaves unknown faces alone', () => {
+    const tracks = [track(1, 'ada', 0.4), track(2, null, null), track(3, null, 0.7)]
+    expect(oneFacePerName(tracks)).toEqual(tracks)
+    expect(oneFacePerName([])).toEqual([])
   })
 })

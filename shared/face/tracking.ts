@@ -209,3 +209,17 @@ export class FaceTracker {
     })
   }
 }
+
+/**
+ * Votes can leave one name on two tracks for a moment (one person's look-alike next to them, or a track
+ * split in two): the track whose latest agreeing distance is smaller keeps the name, the others show unknown.
+ */
+export function oneFacePerName(tracks: readonly TrackedFace[]): TrackedFace[] {
+  const owner = new Map<string, TrackedFace>()
+  for (const track of tracks) {
+    if (!track.name) continue
+    const current = owner.get(track.name)
+    if (!current || (track.distance ?? Infinity) < (current.distance ?? Infinity)) owner.set(track.name, track)
+  }
+  return tracks.map((track) => (track.name && owner.get(track.name) !== track ? { ...track, name: null } : track))
+}

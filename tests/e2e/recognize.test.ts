@@ -91,12 +91,64 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     expect(Number(await page.getByTestId('stat-fps').textContent())).toBeGreaterThan(0)
   })
 
+  it('runs the networks in a worker, which draws on the canvas', async () => {
+    expect(await page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
+    expect(page.workers().map((worker) => worker.url()).some((url) => /\/_nuxt\/recognition\.worker-[\w-]+\.js$/.test(url))).toBe(true)
+    // The canvas was handed to the worker: the page can no longer draw on it.
+    const pageDrawing = await page.getByTestId('live-canvas').evaluate((canvas: HTMLCanvasElement) => {
+      try {
+        return canvas.getContext('2d') ? 'the page has a context' : 'no context'
+      } catch (err) {
+        return (err as Error).name
+      }
+    })
+    expect(pageDrawing).toBe('InvalidStateError')
+  })
+
   it('is accessible with the camera running, and releases the camera when stopped', async () => {
     expect(await seriousA11yViolations(page)).toEqual([])
     await page.getByTestId('live-stop').click()
     await expect.poll(() => page.getByTestId('live').getAttribute('data-status')).toBe('idle')
     expect(await page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).srcObject)).toBeNull()
     expect(pageErrors).toEqual([])
+  })
+
+  // Where a browser cannot hand a canvas to a worker, or the worker cannot start, the page runs the
+  // same frames itself. Each case starts a fresh page and watches Lin-Manuel Miranda be named.
+  const fallbacks: { name: string; prepare(target: Page): Promise<void>; expectedError: RegExp | null }[] = [
+    {
+      name: 'no OffscreenCanvas transfer',
+      prepare: async (target) => {
+        await target.addInitScript(() => delete (HTMLCanvasElement.prototype as Partial<HTMLCanvasElement>).transferControlToOffscreen)
+      },
+      expectedError: null,
+    },
+    {
+      name: 'the worker script cannot load',
+      prepare: async (target) => {
+        await target.route(/\/_nuxt\/recognition\.worker-/, (route) => route.abort())
+      },
+      expectedError: /^Failed to load resource/,
+    },
+  ]
+  it.each(fallbacks)('runs in the page when $name', async ({ prepare, expectedError }) => {
+    const fallback = await browser.context.newPage()
+    const errors = collectPageErrors(fallback)
+    try {
+      await prepare(fallback)
+      await fallback.goto(`${server.url}/recognize`)
+      const start = fallback.getByTestId('live-start')
+      await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
+      await start.click()
+      await expect.poll(() => fallback.getByTestId('stat-engine').getAttribute('data-where')).toBe('page')
+      const seen = async () => Object.keys(JSON.parse((await fallback.getByTestId('detections').getAttribute('data-seen'))!))
+      await expect.poll(seen, { timeout: 30_000 }).toEqual(['lin_manuel_miranda'])
+      expect(await fallback.getByTestId('stat-backend').textContent()).toBe('wasm')
+      await fallback.getByTestId('live-stop').click()
+      expect(errors.filter((error) => !expectedError?.test(error))).toEqual([])
+    } finally {
+      await fallback.close()
+    }
   })
 
   it('names both people in a group photo', async () => {

@@ -1,0 +1,128 @@
+// Where live recognition runs. In a worker where the browser can hand it a canvas (OffscreenCanvas): the
+// networks' 100 ms a frame then leave the page's thread free to paint the video and answer the user.
+// Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
+import type { FaceRuntime } from '../shared/face/enrol'
+import type { Gallery } from '../shared/face/match'
+import { LiveRecognizer, type LiveFrame, type LiveSettings } from '../workers/live-recognizer'
+import type { WorkerReply, WorkerRequest } from '../workers/protocol'
+import type { FaceNetName } from './faceRuntime'
+
+export interface LiveEngine {
+  /** Where the networks run. */
+  readonly where: 'worker' | 'page'
+  /** The TensorFlow.js backend they run on. */
+  readonly backend: string
+  setGallery(gallery: Gallery | null): void
+  /** Recognises the video's current frame and draws it on the engine's canvas. One call at a time. */
+  process(video: HTMLVideoElement, settings: LiveSettings): Promise<LiveFrame>
+  /** Forgets the tracked faces and clears the canvas. */
+  reset(): void
+  dispose(): void
+}
+
+export interface WorkerEngineOptions {
+  modelsUrl: string
+  wasmUrl: string
+  backends: string[]
+  /** An enrolled photo to warm the networks up on, or null. */
+  warmUpPhoto: string | null
+  onProgress?: (loaded: number, total: number) => void
+}
+
+/** Live video needs no SSD MobileNet: it uses the tiny detector. */
+const liveNets: FaceNetName[] = ['tinyFaceDetector', 'faceLandmark68Net', 'faceRecognitionNet', 'faceExpressionNet']
+
+export function canRunInWorker(): boolean {
+  return (
+    typeof Worker === 'function' &&
+    typeof OffscreenCanvas === 'function' &&
+    typeof createImageBitmap === 'function' &&
+    'transferControlToOffscreen' in HTMLCanvasElement.prototype
+  )
+}
+
+/**
+ * Starts the worker, loads and warms up its networks, then hands it `canvas`. Rejects, with the canvas
+ * still the page's, when the worker cannot load the networks.
+ */
+export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
+  const worker = new Worker(new URL('../workers/recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
+  const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
+  let pending: { resolve: (frame: LiveFrame) => void; reject: (err: Error) => void } | null = null
+  const settle = (outcome: LiveFrame | Error) => {
+    const waiting = pending
+    pending = null
+    if (outcome instanceof Error) waiting?.reject(outcome)
+    else waiting?.resolve(outcome)
+  }
+
+  return new Promise((resolve, reject) => {
+    const engine = (backend: string): LiveEngine => ({
+      where: 'worker',
+      backend,
+      setGallery: (gallery) => post({ type: 'gallery', gallery }),
+      async process(video, settings) {
+        const bitmap = await createImageBitmap(video)
+        return new Promise<LiveFrame>((resolveFrame, rejectFrame) => {
+          pending = { resolve: resolveFrame, reject: rejectFrame }
+          post({ type: 'frame', bitmap, settings }, [bitmap])
+        })
+      },
+      reset: () => post({ type: 'reset' }),
+      dispose() {
+        worker.terminate()
+        settle(new Error('Live recognition was stopped'))
+      },
+    })
+    worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
+      switch (data.type) {
+        case 'progress':
+          options.onProgress?.(data.loaded, data.total)
+          break
+        case 'ready': {
+          const offscreen = canvas.transferControlToOffscreen()
+          post({ type: 'canvas', canvas: offscreen }, [offscreen])
+          resolve(engine(data.backend))
+          break
+        }
+        case 'failed':
+          worker.terminate()
+          reject(new Error(data.message))
+          break
+        case 'frame':
+          settle(data.frame)
+          break
+        case 'error':
+          settle(new Error(data.message))
+          break
+      }
+    }
+    worker.onerror = (event) => {
+      const error = new Error(`The recognition worker failed: ${event.message || 'it could not start'}`)
+      worker.terminate()
+      reject(error)
+      settle(error)
+    }
+    const { modelsUrl, wasmUrl, backends, warmUpPhoto } = options
+    post({ type: 'init', modelsUrl, wasmUrl, backends, nets: liveNets, warmUpPhoto })
+  })
+}
+
+/** Live recognition on the page's own thread, with the page's runtime. */
+export function createPageEngine(runtime: FaceRuntime, backend: string, canvas: HTMLCanvasElement, gallery: Gallery | null): LiveEngine {
+  const recognizer = new LiveRecognizer(runtime)
+  recognizer.gallery = gallery
+  return {
+    where: 'page',
+    backend,
+    setGallery(next) {
+      recognizer.gallery = next
+    },
+    process: (video, settings) => recognizer.process(video, { width: video.videoWidth, height: video.videoHeight }, canvas, settings),
+    reset() {
+      recognizer.reset()
+      canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height)
+    },
+    dispose() {},
+  }
+}

@@ -1,0 +1,82 @@
+// Live recognition off the main thread: the page posts a bitmap of each video frame, this worker runs the
+// networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
+import { loadFaceRuntime } from '../composables/faceRuntime'
+import type { FaceRuntime } from '../shared/face/enrol'
+import { warmUpNetworks } from '../shared/face/recognize'
+import { LiveRecognizer } from './live-recognizer'
+import type { WorkerReply, WorkerRequest } from './protocol'
+
+/** The parts of DedicatedWorkerGlobalScope used here (the DOM and webworker type libraries clash). */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null
+  postMessage(message: WorkerReply): void
+}
+
+const scope = self as unknown as WorkerScope
+let recognizer: LiveRecognizer | null = null
+let canvas: OffscreenCanvas | null = null
+
+/** Warms the networks up on the enrolled photo at `photo`, or on a blank image where there is none. */
+async function warmUp(runtime: FaceRuntime, photo: string | null): Promise<void> {
+  const bitmap = photo
+    ? await fetch(photo)
+        .then((response) => (response.ok ? response.blob() : Promise.reject(new Error(String(response.status)))))
+        .then((blob) => createImageBitmap(blob))
+        .catch(() => null)
+    : null
+  const image = bitmap ? runtime.tf.browser.fromPixels(bitmap) : runtime.tf.zeros([240, 320, 3], 'int32')
+  bitmap?.close()
+  try {
+    await warmUpNetworks(runtime, image as Parameters<typeof warmUpNetworks>[1])
+  } finally {
+    image.dispose()
+  }
+}
+
+async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
+  switch (request.type) {
+    case 'init': {
+      try {
+        const { nets } = request
+        const { runtime, backend } = await loadFaceRuntime({
+          ...request,
+          onProgress: (loaded) => scope.postMessage({ type: 'progress', loaded, total: nets.length }),
+        })
+        await warmUp(runtime, request.warmUpPhoto)
+        recognizer = new LiveRecognizer(runtime)
+        return { type: 'ready', backend }
+      } catch (err) {
+        return { type: 'failed', message: (err as Error).message }
+      }
+    }
+    case 'canvas':
+      canvas = request.canvas
+      return null
+    case 'gallery':
+      if (recognizer) recognizer.gallery = request.gallery
+      return null
+    case 'reset':
+      recognizer?.reset()
+      canvas?.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height)
+      return null
+    case 'frame': {
+      const { bitmap, settings } = request
+      try {
+        if (!recognizer || !canvas) throw new Error('The recognition worker is not ready')
+        return { type: 'frame', frame: await recognizer.process(bitmap, bitmap, canvas, settings) }
+      } catch (err) {
+        return { type: 'error', message: (err as Error).message }
+      } finally {
+        bitmap.close()
+      }
+    }
+  }
+}
+
+let queue = Promise.resolve()
+scope.onmessage = ({ data }) => {
+  queue = queue.then(async () => {
+    const reply = await handle(data)
+    if (reply) scope.postMessage(reply)
+  })
+}
