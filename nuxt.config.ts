@@ -30,6 +30,9 @@ export default defineNuxtConfig({
   vite: {
     // The live recognition worker loads TensorFlow.js and face-api in chunks of their own: an ES module worker.
     worker: { format: 'es' },
+    // Under `nuxt dev`, Vite serves the scripts: a cross-origin isolated page starts a worker only from
+    // a script that says it may be embedded.
+    server: { headers: { 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' } },
   },
   routeRules: {
     // Cross-origin isolation lets TensorFlow.js's WASM backend use threads where there are cores

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { collectPageErrors, launchBrowser, type RunningBrowser } from '../support/browser.js'
 import { addFixturePhotos, createTempDataDir, repoRoot, type TempDataDir } from '../support/data.js'
 import { freePort } from '../support/ports.js'
+import { fakeCameraVideo } from '../support/video.js'
 
 async function waitForOk(url: string, timeoutMs: number): Promise<Response> {
   const deadline = Date.now() + timeoutMs
@@ -28,13 +32,19 @@ async function isListening(port: number): Promise<boolean> {
 
 describe('npm run dev', () => {
   let data: TempDataDir
+  let scratch: string
+  let browser: RunningBrowser
 
   beforeAll(async () => {
     data = await createTempDataDir()
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-dev-'))
     await addFixturePhotos(data.path, 'alex_lacamoire', ['people/alex_lacamoire/alex_lacamoire1.jpg'])
+    browser = await launchBrowser({ fakeVideo: fakeCameraVideo(scratch) })
   })
   afterAll(async () => {
+    await browser?.close()
     await data.remove()
+    await rm(scratch, { recursive: true, force: true })
   })
 
   it('runs the API and nuxt dev together, proxies the API, and stops both on Ctrl-C', async () => {
@@ -53,6 +63,18 @@ describe('npm run dev', () => {
       expect((await proxied.json()).users.map((user: { name: string }) => user.name)).toEqual(['alex_lacamoire'])
       const page = await waitForOk(`http://127.0.0.1:${port}/people`, 90_000)
       expect(await page.text()).toMatch(/<a [^>]*href="\/people\/alex_lacamoire"[^>]*>alex_lacamoire<\/a>/)
+
+      // Vite serves the scripts here, the live recognition worker's too: it must start on the isolated page.
+      const recognize = await browser.context.newPage()
+      const errors = collectPageErrors(recognize)
+      await recognize.goto(`http://127.0.0.1:${port}/recognize`)
+      const start = recognize.getByTestId('live-start')
+      await expect.poll(() => start.isEnabled(), { timeout: 90_000 }).toBe(true)
+      await start.click()
+      await expect.poll(() => recognize.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
+      await expect.poll(async () => Number(await recognize.getByTestId('detections').getAttribute('data-frames')), { timeout: 30_000 }).toBeGreaterThan(3)
+      await recognize.close()
+      expect(errors).toEqual([])
     } finally {
       process.kill(-dev.pid!, 'SIGINT')
       if (dev.exitCode === null) await once(dev, 'exit')
