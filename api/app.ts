@@ -7,11 +7,12 @@ import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
+import { log } from './logging.js'
 import { photosRouter } from './photos/router.js'
 import { sendSecurityHeaders } from './security/headers.js'
 import { sameOriginWrites } from './security/origin.js'
 import { rateLimit, RateLimiter } from './security/rate-limit.js'
-import { usersDir } from './users/service.js'
+import { removeDeletionLeftovers, usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
 
 /**
@@ -26,6 +27,7 @@ export function createApiApp(config: AppConfig): Express {
   app.use(sendSecurityHeaders())
   app.use(sameOriginWrites())
 
+  sweepDeletionLeftovers(config.dataDir)
   const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
   const { upload, uploadWindowMs } = config.rateLimits
 
@@ -55,4 +57,18 @@ export function createApiApp(config: AppConfig): Express {
   app.use(assetsRouter())
   app.use(errorHandler)
   return app
+}
+
+/**
+ * Every worker of a PM2 cluster sweeps as it starts, all at the same time: their sweeps overlap
+ * harmlessly. Nothing waits for it, as nothing lists the hidden folders; one that fails is logged
+ * and tried again at the next start.
+ */
+function sweepDeletionLeftovers(dataDir: string): void {
+  removeDeletionLeftovers(dataDir).then(
+    (count) => {
+      if (count) log('info', 'removed folders left by interrupted deletions', { count })
+    },
+    (err: unknown) => log('warn', 'could not remove folders left by interrupted deletions', { error: String(err) }),
+  )
 }

@@ -19,6 +19,7 @@ import { collectPageErrors, findChromium, launchBrowser } from '../tests/support
 import { addFixturePhotos, createTempDataDir, facesDir, repoRoot } from '../tests/support/data.js'
 import { startServer } from '../tests/support/server.js'
 import { fakeCameraVideo } from '../tests/support/video.js'
+import { readRecording, recordFrames, stopCamera, type AppFrame, type AppRecording } from './lib/recognize-page.js'
 
 const people = {
   lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
@@ -54,22 +55,6 @@ function percentile(values: number[], fraction: number): number | null {
 
 // ---------------------------------------------------------------- part 1: the page per backend
 
-/** One processed frame as the page showed it, `atMs` counted from the page's navigation start. */
-interface FrameSample {
-  frame: number
-  atMs: number
-  ms: number
-  fps: number
-  tensors: number
-  names: string[]
-}
-
-interface PageRecorder {
-  backend: string | null
-  samples: FrameSample[]
-  firstNamed: { atMs: number; frame: number; name: string } | null
-}
-
 interface LiveResult {
   choice: string
   backend: string | null
@@ -93,30 +78,7 @@ interface LiveResult {
   namesSeen: string[]
   error: string | null
   pageErrors: string[]
-  samples: FrameSample[]
-}
-
-// The callbacks below run in the page: no named inner functions, which tsx would wrap in a helper
-// the page does not have.
-async function installRecorder(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const recorder: PageRecorder = { backend: null, samples: [], firstNamed: null }
-    ;(window as unknown as { facerBench: PageRecorder }).facerBench = recorder
-    const list = document.querySelector('[data-testid="detections"]')!
-    new MutationObserver(() => {
-      const frame = Number(list.getAttribute('data-frames'))
-      if (!frame || recorder.samples.at(-1)?.frame === frame) return
-      const stat = Object.fromEntries(
-        ['stat-ms', 'stat-fps', 'stat-tensors'].map((id) => [id, Number(document.querySelector(`[data-testid="${id}"]`)?.textContent)]),
-      )
-      const shown = Array.from(list.querySelectorAll('[data-testid="detection"]'), (item) => item.getAttribute('data-name') ?? 'unknown')
-      const atMs = performance.now()
-      recorder.backend = document.querySelector('[data-testid="stat-backend"]')?.textContent?.trim() ?? null
-      recorder.samples.push({ frame, atMs, ms: stat['stat-ms']!, fps: stat['stat-fps']!, tensors: stat['stat-tensors']!, names: shown })
-      const named = shown.find((name) => name !== 'unknown')
-      if (named && !recorder.firstNamed) recorder.firstNamed = { atMs, frame, name: named }
-    }).observe(list, { attributes: true, attributeFilter: ['data-frames'] })
-  })
+  samples: AppFrame[]
 }
 
 async function runBackend(page: Page, url: string, choice: string): Promise<LiveResult> {
@@ -166,7 +128,7 @@ async function runBackend(page: Page, url: string, choice: string): Promise<Live
       const info = gl.getExtension('WEBGL_debug_renderer_info')
       return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER))
     })
-    await installRecorder(page)
+    await recordFrames(page, live.loadTimeoutMs)
     await page.evaluate((fps) => {
       const slider = document.querySelector<HTMLInputElement>('#desired-fps')!
       slider.value = String(fps)
@@ -177,25 +139,25 @@ async function runBackend(page: Page, url: string, choice: string): Promise<Live
     result.cameraStartedMs = await page.evaluate(() => performance.now())
     await page.getByTestId('live-start').click()
     const deadline = Date.now() + live.runBudgetMs
-    let recorder: PageRecorder = { backend: null, samples: [], firstNamed: null }
+    let recording: AppRecording = { backend: null, frames: [], firstNamed: null }
     while (Date.now() < deadline) {
-      recorder = await page.evaluate(() => (window as unknown as { facerBench: PageRecorder }).facerBench)
-      if (recorder.firstNamed && recorder.samples.filter((sample) => sample.frame > recorder.firstNamed!.frame).length >= live.frames) break
+      recording = await readRecording(page)
+      if (recording.firstNamed && recording.frames.filter((frame) => frame.frame > recording.firstNamed!.frame).length >= live.frames) break
       await page.waitForTimeout(live.pollMs)
     }
     // Read in the page as each frame lands: on the cpu backend a frame blocks the page for seconds.
-    result.backend = recorder.backend
+    result.backend = recording.backend
     result.fellBack = result.backend !== null && result.backend !== choice
-    await page.getByTestId('live-stop').click({ timeout: 5_000 }).catch(() => undefined)
+    await stopCamera(page)
 
-    const samples = recorder.samples
+    const samples = recording.frames
     result.samples = samples
     result.frames = samples.length
     result.firstFrameMs = samples[0]?.atMs ?? null
     result.firstFrameProcessMs = samples[0]?.ms ?? null
-    result.firstRecognisedMs = recorder.firstNamed?.atMs ?? null
-    result.firstRecognisedFrame = recorder.firstNamed?.frame ?? null
-    result.firstRecognisedName = recorder.firstNamed?.name ?? null
+    result.firstRecognisedMs = recording.firstNamed?.atMs ?? null
+    result.firstRecognisedFrame = recording.firstNamed?.frame ?? null
+    result.firstRecognisedName = recording.firstNamed?.name ?? null
     // The first frame pays for shapes the blank warm-up image did not have: it is reported on its own.
     const steady = samples.slice(1)
     result.medianMs = percentile(steady.map((sample) => sample.ms), 0.5)

@@ -89,6 +89,10 @@ export async function renamePerson(dataDir: string, from: string, to: string): P
   return readPerson(dataDir, to)
 }
 
+// Where deletePerson moves a person's folder before removing it. No person's name starts with a dot.
+const deletionTrash = /^\.deleted-[0-9a-f]{12}$/
+const newTrashName = () => `.deleted-${randomBytes(6).toString('hex')}`
+
 /**
  * Removes the person's descriptors from the face model, then moves their folder out of sight
  * in one rename and removes it: a person is either listed with all their photos or gone.
@@ -97,7 +101,18 @@ export async function deletePerson(dataDir: string, name: string): Promise<void>
   await requirePerson(dataDir, name)
   // Their descriptors go first: erasure does not wait for the next training.
   await faceModel(dataDir).update((model) => withoutPerson(model, name))
-  const trash = resolveInside(usersDir(dataDir), `.deleted-${randomBytes(6).toString('hex')}`)
+  const trash = resolveInside(usersDir(dataDir), newTrashName())
   await rename(personDir(dataDir, name), trash)
   await rm(trash, { recursive: true, force: true })
+}
+
+/**
+ * Removes the folders that deletions interrupted between their rename and their removal left
+ * (`kill -9`, a power cut), and returns how many it found. Safe while other processes on the
+ * same data folder do the same or finish a deletion: removing what is already gone is no error.
+ */
+export async function removeDeletionLeftovers(dataDir: string): Promise<number> {
+  const trash = (await readDirents(usersDir(dataDir))).filter((entry) => entry.isDirectory() && deletionTrash.test(entry.name))
+  for (const entry of trash) await rm(resolveInside(usersDir(dataDir), entry.name), { recursive: true, force: true })
+  return trash.length
 }

@@ -19,6 +19,8 @@ describe('GET /api/users', () => {
     await addFixturePhotos(api.dataDir, 'barack_obama', ['people/barack_obama/obama.jpg'])
     await writeFile(path.join(api.dataDir, 'users', 'barack_obama', 'notes.txt'), 'not a photo')
     await mkdir(path.join(api.dataDir, 'users', '.tmp'), { recursive: true })
+    // A deletion between its rename and its removal.
+    await addFixturePhotos(api.dataDir, '.deleted-0123456789ab', ['people/barack_obama/obama.jpg'])
 
     const body = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/users`)).json())
     expect(body.users).toEqual([

@@ -8,6 +8,10 @@ export interface AppFrame {
   atMs: number
   /** The page's own "ms per frame" for this frame. */
   ms: number
+  /** The page's FPS: the frames of the last second. */
+  fps: number
+  /** The page's tensor count (tf.memory().numTensors) after this frame. */
+  tensors: number
   names: string[]
 }
 
@@ -31,7 +35,8 @@ export async function recordFrames(page: Page, timeoutMs: number): Promise<void>
       const atMs = performance.now()
       const names = Array.from(list.querySelectorAll('[data-testid="detection"]'), (item) => item.getAttribute('data-name') ?? 'unknown')
       recording.backend = document.querySelector('[data-testid="stat-backend"]')?.textContent?.trim() ?? null
-      recording.frames.push({ frame, atMs, ms: Number(document.querySelector('[data-testid="stat-ms"]')?.textContent), names })
+      const [ms, fps, tensors] = ['stat-ms', 'stat-fps', 'stat-tensors'].map((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.textContent))
+      recording.frames.push({ frame, atMs, ms: ms!, fps: fps!, tensors: tensors!, names })
       const named = names.find((name) => name !== 'unknown')
       if (named && !recording.firstNamed) recording.firstNamed = { atMs, frame, name: named }
     }).observe(list, { attributes: true, attributeFilter: ['data-frames'] })
