@@ -1,7 +1,9 @@
 // `npm run bench:recognize`: how fast live recognition runs, in two parts.
 // 1. The Recognize page of the production build in headless Chromium, the fixture video as the fake
-//    camera, once per TensorFlow.js backend (wasm, webgl, cpu): time to the first named face, ms per
-//    frame, FPS, the backend really in use and the tensor count.
+//    camera, once per TensorFlow.js backend (wasm, webgl, cpu) and per place the networks run (the
+//    worker, and the page itself as in a browser that cannot hand a canvas to a worker): time to the
+//    first named face, ms per frame, FPS, the backend really in use, the tensor count, and how free
+//    the page's own thread stays (gaps between its animation frames, long tasks per second).
 // 2. In Node on WASM, the fixture video's frames through each detector setting: faces found, ms per
 //    frame for detection + landmarks + descriptor, and who the app's matcher names at 0.50 and 0.60.
 // Prints tables and writes every figure to bench/results/recognize.json. Needs the production build,
@@ -19,7 +21,7 @@ import { collectPageErrors, findChromium, launchBrowser } from '../tests/support
 import { addFixturePhotos, createTempDataDir, facesDir, repoRoot } from '../tests/support/data.js'
 import { startServer } from '../tests/support/server.js'
 import { fakeCameraVideo } from '../tests/support/video.js'
-import { readRecording, recordFrames, stopCamera, type AppFrame, type AppRecording } from './lib/recognize-page.js'
+import { readMainThread, readRecording, recordFrames, stopCamera, watchMainThread, type AppFrame, type AppRecording, type MainThreadFigures } from './lib/recognize-page.js'
 
 const people = {
   lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
@@ -28,6 +30,8 @@ const people = {
 const names = Object.keys(people)
 
 const backends = ['wasm', 'webgl', 'cpu'] as const
+/** Where the networks run: the page falls back to its own thread where it cannot transfer a canvas. */
+const engines = ['worker', 'page'] as const
 /** Per backend: frames to watch once a face was named, and bounds that keep the whole run to minutes. */
 const live = { frames: 60, desiredFps: 60, loadTimeoutMs: 120_000, runBudgetMs: 30_000, pollMs: 250 }
 
@@ -58,6 +62,10 @@ function percentile(values: number[], fraction: number): number | null {
 interface LiveResult {
   choice: string
   backend: string | null
+  /** Where the networks were asked to run, and where they ran. */
+  engineAsked: (typeof engines)[number]
+  engine: string | null
+  mainThread: MainThreadFigures | null
   fellBack: boolean
   webglRenderer: string | null
   desiredFps: number
@@ -81,11 +89,14 @@ interface LiveResult {
   samples: AppFrame[]
 }
 
-async function runBackend(page: Page, url: string, choice: string): Promise<LiveResult> {
+async function runBackend(page: Page, url: string, choice: string, engine: (typeof engines)[number]): Promise<LiveResult> {
   const pageErrors = collectPageErrors(page)
   const result: LiveResult = {
     choice,
     backend: null,
+    engineAsked: engine,
+    engine: null,
+    mainThread: null,
     fellBack: false,
     webglRenderer: null,
     desiredFps: live.desiredFps,
@@ -112,6 +123,9 @@ async function runBackend(page: Page, url: string, choice: string): Promise<Live
     // localStorage belongs to the origin: set it on a cheap same-origin page, then load /recognize.
     await page.goto(`${url}/api/faces`)
     await page.evaluate((value) => localStorage.setItem('facer.backend', value), choice)
+    if (engine === 'page') {
+      await page.addInitScript(() => delete (HTMLCanvasElement.prototype as Partial<HTMLCanvasElement>).transferControlToOffscreen)
+    }
     await page.goto(`${url}/recognize`)
     await page.waitForFunction(
       () => {
@@ -136,10 +150,11 @@ async function runBackend(page: Page, url: string, choice: string): Promise<Live
     }, live.desiredFps)
     result.desiredFps = Number(await page.evaluate(() => document.querySelector<HTMLInputElement>('#desired-fps')!.value))
 
+    await watchMainThread(page)
     result.cameraStartedMs = await page.evaluate(() => performance.now())
     await page.getByTestId('live-start').click()
     const deadline = Date.now() + live.runBudgetMs
-    let recording: AppRecording = { backend: null, frames: [], firstNamed: null }
+    let recording: AppRecording = { backend: null, engine: null, frames: [], firstNamed: null }
     while (Date.now() < deadline) {
       recording = await readRecording(page)
       if (recording.firstNamed && recording.frames.filter((frame) => frame.frame > recording.firstNamed!.frame).length >= live.frames) break
@@ -147,7 +162,10 @@ async function runBackend(page: Page, url: string, choice: string): Promise<Live
     }
     // Read in the page as each frame lands: on the cpu backend a frame blocks the page for seconds.
     result.backend = recording.backend
+    result.engine = recording.engine
     result.fellBack = result.backend !== null && result.backend !== choice
+    // From the second frame, as ms per frame below: the first pays for shapes the warm-up had not seen.
+    if (recording.frames.length > 2) result.mainThread = await readMainThread(page, recording.frames[1]!.atMs, recording.frames.at(-1)!.atMs)
     await stopCamera(page)
 
     const samples = recording.frames
@@ -310,13 +328,15 @@ try {
   const liveResults: LiveResult[] = []
   try {
     for (const choice of backends) {
-      const started = performance.now()
-      const page = await browser.context.newPage()
-      const result = await runBackend(page, server.url, choice)
-      await page.close()
-      liveResults.push(result)
-      const problem = result.error ? ` — ${result.error}` : ''
-      console.log(`  ${choice}: ${result.frames} frames in ${((performance.now() - started) / 1000).toFixed(0)} s${problem}`)
+      for (const engine of engines) {
+        const started = performance.now()
+        const page = await browser.context.newPage()
+        const result = await runBackend(page, server.url, choice, engine)
+        await page.close()
+        liveResults.push(result)
+        const problem = result.error ? ` — ${result.error}` : ''
+        console.log(`  ${choice} in the ${engine}: ${result.frames} frames in ${((performance.now() - started) / 1000).toFixed(0)} s${problem}`)
+      }
     }
   } finally {
     await browser.close()
@@ -328,6 +348,7 @@ try {
     liveResults.map((result) => ({
       asked: result.choice,
       'in use': result.backend ?? '—',
+      'runs in': result.engine ?? '—',
       'models ready s': seconds(result.readyMs),
       'first frame s': seconds(result.firstFrameMs),
       'first frame ms': result.firstFrameProcessMs ?? '—',
@@ -339,11 +360,14 @@ try {
       'median FPS': result.medianFps ?? '—',
       'frames/s over run': result.framesPerSecondOverRun ?? '—',
       tensors: result.tensorsFirst === null ? '—' : `${result.tensorsFirst} → ${result.tensorsLast}`,
+      'paint gap median / p90 ms': result.mainThread ? `${result.mainThread.paintGapMedianMs} / ${result.mainThread.paintGapP90Ms}` : '—',
+      'long tasks ms/s': result.mainThread?.longTaskMsPerSecond ?? '—',
       names: result.namesSeen.join(', '),
     })),
   )
   for (const result of liveResults) {
     if (result.fellBack) console.log(`  ${result.choice} was asked for, ${result.backend} ran`)
+    if (result.engine !== null && result.engine !== result.engineAsked) console.log(`  ${result.choice}: asked to run in the ${result.engineAsked}, ran in the ${result.engine}`)
     if (result.pageErrors.length) console.log(`  ${result.choice}: page errors: ${result.pageErrors.slice(0, 3).join(' | ')}`)
   }
   console.log(`  WebGL renderer: ${liveResults.find((result) => result.webglRenderer)?.webglRenderer ?? 'none'}`)

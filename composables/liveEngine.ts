@@ -1,10 +1,10 @@
 // Where live recognition runs. In a worker where the browser can hand it a canvas (OffscreenCanvas): the
 // networks' 100 ms a frame then leave the page's thread free to paint the video and answer the user.
 // Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
-import type { FaceRuntime } from '../shared/face/enrol'
-import type { Gallery } from '../shared/face/match'
-import { LiveRecognizer, type LiveFrame, type LiveSettings } from '../workers/live-recognizer'
-import type { WorkerReply, WorkerRequest } from '../workers/protocol'
+import type { FaceRuntime } from '~/shared/face/enrol'
+import type { Gallery } from '~/shared/face/match'
+import { LiveRecognizer, type LiveFrame, type LiveSettings } from '~/workers/live-recognizer'
+import type { WorkerReply, WorkerRequest } from '~/workers/protocol'
 import type { FaceNetName } from './faceRuntime'
 
 export interface LiveEngine {

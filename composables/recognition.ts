@@ -1,6 +1,6 @@
-import type { Box } from '../shared/face/model'
+import type { Box } from '~/shared/face/model'
 
-export { detectorOptions, recognizeFaces, type RecognitionOptions, type RecognizedFace } from '../shared/face/recognize'
+export { detectorOptions, recognizeFaces, type RecognitionOptions, type RecognizedFace } from '~/shared/face/recognize'
 
 export interface DrawOptions {
   boxes: boolean

@@ -1,10 +1,10 @@
 // One frame of live recognition, the same in the recognition worker and, where no worker can run, in
 // the page: detect, describe only the faces that moved, match, let the tracker vote, draw.
-import { drawFaces, type DrawingSurface, type DrawOptions } from '../composables/recognition'
-import type { FaceRuntime } from '../shared/face/enrol'
-import type { DecisionRule, Gallery } from '../shared/face/match'
-import { recognizeFaces } from '../shared/face/recognize'
-import { FaceTracker, oneFacePerName } from '../shared/face/tracking'
+import { drawFaces, type DrawingSurface, type DrawOptions } from '~/composables/recognition'
+import type { FaceRuntime } from '~/shared/face/enrol'
+import type { DecisionRule, Gallery } from '~/shared/face/match'
+import { recognizeFaces } from '~/shared/face/recognize'
+import { FaceTracker, oneFacePerName } from '~/shared/face/tracking'
 
 export interface LiveSettings {
   rule: DecisionRule

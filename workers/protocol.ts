@@ -1,7 +1,7 @@
 // Messages between the Recognize page and its live recognition worker. One request is handled at a
 // time, in order; `frame` is answered by `frame` or `error`, `init` by `ready` or `failed`.
-import type { FaceNetName } from '../composables/faceRuntime'
-import type { Gallery } from '../shared/face/match'
+import type { FaceNetName } from '~/composables/faceRuntime'
+import type { Gallery } from '~/shared/face/match'
 import type { LiveFrame, LiveSettings } from './live-recognizer'
 
 export type WorkerRequest =

@@ -1,8 +1,8 @@
 // Live recognition off the main thread: the page posts a bitmap of each video frame, this worker runs the
 // networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
-import { loadFaceRuntime } from '../composables/faceRuntime'
-import type { FaceRuntime } from '../shared/face/enrol'
-import { warmUpNetworks } from '../shared/face/recognize'
+import { loadFaceRuntime } from '~/composables/faceRuntime'
+import type { FaceRuntime } from '~/shared/face/enrol'
+import { warmUpNetworks } from '~/shared/face/recognize'
 import { LiveRecognizer } from './live-recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 

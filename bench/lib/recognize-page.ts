@@ -17,6 +17,8 @@ export interface AppFrame {
 
 export interface AppRecording {
   backend: string | null
+  /** Where the networks ran: 'worker' or 'page'. */
+  engine: string | null
   frames: AppFrame[]
   firstNamed: { atMs: number; frame: number; name: string } | null
 }
@@ -26,7 +28,7 @@ export async function recordFrames(page: Page, timeoutMs: number): Promise<void>
   await page.waitForSelector('[data-testid="detections"]', { state: 'attached', timeout: timeoutMs })
   // Runs in the page: no named inner functions, which tsx would wrap in a helper the page does not have.
   await page.evaluate(() => {
-    const recording: AppRecording = { backend: null, frames: [], firstNamed: null }
+    const recording: AppRecording = { backend: null, engine: null, frames: [], firstNamed: null }
     ;(window as unknown as { facerBench: AppRecording }).facerBench = recording
     const list = document.querySelector('[data-testid="detections"]')!
     new MutationObserver(() => {
@@ -35,6 +37,7 @@ export async function recordFrames(page: Page, timeoutMs: number): Promise<void>
       const atMs = performance.now()
       const names = Array.from(list.querySelectorAll('[data-testid="detection"]'), (item) => item.getAttribute('data-name') ?? 'unknown')
       recording.backend = document.querySelector('[data-testid="stat-backend"]')?.textContent?.trim() ?? null
+      recording.engine = document.querySelector('[data-testid="stat-engine"]')?.getAttribute('data-where') ?? null
       const [ms, fps, tensors] = ['stat-ms', 'stat-fps', 'stat-tensors'].map((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.textContent))
       recording.frames.push({ frame, atMs, ms: ms!, fps: fps!, tensors: tensors!, names })
       const named = names.find((name) => name !== 'unknown')
@@ -74,4 +77,45 @@ export function readRecording(page: Page): Promise<AppRecording> {
 
 export async function stopCamera(page: Page): Promise<void> {
   await page.getByTestId('live-stop').click({ timeout: 5_000 }).catch(() => undefined)
+}
+
+export interface MainThreadFigures {
+  /** Gaps between the page's animation frames, in ms: about 16.7 when it paints every frame. */
+  paintGapMedianMs: number | null
+  paintGapP90Ms: number | null
+  paintGapMaxMs: number | null
+  /** Milliseconds of long tasks (over 50 ms) on the page's thread per second. */
+  longTaskMsPerSecond: number | null
+}
+
+/** Starts watching how free the page's own thread is: its animation frames and its long tasks. */
+export async function watchMainThread(page: Page): Promise<void> {
+  // A string: tsx would wrap the named callback of a function in a helper the page does not have.
+  await page.evaluate(`(() => {
+    const watch = { paints: [], longTasks: [] }
+    window.facerMainThread = watch
+    const paint = (time) => {
+      watch.paints.push(time)
+      requestAnimationFrame(paint)
+    }
+    requestAnimationFrame(paint)
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) watch.longTasks.push({ start: entry.startTime, duration: entry.duration })
+    }).observe({ type: 'longtask' })
+  })()`)
+}
+
+/** What watchMainThread saw between two page times. */
+export async function readMainThread(page: Page, fromMs: number, toMs: number): Promise<MainThreadFigures> {
+  const watch = await page.evaluate(() => (window as unknown as { facerMainThread: { paints: number[]; longTasks: { start: number; duration: number }[] } }).facerMainThread)
+  const paints = watch.paints.filter((time) => time >= fromMs && time <= toMs)
+  const gaps = paints.slice(1).map((time, index) => time - paints[index]!).sort((a, b) => a - b)
+  const at = (fraction: number) => (gaps.length ? Math.round(gaps[Math.min(gaps.length - 1, Math.floor(fraction * gaps.length))]! * 10) / 10 : null)
+  const longTaskMs = watch.longTasks.filter((task) => task.start >= fromMs && task.start <= toMs).reduce((sum, task) => sum + task.duration, 0)
+  return {
+    paintGapMedianMs: at(0.5),
+    paintGapP90Ms: at(0.9),
+    paintGapMaxMs: gaps.length ? Math.round(gaps.at(-1)! * 10) / 10 : null,
+    longTaskMsPerSecond: toMs > fromMs ? Math.round((longTaskMs / (toMs - fromMs)) * 1000) : null,
+  }
 }
