@@ -30,8 +30,8 @@ export interface LiveFrame {
   tensors: number
 }
 
-/** What a frame comes from: the video itself in the page, a bitmap of it in the worker. */
-export type FrameSource = HTMLVideoElement | ImageBitmap
+/** What a frame comes from: the video itself in the page, its pixels in the worker. */
+export type FrameSource = HTMLVideoElement | ImageData
 
 export class LiveRecognizer {
   gallery: Gallery | null = null
