@@ -48,12 +48,15 @@ export function canRunInWorker(): boolean {
 export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
   const worker = new Worker(new URL('../workers/recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
   const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
-  let pending: { resolve: (frame: LiveFrame) => void; reject: (err: Error) => void } | null = null
+  // The worker answers frames in the order they were posted.
+  const pending: { resolve: (frame: LiveFrame) => void; reject: (err: Error) => void }[] = []
   const settle = (outcome: LiveFrame | Error) => {
-    const waiting = pending
-    pending = null
+    const waiting = pending.shift()
     if (outcome instanceof Error) waiting?.reject(outcome)
     else waiting?.resolve(outcome)
+  }
+  const settleAll = (err: Error) => {
+    while (pending.length) settle(err)
   }
 
   return new Promise((resolve, reject) => {
@@ -64,14 +67,14 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       async process(video, settings) {
         const bitmap = await createImageBitmap(video)
         return new Promise<LiveFrame>((resolveFrame, rejectFrame) => {
-          pending = { resolve: resolveFrame, reject: rejectFrame }
+          pending.push({ resolve: resolveFrame, reject: rejectFrame })
           post({ type: 'frame', bitmap, settings }, [bitmap])
         })
       },
       reset: () => post({ type: 'reset' }),
       dispose() {
         worker.terminate()
-        settle(new Error('Live recognition was stopped'))
+        settleAll(new Error('Live recognition was stopped'))
       },
     })
     worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
@@ -101,7 +104,7 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       const error = new Error(`The recognition worker failed: ${event.message || 'it could not start'}`)
       worker.terminate()
       reject(error)
-      settle(error)
+      settleAll(error)
     }
     const { modelsUrl, wasmUrl, backends, warmUpPhoto } = options
     post({ type: 'init', modelsUrl, wasmUrl, backends, nets: liveNets, warmUpPhoto })

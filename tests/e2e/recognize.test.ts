@@ -113,6 +113,20 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     expect(pageErrors).toEqual([])
   })
 
+  it('starts again after a stop, in the same worker, with the list emptied at the stop', async () => {
+    const frames = async () => Number(await page.getByTestId('detections').getAttribute('data-frames'))
+    const before = await frames()
+    const tracksBefore = await page.getByTestId('detection').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-track'))))
+    expect(tracksBefore).toEqual([])
+    await page.getByTestId('live-start').click()
+    await expect.poll(frames, { timeout: 30_000 }).toBeGreaterThan(before + 5)
+    expect(await page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
+    expect(page.workers().filter((worker) => /recognition\.worker/.test(worker.url()))).toHaveLength(1)
+    await page.getByTestId('live-stop').click()
+    await expect.poll(() => page.getByTestId('live').getAttribute('data-status')).toBe('idle')
+    expect(pageErrors).toEqual([])
+  })
+
   // Where a browser cannot hand a canvas to a worker, or the worker cannot start, the page runs the
   // same frames itself. Each case starts a fresh page and watches Lin-Manuel Miranda be named.
   const fallbacks: { name: string; prepare(target: Page): Promise<void>; expectedError: RegExp | null }[] = [
