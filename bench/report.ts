@@ -261,8 +261,8 @@ function readings(): string[] {
           `networks per face` +
           (similar ? `: about the same, so the loop is bound by face-api's networks, not by what is around them. ` : `. `) +
           `25 FPS means at most 40 ms a frame, ${round(app.medianMs / 40, 1)}x less than the app takes here; reaching it on 2 cores without a GPU ` +
-          `would take less work per frame. \`shouldRefresh\` in \`shared/face/tracking.ts\` (a face that barely moved keeps its last descriptor) ` +
-          `exists but the live loop does not call it: every face gets landmarks and a descriptor every frame. ` +
+          `would take less work per frame. A tracked face that barely moved keeps its last decision for a few frames (\`FaceTracker.needsDescriptor\`), ` +
+          `but every frame still runs the detector and every face's landmarks; the networks run in a worker, which keeps the page free but adds no core. ` +
           `What the app does gain over a face-api page left at its default is the backend: face-api's default here is ${bareDefault.backend} ` +
           `(software), ${round(app.fps / bareDefault.fps, 0)}x slower than the app's automatic WASM.`,
       )
@@ -276,7 +276,7 @@ function readings(): string[] {
           `${warm.modelsLoadedMs ?? '—'} ms warm, Start is enabled after the warm-up at ${cold.readyMs} and ${warm.readyMs} ms, and the first named frame follows ` +
           `${cold.fromClickMs} and ${warm.fromClickMs} ms after the click. A warm navigation fetches ${warm.transferredKiB} KiB instead of ${cold.transferredKiB} ` +
           `(models and WASM are cached for a year), so what remains is work in the page: compiling the WASM, creating the networks' weights, and the ` +
-          `warm-up run. The page loads five networks (SSD and expressions too) before Start is enabled, where live recognition needs three.`,
+          `warm-up run. The live worker loads four networks (the expression one too, for its toggle) before Start is enabled, where recognition needs three; the page's own networks wait for the first photo.`,
       )
     }
   }
@@ -297,10 +297,10 @@ function readings(): string[] {
     const large = train.retrain.find((row: any) => row.modelPhotos === train.settings.modelPhotos)
     if (large) {
       lines.push(
-        `**Re-training.** Only the new photo is processed (${large.trainPage.onePhotoLabel}), as planned by hash, but the Train page then writes the ` +
-          `model once for every person in scope: ${large.trainPage.onePhotoModelWrites} writes for one photo on the ${train.settings.modelPhotos.toLocaleString('en')}-photo model, ` +
-          `each a locked, fsynced rewrite of the whole faces.json and its backup. \`npm run train\` does the same (\`store.update\` per person). ` +
-          `Saving only the people whose entry changed would bring re-training down to that photo's cost.`,
+        `**Re-training.** Only the new photo is processed (${large.trainPage.onePhotoLabel}), as planned by hash, and the Train page writes the ` +
+          `model ${large.trainPage.onePhotoModelWrites === 1 ? 'once' : `${large.trainPage.onePhotoModelWrites} times`} for one photo on the ` +
+          `${train.settings.modelPhotos.toLocaleString('en')}-photo model: only the people whose entry changed are saved, each save a locked, ` +
+          `fsynced rewrite of the whole faces.json and its backup. What the large model still adds is reading, parsing and rewriting that file.`,
       )
     }
     if (train.batch) {
