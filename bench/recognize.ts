@@ -21,6 +21,7 @@ import { collectPageErrors, findChromium, launchBrowser } from '../tests/support
 import { addFixturePhotos, createTempDataDir, facesDir, repoRoot } from '../tests/support/data.js'
 import { startServer } from '../tests/support/server.js'
 import { fakeCameraVideo } from '../tests/support/video.js'
+import { percentile, round } from './lib/stats.js'
 import { readMainThread, readRecording, recordFrames, stopCamera, watchMainThread, type AppFrame, type AppRecording, type MainThreadFigures } from './lib/recognize-page.js'
 
 const people = {
@@ -48,14 +49,6 @@ const detectorSettings = [
 ] as const
 
 const resultsFile = new URL('./results/recognize.json', import.meta.url)
-
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
-
-function percentile(values: number[], fraction: number): number | null {
-  if (!values.length) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!
-}
 
 // ---------------------------------------------------------------- part 1: the page per backend
 

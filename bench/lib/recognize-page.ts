@@ -2,6 +2,7 @@
 // the accessible list of detections (`data-frames` counts processed frames). Times are page time
 // (performance.now(), from the navigation's start).
 import type { Page } from 'playwright-core'
+import { percentile, round } from './stats.js'
 
 export interface AppFrame {
   frame: number
@@ -109,13 +110,12 @@ export async function watchMainThread(page: Page): Promise<void> {
 export async function readMainThread(page: Page, fromMs: number, toMs: number): Promise<MainThreadFigures> {
   const watch = await page.evaluate(() => (window as unknown as { facerMainThread: { paints: number[]; longTasks: { start: number; duration: number }[] } }).facerMainThread)
   const paints = watch.paints.filter((time) => time >= fromMs && time <= toMs)
-  const gaps = paints.slice(1).map((time, index) => time - paints[index]!).sort((a, b) => a - b)
-  const at = (fraction: number) => (gaps.length ? Math.round(gaps[Math.min(gaps.length - 1, Math.floor(fraction * gaps.length))]! * 10) / 10 : null)
+  const gaps = paints.slice(1).map((time, index) => time - paints[index]!)
   const longTaskMs = watch.longTasks.filter((task) => task.start >= fromMs && task.start <= toMs).reduce((sum, task) => sum + task.duration, 0)
   return {
-    paintGapMedianMs: at(0.5),
-    paintGapP90Ms: at(0.9),
-    paintGapMaxMs: gaps.length ? Math.round(gaps.at(-1)! * 10) / 10 : null,
+    paintGapMedianMs: round(percentile(gaps, 0.5)),
+    paintGapP90Ms: round(percentile(gaps, 0.9)),
+    paintGapMaxMs: round(percentile(gaps, 1)),
     longTaskMsPerSecond: toMs > fromMs ? Math.round((longTaskMs / (toMs - fromMs)) * 1000) : null,
   }
 }

@@ -5,6 +5,7 @@ import { descriptorLength, encodeDescriptor } from '../../shared/face/descriptor
 import { createGallery, matchDescriptor } from '../../shared/face/match.js'
 import { currentModelVersion, type FaceModel } from '../../shared/face/model.js'
 import { seededRandom } from '../../tests/support/random.js'
+import { percentile, round } from '../lib/stats.js'
 
 export const sizes = [
   { people: 10, perPerson: 100 },
@@ -61,10 +62,6 @@ export function makeCases(seed = 2024): Case[] {
   })
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!
-}
-
 function time(queries: Float32Array[], match: (query: Float32Array) => unknown, budgetMs = Infinity, minQueries = queries.length) {
   const times: number[] = []
   const started = performance.now()
@@ -74,8 +71,7 @@ function time(queries: Float32Array[], match: (query: Float32Array) => unknown, 
     match(query)
     times.push(performance.now() - start)
   }
-  times.sort((a, b) => a - b)
-  return { queries: times.length, medianMs: percentile(times, 0.5), p90Ms: percentile(times, 0.9) }
+  return { queries: times.length, medianMs: percentile(times, 0.5)!, p90Ms: percentile(times, 0.9)! }
 }
 
 function timeOnce<T>(make: () => T): { value: T; ms: number } {
@@ -130,9 +126,12 @@ export function timeFaceMatcher(faceapi: FaceMatcherApi, cases: Case[]): Timing[
   })
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000
-
-const rounded = (timing: Timing): Timing => ({ queries: timing.queries, buildMs: round(timing.buildMs), medianMs: round(timing.medianMs), p90Ms: round(timing.p90Ms) })
+const rounded = (timing: Timing): Timing => ({
+  queries: timing.queries,
+  buildMs: round(timing.buildMs, 3),
+  medianMs: round(timing.medianMs, 3),
+  p90Ms: round(timing.p90Ms, 3),
+})
 
 export function combine(cases: Case[], ours: Timing[], theirs: Timing[]): MatchResult[] {
   return cases.map(({ people, perPerson }, index) => ({
