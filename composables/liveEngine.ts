@@ -112,12 +112,12 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
 }
 
 /** Live recognition on the page's own thread, with the page's runtime. */
-export function createPageEngine(runtime: FaceRuntime, backend: string, canvas: HTMLCanvasElement, gallery: Gallery | null): LiveEngine {
+export function createPageEngine(runtime: FaceRuntime, canvas: HTMLCanvasElement, gallery: Gallery | null): LiveEngine {
   const recognizer = new LiveRecognizer(runtime)
   recognizer.gallery = gallery
   return {
     where: 'page',
-    backend,
+    backend: runtime.tf.getBackend(),
     setGallery(next) {
       recognizer.gallery = next
     },
