@@ -500,7 +500,7 @@ function recommend(results: Record<Variant, VariantResults>) {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { fixtures: { type: 'string', default: path.resolve(appRoot, '../shared/fixtures') } },
+    options: { fixtures: { type: 'string', default: path.join(appRoot, 'tests', 'fixtures') } },
   })
   const fixturesDir = path.resolve(values.fixtures!)
   const verificationDir = path.join(fixturesDir, 'verification')

@@ -16,7 +16,7 @@ import { recognizeFaces } from '../shared/face/recognize.js'
 import { FaceTracker } from '../shared/face/tracking.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
-const facesDir = path.resolve(appRoot, '../shared/fixtures/faces')
+const facesDir = path.join(appRoot, 'tests', 'fixtures', 'faces')
 const clip = path.join(facesDir, 'video/short_hamilton_clip.mp4')
 const enrolment: Record<string, string[]> = {
   lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],

@@ -13,7 +13,7 @@ const tsx = path.join(repoRoot, 'node_modules/.bin/tsx')
 const evalScript = path.join(repoRoot, 'scripts/eval.ts')
 
 // `npm run eval` on a copy of the fixture people, with the real networks: the figures are what this
-// machine's WASM backend gives, and the same as `npm run eval -- ../shared/fixtures/faces/people`.
+// machine's WASM backend gives, and the same as `npm run eval -- tests/fixtures/faces/people`.
 describe('npm run eval', () => {
   let folder: string
   let scratch: string

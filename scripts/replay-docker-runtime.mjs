@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const photoFixture = path.resolve(root, '../shared/fixtures/faces/people/barack_obama/obama.jpg')
+const photoFixture = path.join(root, 'tests', 'fixtures', 'faces', 'people', 'barack_obama', 'obama.jpg')
 // The base image cannot be pulled here: the usual size of node:24-bookworm-slim for linux/amd64.
 const baseImage = { compressedMb: 75, uncompressedMb: 200 }
 const workers = 2

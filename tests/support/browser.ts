@@ -1,28 +1,15 @@
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { ensureProgram } from './system.js'
 
 /** CHROMIUM_PATH, else Debian's /usr/bin/chromium, installed with apt when we are root on Debian. */
 export function findChromium(): string {
   const candidate = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-  if (existsSync(candidate)) return candidate
-  if (process.env.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH=${candidate} does not exist.`)
-  const canApt = process.getuid?.() === 0 && existsSync('/etc/debian_version')
-  if (!canApt) {
-    throw new Error(
-      'End-to-end tests need Chromium: install it (Debian/Ubuntu: `apt-get install chromium`) ' +
-        'or set CHROMIUM_PATH to a Chromium or Chrome binary.',
-    )
-  }
-  console.log('Chromium not found: installing the Debian package `chromium` with apt…')
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  })
+  if (process.env.CHROMIUM_PATH && !existsSync(candidate)) throw new Error(`CHROMIUM_PATH=${candidate} does not exist.`)
+  ensureProgram(candidate, 'chromium', 'End-to-end tests need Chromium (or CHROMIUM_PATH set to a Chromium or Chrome binary)')
   return candidate
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures')
+export const fixturesDir = path.join(repoRoot, 'tests', 'fixtures')
 export const facesDir = path.join(fixturesDir, 'faces')
 
 export interface TempDataDir {

@@ -2,14 +2,16 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { facesDir } from './data.js'
+import { ensureProgram } from './system.js'
 
 /**
  * The fixture video converted for Chromium's fake camera (it plays .y4m and .mjpeg, not .mp4),
- * written into `dir`. Needs ffmpeg.
+ * written into `dir`. Needs ffmpeg, installed with apt when we are root on Debian.
  */
 export function fakeCameraVideo(dir: string, fps = 15): string {
   const output = path.join(dir, 'camera.y4m')
   if (!existsSync(output)) {
+    ensureProgram('ffmpeg', 'ffmpeg', 'The fake camera needs ffmpeg to convert the fixture video')
     const input = path.join(facesDir, 'video/short_hamilton_clip.mp4')
     try {
       execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', input, '-vf', `fps=${fps}`, '-pix_fmt', 'yuv420p', output])
