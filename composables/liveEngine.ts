@@ -29,8 +29,8 @@ export interface WorkerEngineOptions {
   onProgress?: (loaded: number, total: number) => void
 }
 
-/** Live video needs no SSD MobileNet: it uses the tiny detector. */
-const liveNets: FaceNetName[] = ['tinyFaceDetector', 'faceLandmark68Net', 'faceRecognitionNet', 'faceExpressionNet']
+/** Live video needs no SSD MobileNet (it uses the tiny detector), and the expression network loads when Expressions is switched on. */
+const liveNets: FaceNetName[] = ['tinyFaceDetector', 'faceLandmark68Net', 'faceRecognitionNet']
 
 export function canRunInWorker(): boolean {
   return (
@@ -112,8 +112,8 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
 }
 
 /** Live recognition on the page's own thread, with the page's runtime. */
-export function createPageEngine(runtime: FaceRuntime, canvas: HTMLCanvasElement, gallery: Gallery | null): LiveEngine {
-  const recognizer = new LiveRecognizer(runtime)
+export function createPageEngine(runtime: FaceRuntime, canvas: HTMLCanvasElement, gallery: Gallery | null, modelsUrl: string): LiveEngine {
+  const recognizer = new LiveRecognizer(runtime, modelsUrl)
   recognizer.gallery = gallery
   return {
     where: 'page',
@@ -121,7 +121,14 @@ export function createPageEngine(runtime: FaceRuntime, canvas: HTMLCanvasElement
     setGallery(next) {
       recognizer.gallery = next
     },
-    process: (video, settings) => recognizer.process(video, { width: video.videoWidth, height: video.videoHeight }, canvas, settings),
+    async process(video, settings) {
+      const bitmap = await createImageBitmap(video)
+      try {
+        return await recognizer.process({ bitmap }, canvas, settings)
+      } finally {
+        bitmap.close()
+      }
+    },
     reset() {
       recognizer.reset()
       canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height)

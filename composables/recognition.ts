@@ -21,11 +21,15 @@ export interface DrawnFace {
 /** A page's canvas, or one a worker draws on for the page (`transferControlToOffscreen`). */
 export type DrawingSurface = HTMLCanvasElement | OffscreenCanvas
 
-/** Boxes, names and landmarks on a canvas the size of the image they belong to. */
-export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: DrawOptions): void {
+/**
+ * Boxes, names and landmarks on a canvas the size of the image they belong to; over `frame`, the image
+ * itself, when given (live video draws each frame with its own faces).
+ */
+export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: DrawOptions, frame?: ImageBitmap): void {
   const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null
   if (!context) return
   context.clearRect(0, 0, canvas.width, canvas.height)
+  if (frame) context.drawImage(frame, 0, 0, canvas.width, canvas.height)
   const scale = Math.max(1, canvas.width / 640)
   context.lineWidth = 2 * scale
   context.font = `${Math.round(14 * scale)}px system-ui, sans-serif`

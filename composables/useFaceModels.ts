@@ -3,14 +3,9 @@ import { useAppStore } from '~/store'
 import { backendOrder, savedBackendChoice } from './faceBackend'
 import { loadFaceRuntime } from './faceRuntime'
 
-// Named, not indexed: each net face-api needs for detection, landmarks, descriptors and expressions.
-const netNames = [
-  'tinyFaceDetector',
-  'ssdMobilenetv1',
-  'faceLandmark68Net',
-  'faceRecognitionNet',
-  'faceExpressionNet',
-] as const
+// Named, not indexed: each net face-api needs for detection, landmarks and descriptors. The expression
+// network loads only when live video's Expressions is switched on (LiveRecognizer).
+const netNames = ['tinyFaceDetector', 'ssdMobilenetv1', 'faceLandmark68Net', 'faceRecognitionNet'] as const
 
 let loading: Promise<FaceRuntime> | null = null
 

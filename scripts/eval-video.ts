@@ -1,8 +1,12 @@
-// `npm run eval:video -- [--fps N] [--detector tiny_face_detector|ssd_mobilenetv1]`: the live decision
-// rule on the fixture video, in Node with the app's own code (recognizeFaces, assignFaces, FaceTracker).
-// The clip's people are enrolled from their fixture photos; every tracked face is then reported with
-// its frames' distances and the label the tracker gave it, first with everyone enrolled, then with each
-// person left out, so that their own face is a stranger's.
+// `npm run eval:video -- [--fps N]`: live recognition on every frame of the fixture clip, in Node with
+// the app's own code (LiveTracker on face-api's networks, as the Recognize page runs it). The clip's
+// people are enrolled from their fixture photos. For each frame it checks what is shown:
+// - identity: a name on a face that the face's own descriptors since the last cut never gave is an
+//   error, and so is a name that the face's own descriptor in that very frame would not give (its
+//   nearest person is someone else): both must be 0;
+// - boxes: the tracked boxes of frames the detector skipped, against a full detection of that frame;
+// - how many frames name Lin-Manuel Miranda, how often the detector ran and why tracks were dropped.
+// Then the same with each person left out, so that their own face is a stranger's.
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -11,9 +15,10 @@ import { parseArgs } from 'node:util'
 import { appRoot } from '../api/paths.js'
 import { normalisePhoto } from '../api/photos/image.js'
 import { enrolFace } from '../shared/face/enrol.js'
-import { createGalleryFromVectors, defaultDecisionRule } from '../shared/face/match.js'
-import { recognizeFaces } from '../shared/face/recognize.js'
-import { FaceTracker } from '../shared/face/tracking.js'
+import { LiveTracker, type DropReason } from '../shared/face/live.js'
+import { faceApiLiveOps } from '../shared/face/live-ops.js'
+import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from '../shared/face/match.js'
+import { iou } from '../shared/face/tracking.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const facesDir = path.join(appRoot, 'tests', 'fixtures', 'faces')
@@ -23,29 +28,29 @@ const enrolment: Record<string, string[]> = {
   barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'],
 }
 
-interface TrackReport {
-  id: number
+const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : NaN)
+const quantile = (values: number[], q: number) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]! : NaN)
+
+interface Run {
   frames: number
-  /** The labels the tracker showed, in order, each once. */
+  detectorFrames: number
+  cuts: number
+  /** Frames showing a name the face's own descriptors since the cut never gave. */
+  notFromOwnDescriptors: number
+  /** Frames showing a name whose face's own descriptor, in that frame, is nearest someone else. */
+  nearestSomeoneElse: number
+  namedFrames: Record<string, number>
+  trackedIoU: number[]
+  drops: Partial<Record<DropReason, number>>
   labels: string[]
-  nearest: string[]
-  /** The nearest distance in each frame that got a descriptor. */
-  distances: number[]
-  /** Frames whose descriptor was skipped: the face had barely moved. */
-  reused: number
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { fps: { type: 'string', default: '8' }, detector: { type: 'string', default: 'tiny_face_detector' } },
-  })
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { fps: { type: 'string', default: '15' } } })
   const fps = Number(values.fps)
-  // SSD MobileNet finds more of the audience's small turned faces than the live detector, at 4 times the cost.
-  const detectors = ['tiny_face_detector', 'ssd_mobilenetv1'] as const
-  const detector = detectors.find((name) => name === values.detector)
-  if (!detector) throw new Error(`--detector must be one of ${detectors.join(', ')}`)
+  if (!(fps > 0 && fps <= 30)) throw new Error('--fps is between 1 and 30')
   const runtime = await nodeFaceRuntime()
+  const ops = faceApiLiveOps(runtime)
   const enrolled: { name: string; descriptor: Float32Array }[] = []
   for (const [name, photos] of Object.entries(enrolment)) {
     for (const photo of photos) {
@@ -58,42 +63,95 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-frames-'))
   try {
     execFileSync('ffmpeg', ['-loglevel', 'error', '-i', clip, '-vf', `fps=${fps}`, path.join(scratch, 'frame-%04d.png')])
-    const frames = (await readdir(scratch)).sort()
-    const images = []
-    for (const frame of frames) images.push(await decodePhoto(path.join(scratch, frame)))
-    console.log(`${frames.length} frames at ${fps} fps, ${detector}; rule: threshold ${defaultDecisionRule.threshold}, agreement up to ${(defaultDecisionRule.threshold + defaultDecisionRule.agreement).toFixed(2)}`)
-    for (const leftOut of [null, ...Object.keys(enrolment)]) {
-      const gallery = createGalleryFromVectors(enrolled.filter(({ name }) => name !== leftOut))
-      const tracker = new FaceTracker()
-      const tracks = new Map<number, TrackReport>()
+    const files = (await readdir(scratch)).sort()
+    const images: Awaited<ReturnType<typeof decodePhoto>>[] = []
+    for (const file of files) images.push(await decodePhoto(path.join(scratch, file)))
+    const rule = defaultDecisionRule
+    console.log(`${files.length} frames at ${fps} fps; rule: threshold ${rule.threshold}, agreement up to ${(rule.threshold + rule.agreement).toFixed(2)}`)
+
+    // Fit constants: the raw landmark box against the detector's box, on every detection of the clip.
+    const fitRatios = { left: [] as number[], top: [] as number[], width: [] as number[], height: [] as number[] }
+
+    const evaluate = async (gallery: Gallery): Promise<Run> => {
+      const tracker = new LiveTracker(ops)
+      const run: Run = { frames: 0, detectorFrames: 0, cuts: 0, notFromOwnDescriptors: 0, nearestSomeoneElse: 0, namedFrames: {}, trackedIoU: [], drops: {}, labels: [] }
+      const given = new Map<number, Set<string>>()
       for (const [index, image] of images.entries()) {
-        // As the Recognize page does: a tracked face that has barely moved keeps its decision.
-        const faces = await recognizeFaces(
-          runtime,
-          image,
-          gallery,
-          defaultDecisionRule,
-          { detector, recognition: true, landmarks: false, expressions: false },
-          (box) => tracker.needsDescriptor(box),
-        )
-        const tracked = tracker.update(faces.map(({ box, decision, described }) => ({ box, decision: described ? decision : null })), index)
-        tracked.forEach((track, face) => {
-          const report = tracks.get(track.id) ?? { id: track.id, frames: 0, labels: [], nearest: [], distances: [], reused: 0 }
-          const label = track.name ?? 'unknown'
-          if (report.labels.at(-1) !== label) report.labels.push(label)
-          const { decision, described } = faces[face]!
-          if (!described) report.reused++
-          report.nearest.push(decision.name ?? decision.tentative ?? '-')
-          if (described) report.distances.push(decision.distance ?? Infinity)
-          report.frames++
-          tracks.set(track.id, report)
-        })
+        const now = (index * 1000) / fps
+        const step = await tracker.step(image, now, gallery, rule)
+        run.frames++
+        if (step.detected) run.detectorFrames++
+        if (step.cut && index > 0) run.cuts++
+        for (const { reason } of step.dropped) run.drops[reason] = (run.drops[reason] ?? 0) + 1
+        const named = step.faces.filter((face) => face.name)
+        for (const face of step.faces) {
+          const names = given.get(face.id) ?? new Set<string>()
+          const decision = face.decision
+          if (decision?.name) names.add(decision.name)
+          if (decision?.tentative) names.add(decision.tentative)
+          given.set(face.id, names)
+        }
+        let wrongOwn = false
+        let wrongNearest = false
+        if (named.length) {
+          const fits = await ops.fit(image, named.map((face) => face.box))
+          const fitted = fits.filter((fit) => fit !== null)
+          const descriptors = await ops.describe(image, fitted)
+          named.forEach((face, position) => {
+            if (!given.get(face.id)!.has(face.name!)) wrongOwn = true
+            const fit = fits[position]
+            const descriptor = fit ? descriptors[fitted.indexOf(fit)] : null
+            const nearest = descriptor ? matchDescriptor(gallery, descriptor)[0]?.name : undefined
+            if (nearest !== face.name) wrongNearest = true
+          })
+        }
+        if (wrongOwn) run.notFromOwnDescriptors++
+        if (wrongNearest) run.nearestSomeoneElse++
+        for (const face of named) run.namedFrames[face.name!] = (run.namedFrames[face.name!] ?? 0) + 1
+        const label = step.faces.map((face) => face.name ?? 'unknown').join(',') || '-'
+        if (run.labels.at(-1)?.split(': ')[1] !== label) run.labels.push(`${index}: ${label}`)
+        if (!step.detected && step.faces.length) {
+          const detections = await ops.detect(image)
+          for (const face of step.faces) run.trackedIoU.push(Math.max(0, ...detections.map((box) => iou(box, face.box))))
+        }
       }
+      return run
+    }
+
+    for (const image of images.filter((_, index) => index % 3 === 0)) {
+      const detections = await ops.detect(image)
+      const fits = await ops.fit(image, detections)
+      detections.forEach((box, index) => {
+        const points = fits[index]?.landmarks
+        if (!points) return
+        const xs = points.map((point) => point.x)
+        const ys = points.map((point) => point.y)
+        const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)]
+        fitRatios.left.push((minX - box.x) / (maxX - minX))
+        fitRatios.top.push((minY - box.y) / (maxY - minY))
+        fitRatios.width.push(box.width / (maxX - minX))
+        fitRatios.height.push(box.height / (maxY - minY))
+      })
+    }
+    const ratio = (values: number[]) => median(values).toFixed(2)
+    console.log(
+      `Detector box from the landmark box (medians of ${fitRatios.width.length} detections): starts ${ratio(fitRatios.left)} of its width ` +
+        `and ${ratio(fitRatios.top)} of its height before it, ${ratio(fitRatios.width)} times as wide and ${ratio(fitRatios.height)} times as tall`,
+    )
+
+    for (const leftOut of [null, ...Object.keys(enrolment)]) {
+      const run = await evaluate(createGalleryFromVectors(enrolled.filter(({ name }) => name !== leftOut)))
       console.log(`\n${leftOut ? `${leftOut} left out (a stranger now)` : 'everyone enrolled'}:`)
-      for (const track of tracks.values()) {
-        const shown = track.distances.map((distance) => distance.toFixed(2)).join(' ')
-        console.log(`  track ${track.id}: ${track.frames} frames (${track.reused} kept their decision), shown ${track.labels.join(' → ')}; nearest distances ${shown}`)
-      }
+      console.log(`  ${run.frames} frames, the detector ran on ${run.detectorFrames} (${((100 * run.detectorFrames) / run.frames).toFixed(0)}%), ${run.cuts} cuts seen`)
+      console.log(`  frames with a name the face's own descriptors since the cut never gave: ${run.notFromOwnDescriptors}`)
+      console.log(`  frames with a name whose face's own descriptor in that frame is nearest someone else: ${run.nearestSomeoneElse}`)
+      console.log(`  frames naming each person: ${JSON.stringify(run.namedFrames)}`)
+      console.log(
+        `  tracked boxes against a full detection of the same frame: median IoU ${median(run.trackedIoU).toFixed(2)}, ` +
+          `p10 ${quantile(run.trackedIoU, 0.1).toFixed(2)} (${run.trackedIoU.length} boxes)`,
+      )
+      console.log(`  tracks dropped: ${JSON.stringify(run.drops)}`)
+      console.log(`  what was shown, from frame: ${run.labels.join(' | ')}`)
     }
     for (const image of images) image.dispose()
   } finally {

@@ -1,10 +1,14 @@
 // One frame of live recognition, the same in the recognition worker and, where no worker can run, in
-// the page: detect, describe only the faces that moved, match, let the tracker vote, draw.
+// the page: LiveTracker (detect now and then, track with landmarks in between, name each face from its
+// own descriptors), then the frame itself and its faces drawn together, so that every box belongs to
+// the picture it is drawn on.
+import type * as TensorFlow from '@tensorflow/tfjs'
 import { drawFaces, type DrawingSurface, type DrawOptions } from '~/composables/recognition'
 import type { FaceRuntime } from '~/shared/face/enrol'
+import { LiveTracker, type LiveFace as TrackedLiveFace } from '~/shared/face/live'
+import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
-import { recognizeFaces } from '~/shared/face/recognize'
-import { FaceTracker, oneFacePerName } from '~/shared/face/tracking'
+import type { Box } from '~/shared/face/model'
 
 export interface LiveSettings {
   rule: DecisionRule
@@ -23,66 +27,102 @@ export interface LiveFace {
 
 export interface LiveFrame {
   faces: LiveFace[]
-  /** Faces that got a new descriptor this frame, and faces that kept their decision. */
+  /** Faces that got a new descriptor this frame. */
   described: number
-  reused: number
+  /** Whether the full detector ran, and whether this frame began a new scene (a cut). */
+  detected: boolean
+  cut: boolean
   /** TensorFlow.js tensors alive after the frame: flat over time, or something leaks. */
   tensors: number
 }
 
-/** What a frame comes from: the video itself in the page, its pixels in the worker. */
-export type FrameSource = HTMLVideoElement | ImageData
+/** What a frame comes from: a bitmap of the video, and in the worker its pixels, read once. */
+export interface FrameSource {
+  bitmap: ImageBitmap
+  pixels?: ImageData
+}
+
+function topExpression(expressions: Record<string, number>): string | null {
+  return Object.entries(expressions).sort((a, b) => b[1] - a[1])[0]?.[0] ?? null
+}
 
 export class LiveRecognizer {
   gallery: Gallery | null = null
-  private tracker = new FaceTracker()
+  readonly #tracker: LiveTracker<TensorFlow.Tensor3D>
+  #expressionNet: Promise<unknown> | null = null
 
-  constructor(private readonly runtime: FaceRuntime) {}
+  constructor(
+    private readonly runtime: FaceRuntime,
+    /** Where the expression network loads from, once Expressions is switched on. */
+    private readonly modelsUrl: string,
+  ) {
+    this.#tracker = new LiveTracker(faceApiLiveOps(runtime))
+  }
 
   /** A new camera or a new start: nothing carries over from the frames before. */
   reset(): void {
-    this.tracker = new FaceTracker()
+    this.#tracker.reset()
   }
 
-  async process(source: FrameSource, size: { width: number; height: number }, canvas: DrawingSurface, settings: LiveSettings): Promise<LiveFrame> {
+  async process(source: FrameSource, canvas: DrawingSurface, settings: LiveSettings): Promise<LiveFrame> {
+    const { bitmap } = source
     // The canvas takes the frame's real size; CSS scales it with the video.
-    if (canvas.width !== size.width || canvas.height !== size.height) {
-      canvas.width = size.width
-      canvas.height = size.height
+    if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
+      canvas.width = bitmap.width
+      canvas.height = bitmap.height
     }
-    const image = this.runtime.tf.browser.fromPixels(source)
-    let found
+    const { tf } = this.runtime
+    const image = tf.browser.fromPixels(source.pixels ?? bitmap)
+    let step
+    let expressions: (string | null)[] = []
     try {
-      // A tracked face that has barely moved keeps its decision for a few frames: no new descriptor.
-      found = await recognizeFaces(
-        this.runtime,
-        image,
-        this.gallery,
-        settings.rule,
-        { detector: 'tiny_face_detector', recognition: settings.recognition, landmarks: settings.landmarks, expressions: settings.expressions },
-        (box) => this.tracker.needsDescriptor(box),
-      )
+      step = await this.#tracker.step(image, performance.now(), settings.recognition ? this.gallery : null, settings.rule)
+      if (settings.expressions && step.faces.length) expressions = await this.#expressions(image, step.faces.map((face) => face.box))
     } finally {
       image.dispose()
     }
-    const detections = found.map((face) => ({ box: face.box, decision: face.described ? face.decision : null }))
-    const tracks = oneFacePerName(this.tracker.update(detections, performance.now()))
-    // The tracker answers in the order of the detections: the landmarks and expression go with them.
     drawFaces(
       canvas,
-      tracks.map((track, index) => {
-        const face = found[index]
-        const name = settings.recognition ? track.name : null
-        return { box: track.box, name, distance: track.distance, landmarks: face?.landmarks ?? null, expression: face?.expression ?? null }
-      }),
+      step.faces.map((face: TrackedLiveFace, index) => ({
+        box: face.box,
+        name: face.name,
+        distance: face.distance,
+        landmarks: face.landmarks,
+        expression: expressions[index] ?? null,
+      })),
       { ...settings.draw, names: settings.recognition },
+      bitmap,
     )
-    const described = found.filter((face) => face.described).length
     return {
-      faces: tracks.map(({ id, name, distance }) => ({ id, name, distance })),
-      described,
-      reused: found.length - described,
-      tensors: this.runtime.tf.memory().numTensors,
+      faces: step.faces.map(({ id, name, distance }) => ({ id, name, distance })),
+      described: step.faces.filter((face) => face.described).length,
+      detected: step.detected,
+      cut: step.cut,
+      tensors: tf.memory().numTensors,
+    }
+  }
+
+  /** Each face's strongest expression; the expression network loads on the first call. */
+  async #expressions(image: TensorFlow.Tensor3D, boxes: Box[]): Promise<(string | null)[]> {
+    const { faceapi, tf } = this.runtime
+    this.#expressionNet ??= faceapi.nets.faceExpressionNet.isLoaded ? Promise.resolve() : faceapi.nets.faceExpressionNet.loadFromUri(this.modelsUrl)
+    await this.#expressionNet
+    const [height, width] = image.shape
+    const crops = tf.tidy(() =>
+      boxes.map((box) => {
+        const x = Math.max(0, Math.floor(box.x))
+        const y = Math.max(0, Math.floor(box.y))
+        const w = Math.max(1, Math.min(width - x, Math.floor(box.width)))
+        const h = Math.max(1, Math.min(height - y, Math.floor(box.height)))
+        return tf.slice3d(image, [y, x, 0], [h, w, 3])
+      }),
+    )
+    try {
+      const predicted = await faceapi.nets.faceExpressionNet.predictExpressions(crops as unknown as Parameters<typeof faceapi.nets.faceExpressionNet.predictExpressions>[0])
+      const each = Array.isArray(predicted) ? predicted : [predicted]
+      return each.map((expressions) => topExpression(expressions as unknown as Record<string, number>))
+    } finally {
+      for (const crop of crops) crop.dispose()
     }
   }
 }

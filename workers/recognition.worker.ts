@@ -59,7 +59,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
           onProgress: (loaded) => scope.postMessage({ type: 'progress', loaded, total: nets.length }),
         })
         await warmUp(runtime, request.warmUpPhoto)
-        recognizer = new LiveRecognizer(runtime)
+        recognizer = new LiveRecognizer(runtime, request.modelsUrl)
         return { type: 'ready', backend }
       } catch (err) {
         return { type: 'failed', message: (err as Error).message }
@@ -79,7 +79,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
       const { bitmap, settings } = request
       try {
         if (!recognizer || !canvas) throw new Error('The recognition worker is not ready')
-        return { type: 'frame', frame: await recognizer.process(framePixels(bitmap), bitmap, canvas, settings) }
+        return { type: 'frame', frame: await recognizer.process({ bitmap, pixels: framePixels(bitmap) }, canvas, settings) }
       } catch (err) {
         return { type: 'error', message: (err as Error).message }
       } finally {

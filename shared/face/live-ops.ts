@@ -1,0 +1,154 @@
+// LiveTracker's operations with face-api and TensorFlow.js, on an int32 [height, width, 3] image
+// tensor: the same in the worker, the page and Node.
+import type * as TensorFlow from '@tensorflow/tfjs'
+import type { FaceRuntime } from './enrol.js'
+import type { FaceFit, LiveOps, Point } from './live.js'
+import type { Box } from './model.js'
+
+type Image = TensorFlow.Tensor3D
+
+/** The frame signature: 32x18 grey levels, averaged over blocks rather than sampled. */
+const signatureSize = { width: 32, height: 18, block: 4 }
+/** A face's appearance thumbnail, in pixels a side. */
+const appearanceSide = 16
+
+/**
+ * The tiny detector's box around a face, from the bounding box of its 68 landmarks. Measured on the
+ * fixture clip's detections (`npm run eval:video` prints it): the detector's box starts this share of
+ * the landmarks' width and height before them and is this many times as wide and tall.
+ */
+export const landmarkBoxFit = Object.freeze({ left: 0.18, top: 0.16, width: 1.37, height: 1.35 })
+
+export function boxFromLandmarks(points: readonly Point[]): Box {
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity]
+  for (const { x, y } of points) {
+    minX = Math.min(minX, x)
+    minY = Math.min(minY, y)
+    maxX = Math.max(maxX, x)
+    maxY = Math.max(maxY, y)
+  }
+  const width = maxX - minX
+  const height = maxY - minY
+  return {
+    x: minX - landmarkBoxFit.left * width,
+    y: minY - landmarkBoxFit.top * height,
+    width: width * landmarkBoxFit.width,
+    height: height * landmarkBoxFit.height,
+  }
+}
+
+/** A box inside the image, in whole pixels; null when nothing of it is left. */
+function clip(box: Box, width: number, height: number): Box | null {
+  const x = Math.max(0, Math.floor(box.x))
+  const y = Math.max(0, Math.floor(box.y))
+  const right = Math.min(width, Math.floor(box.x + box.width))
+  const bottom = Math.min(height, Math.floor(box.y + box.height))
+  return right - x >= 8 && bottom - y >= 8 ? { x, y, width: right - x, height: bottom - y } : null
+}
+
+/** Zero mean, unit variance: lighting that brightens a whole face does not change how it looks. */
+function standardise(values: Float32Array): Float32Array {
+  let mean = 0
+  for (const value of values) mean += value
+  mean /= values.length
+  let variance = 0
+  for (const value of values) variance += (value - mean) ** 2
+  const scale = 1 / Math.sqrt(variance / values.length || 1)
+  return values.map((value) => (value - mean) * scale)
+}
+
+export interface LiveOpsOptions {
+  /** The tiny detector's input size: 416 finds the small faces of a 640x360 frame, 320 is cheaper. */
+  inputSize: number
+  scoreThreshold: number
+}
+
+export const defaultLiveOpsOptions: Readonly<LiveOpsOptions> = Object.freeze({ inputSize: 416, scoreThreshold: 0.4 })
+
+export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = defaultLiveOpsOptions): LiveOps<Image> {
+  const { faceapi, tf } = runtime
+  type FaceApiInput = Parameters<typeof faceapi.extractFaceTensors>[0]
+  const detectorOptions = new faceapi.TinyFaceDetectorOptions({ inputSize: options.inputSize, scoreThreshold: options.scoreThreshold })
+
+  /** Grey thumbnails of each box, `size` pixels a side, in one batch. */
+  async function thumbnails(image: Image, boxes: readonly Box[], size: { width: number; height: number }): Promise<Float32Array[]> {
+    const [height, width] = image.shape
+    const grey = tf.tidy(() => {
+      const batch = image.toFloat().mean(2, true).expandDims(0) as TensorFlow.Tensor4D
+      const normalised = boxes.map((box) => [box.y / height, box.x / width, (box.y + box.height) / height, (box.x + box.width) / width])
+      return tf.image.cropAndResize(batch, tf.tensor2d(normalised, [boxes.length, 4]), tf.zeros([boxes.length], 'int32'), [size.height, size.width])
+    })
+    const data = (await grey.data()) as Float32Array
+    grey.dispose()
+    const each = size.width * size.height
+    return boxes.map((_, index) => data.slice(index * each, (index + 1) * each))
+  }
+
+  return {
+    async frameSignature(image) {
+      const { width, height, block } = signatureSize
+      const signature = tf.tidy(() => {
+        const grey = image.toFloat().mean(2, true) as TensorFlow.Tensor3D
+        const small = tf.image.resizeBilinear(grey, [height * block, width * block])
+        return tf.avgPool(small, block, block, 'valid')
+      })
+      const data = (await signature.data()) as Float32Array
+      signature.dispose()
+      return data
+    },
+
+    async detect(image) {
+      const detections = await faceapi.detectAllFaces(image as unknown as FaceApiInput, detectorOptions)
+      return detections.map(({ box }) => ({ x: box.x, y: box.y, width: box.width, height: box.height }))
+    },
+
+    async fit(image, boxes) {
+      const [height, width] = image.shape
+      const clipped = boxes.map((box) => clip(box, width, height))
+      const inside = clipped.flatMap((box, index) => (box ? [{ box, index }] : []))
+      const fits: (FaceFit | null)[] = boxes.map(() => null)
+      if (!inside.length) return fits
+      const crops = tf.tidy(() => inside.map(({ box }) => tf.slice3d(image, [box.y, box.x, 0], [box.height, box.width, 3])))
+      let landmarks
+      try {
+        landmarks = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crops as unknown as Parameters<typeof faceapi.nets.faceLandmark68Net.detectLandmarks>[0])) as
+          | InstanceType<typeof faceapi.FaceLandmarks68>
+          | InstanceType<typeof faceapi.FaceLandmarks68>[]
+      } finally {
+        for (const crop of crops) crop.dispose()
+      }
+      const perCrop = Array.isArray(landmarks) ? landmarks : [landmarks]
+      const placed = inside.map(({ box }, position) => perCrop[position]!.shiftBy<InstanceType<typeof faceapi.FaceLandmarks68>>(box.x, box.y))
+      const faceBoxes = placed.map((shifted) => boxFromLandmarks(shifted.positions))
+      const looks = await thumbnails(image, faceBoxes, { width: appearanceSide, height: appearanceSide })
+      inside.forEach(({ index }, position) => {
+        const shifted = placed[position]!
+        const aligned = shifted.align(null, { useDlibAlignment: true })
+        fits[index] = {
+          box: faceBoxes[position]!,
+          landmarks: shifted.positions.map(({ x, y }) => ({ x, y })),
+          alignedBox: { x: aligned.x, y: aligned.y, width: aligned.width, height: aligned.height },
+          appearance: standardise(looks[position]!),
+        }
+      })
+      return fits
+    },
+
+    async describe(image, fits) {
+      const [height, width] = image.shape
+      const boxes = fits.map(({ alignedBox }) => clip(alignedBox, width, height))
+      const inside = boxes.flatMap((box, index) => (box ? [{ box, index }] : []))
+      const descriptors: (Float32Array | null)[] = fits.map(() => null)
+      if (!inside.length) return descriptors
+      const crops = tf.tidy(() => inside.map(({ box }) => tf.slice3d(image, [box.y, box.x, 0], [box.height, box.width, 3])))
+      try {
+        const computed = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crops as unknown as Parameters<typeof faceapi.nets.faceRecognitionNet.computeFaceDescriptor>[0])
+        const each = Array.isArray(computed) ? computed : [computed]
+        inside.forEach(({ index }, position) => (descriptors[index] = each[position] as Float32Array))
+        return descriptors
+      } finally {
+        for (const crop of crops) crop.dispose()
+      }
+    },
+  }
+}

@@ -1,0 +1,633 @@
+import { describe, expect, it } from 'vitest'
+import { descriptorLength, euclideanDistance } from './descriptor.js'
+import {
+  appearanceSimilarity,
+  defaultLiveOptions,
+  frameChange,
+  LiveTracker,
+  type FaceFit,
+  type LiveOps,
+  type LiveOptions,
+  type LiveStep,
+} from './live.js'
+import { createGalleryFromVectors, defaultDecisionRule, type Gallery } from './match.js'
+import type { Box } from './model.js'
+import { seededRandom } from '../../tests/support/random.js'
+
+// A synthetic scene, deterministic: each frame is a grey level and the faces in it. A face has a box,
+// a look (what its crop looks like, for the appearance check) and a descriptor (who it is). The ops
+// below are what the tracker would get from face-api on such a frame.
+
+/** A person's descriptor: a pseudo-random unit vector. Two seeds give vectors about √2 apart. */
+function descriptorOf(seed: number): Float32Array {
+  const next = seededRandom(seed)
+  const values = Array.from({ length: descriptorLength }, () => next() - 0.5)
+  const norm = Math.hypot(...values)
+  return Float32Array.from(values, (value) => value / norm)
+}
+
+/** A descriptor `distance` away from `descriptor`: the same person seen another way. */
+function near(descriptor: Float32Array, distance: number, seed = 1000): Float32Array {
+  const direction = descriptorOf(seed)
+  return descriptor.map((value, index) => value + distance * direction[index]!)
+}
+
+const appearanceLength = 256
+
+/** What a face's crop looks like: a pseudo-random thumbnail with zero mean and unit variance. */
+function appearanceOf(look: number): Float32Array {
+  const next = seededRandom(look * 7919)
+  const values = Array.from({ length: appearanceLength }, () => next())
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length
+  const deviation = Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length)
+  return Float32Array.from(values, (value) => (value - mean) / deviation)
+}
+
+interface SceneFace {
+  box: Box
+  look: number
+  descriptor: Float32Array
+  /** false: the full detector misses this face (the landmark fit still finds it). */
+  detectable: boolean
+}
+
+interface SceneFrame {
+  /** The grey level of the whole frame: its signature. */
+  grey: number
+  faces: SceneFace[]
+}
+
+const box = (x: number, y: number, width = 100, height = 100): Box => ({ x, y, width, height })
+
+function face(descriptor: Float32Array, where: Box, { look = 1, detectable = true }: { look?: number; detectable?: boolean } = {}): SceneFace {
+  return { box: where, look, descriptor, detectable }
+}
+
+const frameOf = (faces: SceneFace[], grey = 100): SceneFrame => ({ grey, faces })
+const repeat = (count: number, frame: SceneFrame): SceneFrame[] => Array<SceneFrame>(count).fill(frame)
+const emptyFrame = frameOf([])
+
+const signatureLength = 16
+const landmarkCount = 68
+
+function iouOf(a: Box, b: Box): number {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y)
+  if (width <= 0 || height <= 0) return 0
+  return (width * height) / (a.width * a.height + b.width * b.height - width * height)
+}
+
+interface Calls {
+  frameSignature: number
+  detect: number
+  fit: number
+  describe: number
+}
+
+/** The ops on a synthetic frame, counting the calls of each. */
+function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
+  const calls: Calls = { frameSignature: 0, detect: 0, fit: 0, describe: 0 }
+  const faceOfFit = new WeakMap<FaceFit, SceneFace>()
+  const ops: LiveOps<SceneFrame> = {
+    async frameSignature(frame) {
+      calls.frameSignature++
+      return new Float32Array(signatureLength).fill(frame.grey)
+    },
+    async detect(frame) {
+      calls.detect++
+      return frame.faces.filter(({ detectable }) => detectable).map(({ box: where }) => ({ ...where }))
+    },
+    async fit(frame, searches) {
+      calls.fit++
+      return searches.map((search) => {
+        let best: SceneFace | null = null
+        let bestOverlap = 0
+        for (const candidate of frame.faces) {
+          const overlap = iouOf(candidate.box, search)
+          if (overlap > bestOverlap) [best, bestOverlap] = [candidate, overlap]
+        }
+        if (!best) return null
+        const { x, y, width, height } = best.box
+        const fit: FaceFit = {
+          box: { ...best.box },
+          landmarks: Array.from({ length: landmarkCount }, (_, index) => ({ x: x + (width * index) / (landmarkCount - 1), y: y + height / 2 })),
+          alignedBox: { ...best.box },
+          appearance: appearanceOf(best.look),
+        }
+        faceOfFit.set(fit, best)
+        return fit
+      })
+    },
+    async describe(_, fits) {
+      calls.describe++
+      return fits.map((fit) => {
+        const described = faceOfFit.get(fit)
+        return described ? Float32Array.from(described.descriptor) : null
+      })
+    },
+  }
+  return { ops, calls }
+}
+
+const ann = descriptorOf(1)
+const bob = descriptorOf(2)
+const stranger = descriptorOf(3)
+const people: Gallery = createGalleryFromVectors([
+  { name: 'ann', descriptor: ann },
+  { name: 'bob', descriptor: bob },
+])
+const looks = { ann: 1, bob: 2, stranger: 3 }
+
+const centre = box(200, 100)
+const left = box(0, 100)
+const right = box(400, 100)
+
+/** About 30 frames a second, in whole milliseconds. */
+const at30fps = 33
+
+interface HarnessOptions {
+  options?: Partial<LiveOptions>
+  gallery?: Gallery | null
+  /** Milliseconds between frames: frame i is shown at i × frameMs. */
+  frameMs?: number
+}
+
+/** A tracker on the synthetic scene, with a clock that moves frameMs a frame. */
+function harness({ options = {}, gallery = people, frameMs = at30fps }: HarnessOptions = {}) {
+  const { ops, calls } = sceneOps()
+  const tracker = new LiveTracker(ops, options)
+  let frameIndex = 0
+  return {
+    tracker,
+    calls,
+    async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Gallery | null } = {}): Promise<LiveStep[]> {
+      const steps: LiveStep[] = []
+      for (const frame of frames) steps.push(await tracker.step(frame, frameIndex++ * frameMs, galleryNow, defaultDecisionRule))
+      return steps
+    },
+  }
+}
+
+/** The indexes of the steps for which `predicate` holds. */
+const stepsWhere = (steps: readonly LiveStep[], predicate: (step: LiveStep) => boolean): number[] =>
+  steps.flatMap((step, index) => (predicate(step) ? [index] : []))
+
+const describedSteps = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) => step.faces.some(({ described }) => described))
+const detectedSteps = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) => step.detected)
+
+/** Each step's faces as { id, name }. */
+const shown = (steps: readonly LiveStep[]) => steps.map((step) => step.faces.map(({ id, name }) => ({ id, name })))
+
+/** The one face of a step. */
+function onlyFace(step: LiveStep | undefined) {
+  expect(step?.faces).toHaveLength(1)
+  return step!.faces[0]!
+}
+
+describe('the synthetic scene', () => {
+  it('has people far apart, and looks that do not correlate', () => {
+    expect(euclideanDistance(ann, bob)).toBeGreaterThan(1.2)
+    expect(euclideanDistance(ann, stranger)).toBeGreaterThan(1.2)
+    expect(euclideanDistance(bob, stranger)).toBeGreaterThan(1.2)
+    expect(euclideanDistance(ann, near(ann, 0.3))).toBeCloseTo(0.3, 5)
+    expect(appearanceSimilarity(appearanceOf(looks.ann), appearanceOf(looks.ann))).toBeCloseTo(1, 5)
+    expect(Math.abs(appearanceSimilarity(appearanceOf(looks.ann), appearanceOf(looks.bob)))).toBeLessThan(0.2)
+    expect(Math.abs(appearanceSimilarity(appearanceOf(looks.ann), appearanceOf(looks.stranger)))).toBeLessThan(0.2)
+  })
+})
+
+describe('frameChange', () => {
+  const signature = (...values: number[]) => Float32Array.from(values)
+
+  it('is the mean absolute difference as a share of 255', () => {
+    expect(frameChange(signature(10, 20, 30), signature(10, 20, 30))).toBe(0)
+    expect(frameChange(signature(0, 0), signature(255, 255))).toBe(1)
+    expect(frameChange(signature(0, 255, 100, 100), signature(51, 204, 100, 100))).toBe(0.1)
+  })
+
+  it('calls signatures that cannot be compared a full change', () => {
+    expect(frameChange(signature(1, 2), signature(1, 2, 3))).toBe(1)
+    expect(frameChange(signature(), signature())).toBe(1)
+  })
+})
+
+describe('appearanceSimilarity', () => {
+  it('is 1 for the same thumbnail, -1 for its negative', () => {
+    const look = appearanceOf(looks.ann)
+    expect(appearanceSimilarity(look, look)).toBeCloseTo(1, 5)
+    expect(appearanceSimilarity(look, look.map((value) => -value))).toBeCloseTo(-1, 5)
+    expect(appearanceSimilarity(Float32Array.of(1, -1), Float32Array.of(1, 1))).toBe(0)
+  })
+
+  it('is 0 for thumbnails that cannot be compared', () => {
+    expect(appearanceSimilarity(Float32Array.of(1, -1), Float32Array.of(1, -1, 1))).toBe(0)
+    expect(appearanceSimilarity(new Float32Array(0), new Float32Array(0))).toBe(0)
+  })
+})
+
+describe('LiveTracker', () => {
+  describe('scene cuts', () => {
+    const greyBefore = 100
+    const greyAfter = 160 // 60/255 of change: far over cutThreshold (0.07), after frames that did not change
+
+    it.each<[string, Float32Array, string | null]>([
+      ['a stranger', stranger, null],
+      ['another enrolled person', bob, 'bob'],
+    ])('never shows the old name after a cut to %s in the same box, looking the same', async (_, newcomer, newcomerName) => {
+      const scene = harness()
+      const before = repeat(4, frameOf([face(ann, centre, { look: looks.ann })], greyBefore))
+      const after = repeat(10, frameOf([face(newcomer, centre, { look: looks.ann })], greyAfter))
+      const steps = await scene.play([...before, ...after])
+      const stepsBefore = steps.slice(0, before.length)
+      const stepsAfter = steps.slice(before.length)
+      const cutStep = stepsAfter[0]!
+
+      expect(shown(stepsBefore)).toEqual(before.map(() => [{ id: 1, name: 'ann' }]))
+      expect(cutStep).toMatchObject({ cut: true, detected: true, scene: 2, dropped: [{ id: 1, reason: 'cut' }] })
+      expect(onlyFace(cutStep)).toMatchObject({ id: 2, name: newcomerName, described: true, scene: 2 })
+      // Every face of every frame after the cut: the new track, never ann.
+      expect(shown(stepsAfter)).toEqual(after.map(() => [{ id: 2, name: newcomerName }]))
+      expect(stepsAfter.flatMap(({ faces }) => faces).filter(({ name }) => name === 'ann')).toEqual([])
+    })
+
+    it('takes a change of at least cutThreshold for a cut, and a smaller one for none', async () => {
+      const scene = harness({ options: { cutThreshold: 0.2 } })
+      const steps = await scene.play([
+        frameOf([face(ann, centre)], 100),
+        frameOf([face(ann, centre)], 101), // 1/255
+        frameOf([face(ann, centre)], 102), // 1/255
+        frameOf([face(ann, centre)], 150), // 48/255: under 0.2
+        frameOf([face(ann, centre)], 201), // 51/255: exactly 0.2, and more than twice the median change
+      ])
+      expect(steps.map(({ cut, scene: sceneNumber }) => ({ cut, scene: sceneNumber }))).toEqual([
+        { cut: true, scene: 1 },
+        { cut: false, scene: 1 },
+        { cut: false, scene: 1 },
+        { cut: false, scene: 1 },
+        { cut: true, scene: 2 },
+      ])
+      const ann1 = [{ id: 1, name: 'ann' }]
+      expect(shown(steps)).toEqual([ann1, ann1, ann1, ann1, [{ id: 2, name: 'ann' }]])
+      expect(steps.map(({ dropped }) => dropped)).toEqual([[], [], [], [], [{ id: 1, reason: 'cut' }]])
+    })
+
+    it('takes no cut in a pan, where every frame changes as much, and one that changes cutContrast times the usual', async () => {
+      const scene = harness({ options: { cutThreshold: 0.05, cutContrast: 2 } })
+      // Each frame 20/255 (0.078) from the last: past cutThreshold, but like every frame before it.
+      const pan = [100, 120, 140, 160, 180].map((grey) => frameOf([face(ann, centre)], grey))
+      const steps = await scene.play([...pan, frameOf([face(ann, centre)], 220), frameOf([face(ann, centre)], 140)])
+      // 220 is 40/255 from 180: twice the median change. Right after a cut, 140 cannot be told from a pan.
+      expect(steps.map(({ cut }) => cut)).toEqual([true, false, false, false, false, true, false])
+    })
+
+    it('starts the first frame as a new scene', async () => {
+      const [first] = await harness().play([frameOf([face(ann, centre)])])
+      expect(first).toMatchObject({ cut: true, detected: true, scene: 1, dropped: [] })
+    })
+  })
+
+  describe('another person in the same box, without a cut', () => {
+    it('describes the face at once when it stops looking the same: another person starts the votes again', async () => {
+      const scene = harness()
+      const annFrames = repeat(3, frameOf([face(ann, centre, { look: looks.ann })]))
+      const bobFrames = repeat(6, frameOf([face(bob, centre, { look: looks.bob })]))
+      const steps = await scene.play([...annFrames, ...bobFrames])
+      const [swapStep] = steps.slice(annFrames.length)
+
+      expect(swapStep).toMatchObject({ cut: false, detected: false, dropped: [] })
+      // Bob's own descriptor, in the frame where the crop changed: far from ann's, so ann's votes are gone.
+      expect(onlyFace(swapStep)).toMatchObject({ id: 1, name: 'bob', described: true })
+      expect(shown(steps.slice(annFrames.length))).toEqual(bobFrames.map(() => [{ id: 1, name: 'bob' }]))
+    })
+
+    it('ends the track when the face stops looking the same and there is no descriptor to tell by', async () => {
+      const scene = harness({ gallery: null })
+      const annFrames = repeat(3, frameOf([face(ann, centre, { look: looks.ann })]))
+      const bobFrames = repeat(3, frameOf([face(bob, centre, { look: looks.bob })]))
+      const steps = await scene.play([...annFrames, ...bobFrames])
+      const [swapStep, nextStep] = steps.slice(annFrames.length)
+      expect(swapStep).toMatchObject({ cut: false, detected: false, dropped: [{ id: 1, reason: 'appearance' }], faces: [] })
+      // The lost track makes the detector run on the next frame, which finds the newcomer.
+      expect(nextStep).toMatchObject({ detected: true, dropped: [] })
+      expect(onlyFace(nextStep)).toMatchObject({ id: 2, name: null })
+    })
+
+    describe('looking the same (the worst case): the identity break', () => {
+      const switchAt = 5
+      const annFrames = repeat(switchAt, frameOf([face(ann, centre, { look: looks.ann })]))
+      // ann's track got its third vote at frame 2 (66 ms); it is described again 500 ms later: frame 18 (594 ms).
+      const reDescribedAt = 18
+
+      it.each<[string, Float32Array, string | null]>([
+        ['a stranger', stranger, null],
+        ['another enrolled person, under the threshold', near(bob, 0.3), 'bob'],
+      ])('shows the old name until the next description at most, then never again (%s)', async (_, newcomer, newcomerName) => {
+        const scene = harness()
+        const newcomerFrames = repeat(25, frameOf([face(newcomer, centre, { look: looks.ann })]))
+        const steps = await scene.play([...annFrames, ...newcomerFrames])
+        const stepsAfterSwitch = steps.slice(switchAt)
+
+        expect(describedSteps(steps).filter((index) => index >= switchAt)[0]).toBe(reDescribedAt)
+        // So the old name stays on the newcomer for 13 frames (429 ms): less than describeEveryMs.
+        expect((reDescribedAt - switchAt) * at30fps).toBeLessThanOrEqual(defaultLiveOptions.describeEveryMs)
+        // The same track throughout: nothing but the descriptor tells the two people apart.
+        expect(steps.flatMap(({ dropped }) => dropped)).toEqual([])
+        expect(new Set(steps.flatMap(({ faces }) => faces.map(({ id }) => id)))).toEqual(new Set([1]))
+
+        const names = steps.map((step) => onlyFace(step).name)
+        expect(names.slice(0, reDescribedAt)).toEqual(Array(reDescribedAt).fill('ann'))
+        expect(names.slice(reDescribedAt)).toEqual(Array(steps.length - reDescribedAt).fill(newcomerName))
+
+        // The votes started again: a young track is described on each frame until it has minVotes.
+        const { minVotes } = defaultLiveOptions
+        expect(describedSteps(stepsAfterSwitch).map((index) => index + switchAt).slice(0, minVotes)).toEqual([18, 19, 20])
+        const breakFace = onlyFace(steps[reDescribedAt])
+        expect(breakFace.decision?.name ?? null).toBe(newcomerName)
+        // The distance shown is the newcomer's own: no vote of ann's is left.
+        const nearest = Math.min(euclideanDistance(newcomer, ann), euclideanDistance(newcomer, bob))
+        expect(breakFace.distance).toBeCloseTo(nearest, 5)
+      })
+
+      it('would keep the old name after the next description without it (identityBreak out of reach)', async () => {
+        const scene = harness({ options: { identityBreak: 10 } })
+        const steps = await scene.play([...annFrames, ...repeat(25, frameOf([face(stranger, centre, { look: looks.ann })]))])
+        expect(onlyFace(steps[reDescribedAt]).decision?.name).toBeNull()
+        expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(steps.length).fill('ann'))
+      })
+    })
+  })
+
+  describe('new tracks', () => {
+    it('names a new track on its first frame from its own descriptor', async () => {
+      const scene = harness()
+      const [first] = await scene.play([frameOf([face(ann, left), face(stranger, right, { look: looks.stranger })])])
+      expect(scene.calls.describe).toBe(1)
+      expect(first!.faces.map(({ id, name, described, decision }) => ({ id, name, described, decided: decision?.name ?? null }))).toEqual([
+        { id: 1, name: 'ann', described: true, decided: 'ann' },
+        { id: 2, name: null, described: true, decided: null },
+      ])
+      expect(first!.faces.map(({ distance }) => distance)).toEqual([0, expect.any(Number)])
+    })
+
+    it('starts a face that comes into view next to a named one unknown, whatever its neighbour is called', async () => {
+      const scene = harness()
+      const alone = repeat(6, frameOf([face(ann, left)]))
+      const together = repeat(4, frameOf([face(ann, left), face(stranger, right, { look: looks.stranger })]))
+      const steps = await scene.play([...alone, ...together])
+      // Frame 6 is a detection frame (every 6 frames): the stranger gets a track there.
+      expect(shown(steps.slice(alone.length))).toEqual(
+        together.map(() => [
+          { id: 1, name: 'ann' },
+          { id: 2, name: null },
+        ]),
+      )
+    })
+
+    it('tracks faces without naming them, and never describes them, with recognition off', async () => {
+      const scene = harness({ gallery: null })
+      const steps = await scene.play(repeat(10, frameOf([face(ann, left), face(bob, right, { look: looks.bob })])))
+      expect(scene.calls.describe).toBe(0)
+      expect(shown(steps)).toEqual(
+        steps.map(() => [
+          { id: 1, name: null },
+          { id: 2, name: null },
+        ]),
+      )
+      expect(steps.flatMap(({ faces }) => faces.map(({ distance, described, decision }) => ({ distance, described, decision })))).toEqual(
+        Array(steps.length * 2).fill({ distance: null, described: false, decision: null }),
+      )
+    })
+
+    it('describes a track that was followed with recognition off on the first frame recognition is on', async () => {
+      const scene = harness()
+      const off = await scene.play(repeat(3, frameOf([face(ann, centre)])), { galleryNow: null })
+      const [on] = await scene.play([frameOf([face(ann, centre)])])
+      expect(off.map((step) => onlyFace(step).name)).toEqual([null, null, null])
+      expect(onlyFace(on)).toMatchObject({ id: 1, name: 'ann', described: true })
+      expect(scene.calls.describe).toBe(1)
+    })
+  })
+
+  describe('lost tracks', () => {
+    it('drops a track whose face is gone (no fit), and runs the detector on the next frame', async () => {
+      const scene = harness()
+      const steps = await scene.play([...repeat(2, frameOf([face(ann, centre)])), emptyFrame, ...repeat(2, frameOf([face(ann, centre)]))])
+      const [, , goneStep, backStep, laterStep] = steps
+      expect(goneStep).toMatchObject({ detected: false, faces: [], dropped: [{ id: 1, reason: 'fit' }] })
+      // Frame 3 at 99 ms: neither 6 frames nor 200 ms since the detection at frame 0, yet the detector runs.
+      expect(backStep).toMatchObject({ detected: true, dropped: [] })
+      expect(onlyFace(backStep)).toMatchObject({ id: 2, name: 'ann', described: true })
+      expect(laterStep!.detected).toBe(false)
+      expect(scene.calls.detect).toBe(2)
+    })
+
+    it('drops a track whose face moved too far for its search box, and finds it again as a new track', async () => {
+      const scene = harness()
+      const moved = box(centre.x + 70, centre.y) // overlaps the last box by 30/170: under minFitIoU
+      const steps = await scene.play([...repeat(2, frameOf([face(ann, centre)])), ...repeat(2, frameOf([face(ann, moved)]))])
+      const [, , jumpStep, nextStep] = steps
+      expect(jumpStep).toMatchObject({ detected: false, faces: [], dropped: [{ id: 1, reason: 'fit' }] })
+      expect(nextStep).toMatchObject({ detected: true })
+      expect(onlyFace(nextStep)).toMatchObject({ id: 2, box: moved, name: 'ann' })
+    })
+  })
+
+  describe('re-acquisition', () => {
+    // At 33 ms a frame the detector runs at frames 0, 6, 12…
+    const firstMissed = 6
+    const secondMissed = 12
+
+    it('keeps a track missed by one detection while it is fitted, and drops it after one more', async () => {
+      const scene = harness({ options: { maxMissedDetections: 1 } })
+      const seen = frameOf([face(ann, centre)])
+      const missed = frameOf([face(ann, centre, { detectable: false })])
+      const steps = await scene.play([seen, ...repeat(14, missed)])
+      expect(detectedSteps(steps)).toEqual([0, firstMissed, secondMissed, secondMissed + 1])
+      expect(shown(steps.slice(0, secondMissed))).toEqual(Array(secondMissed).fill([{ id: 1, name: 'ann' }]))
+      expect(steps.flatMap(({ dropped }) => dropped)).toEqual([{ id: 1, reason: 'undetected' }])
+      expect(steps[secondMissed]).toMatchObject({ faces: [], dropped: [{ id: 1, reason: 'undetected' }] })
+      // The detector runs again on the next frame (a track was lost) and still does not find the face.
+      expect(steps.slice(secondMissed).map(({ faces }) => faces)).toEqual(Array(steps.length - secondMissed).fill([]))
+    })
+
+    it('drops a track at its first missed detection with maxMissedDetections 0', async () => {
+      const scene = harness({ options: { maxMissedDetections: 0 } })
+      const steps = await scene.play([frameOf([face(ann, centre)]), ...repeat(8, frameOf([face(ann, centre, { detectable: false })]))])
+      expect(steps.flatMap(({ dropped }) => dropped)).toEqual([{ id: 1, reason: 'undetected' }])
+      expect(steps[firstMissed]).toMatchObject({ faces: [], dropped: [{ id: 1, reason: 'undetected' }] })
+    })
+
+    it('describes a track on the frame the detector finds it again', async () => {
+      const scene = harness({ options: { maxMissedDetections: 1 } })
+      const seen = frameOf([face(ann, centre)])
+      const missed = frameOf([face(ann, centre, { detectable: false })])
+      const frames = [...repeat(firstMissed, seen), missed, ...repeat(8, seen)]
+      const steps = await scene.play(frames)
+      // Described while young (frames 0–2), then not for 500 ms, but at once when found again at frame 12 (396 ms).
+      expect(describedSteps(steps)).toEqual([0, 1, 2, secondMissed])
+      expect(scene.calls.describe).toBe(4)
+      expect(onlyFace(steps[secondMissed])).toMatchObject({ id: 1, name: 'ann', described: true })
+      expect(steps.flatMap(({ dropped }) => dropped)).toEqual([])
+    })
+  })
+
+  describe('detection schedule', () => {
+    const frameCount = 30
+    const everyNth = (step: number) => Array.from({ length: Math.ceil(frameCount / step) }, (_, index) => index * step)
+
+    it.each<[string, number, Partial<LiveOptions>, number[]]>([
+      ['at 30 fps, every 6 frames before 200 ms pass', at30fps, { detectEveryFrames: 6, detectEveryMs: 200 }, everyNth(6)],
+      ['at 30 fps with 10 frames allowed, every 200 ms (7 frames)', at30fps, { detectEveryFrames: 10, detectEveryMs: 200 }, everyNth(7)],
+      ['at 12 fps, every 200 ms (3 frames)', 83, { detectEveryFrames: 6, detectEveryMs: 200 }, everyNth(3)],
+      ['at 5 fps, on every frame', 200, { detectEveryFrames: 6, detectEveryMs: 200 }, everyNth(1)],
+      ['with detectEveryFrames 1, on every frame', at30fps, { detectEveryFrames: 1, detectEveryMs: 1000 }, everyNth(1)],
+    ])('runs the detector on the first frame, then %s', async (_, frameMs, options, expected) => {
+      const scene = harness({ options, frameMs })
+      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, centre)])))
+      expect(detectedSteps(steps)).toEqual(expected)
+      expect(scene.calls.detect).toBe(expected.length)
+      expect(scene.calls.fit).toBe(frameCount)
+      expect(scene.calls.frameSignature).toBe(frameCount)
+      expect(steps.flatMap(({ faces }) => faces.map(({ id }) => id))).toEqual(Array(frameCount).fill(1))
+    })
+
+    it('runs the detector on frames without faces on the same schedule', async () => {
+      const scene = harness()
+      const steps = await scene.play(repeat(13, emptyFrame))
+      expect(detectedSteps(steps)).toEqual([0, 6, 12])
+      expect(scene.calls.fit).toBe(0)
+    })
+  })
+
+  describe('re-description cadence', () => {
+    // 40 ms a frame, a named face described every 400 ms and an unknown one every 120 ms.
+    const frameMs = 40
+    const cadence = { describeEveryMs: 400, describeUnknownEveryMs: 120 }
+    const frameCount = 30
+
+    it('describes a named track every describeEveryMs once it has minVotes votes', async () => {
+      const scene = harness({ options: cadence, frameMs })
+      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, centre)])))
+      // Young at frames 0–2 (the third vote at 80 ms), then at 480 ms and 880 ms.
+      expect(describedSteps(steps)).toEqual([0, 1, 2, 12, 22])
+      expect(scene.calls.describe).toBe(5)
+      expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(frameCount).fill('ann'))
+      // Between descriptions the face keeps its name and has no decision of its own.
+      const firstUndescribed = 3
+      expect(onlyFace(steps[firstUndescribed])).toMatchObject({ described: false, decision: null, name: 'ann', distance: 0 })
+    })
+
+    it('describes a young track on every frame until it has minVotes votes', async () => {
+      const scene = harness({ options: { ...cadence, minVotes: 5 }, frameMs })
+      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, centre)])))
+      // Young at frames 0–4 (the fifth vote at 160 ms), then at 560 ms and 960 ms.
+      expect(describedSteps(steps)).toEqual([0, 1, 2, 3, 4, 14, 24])
+    })
+
+    it('describes an unknown track every describeUnknownEveryMs', async () => {
+      const scene = harness({ options: cadence, frameMs })
+      const steps = await scene.play(repeat(frameCount, frameOf([face(stranger, centre)])))
+      // Young at frames 0–2 (80 ms), then every 120 ms: 200, 320, 440… ms.
+      expect(describedSteps(steps)).toEqual([0, 1, 2, 5, 8, 11, 14, 17, 20, 23, 26, 29])
+      expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(frameCount).fill(null))
+    })
+
+    it.each<[string, number, number[]]>([
+      ['jump 0.1: a move of 0.15 of its width is a jump', 0.1, [0, 1, 2, 8]],
+      ['jump 0.5: the same move is not', 0.5, [0, 1, 2]],
+    ])('describes a track on the frame it jumps (%s), not when it moves a little', async (_, jump, expected) => {
+      const scene = harness({ options: { ...cadence, jump }, frameMs })
+      const steps = await scene.play([
+        ...repeat(5, frameOf([face(ann, centre)])),
+        ...repeat(3, frameOf([face(ann, box(centre.x + 5, centre.y))])), // 0.05 of its width, at frame 5
+        ...repeat(4, frameOf([face(ann, box(centre.x + 20, centre.y))])), // 0.15 more, at frame 8
+      ])
+      expect(describedSteps(steps)).toEqual(expected)
+      expect(steps.flatMap(({ faces }) => faces.map(({ id }) => id))).toEqual(Array(steps.length).fill(1))
+      expect(onlyFace(steps.at(-1)).box).toEqual(box(centre.x + 20, centre.y))
+    })
+  })
+
+  describe('duplicates and names', () => {
+    it('drops the younger of two tracks that converge on one face', async () => {
+      const scene = harness()
+      const first = box(0, 100)
+      const second = box(60, 100) // overlaps the first by 40/160
+      const between = box(30, 100) // overlaps each by 70/130
+      const steps = await scene.play([frameOf([face(ann, first), face(ann, second)]), ...repeat(3, frameOf([face(ann, between)]))])
+      const [twoStep, ...mergedSteps] = steps
+      const mergedStep = mergedSteps[0]
+      expect(twoStep!.faces.map(({ id }) => id)).toEqual([1, 2])
+      expect(mergedStep).toMatchObject({ detected: false, dropped: [{ id: 2, reason: 'duplicate' }] })
+      expect(shown(mergedSteps)).toEqual(mergedSteps.map(() => [{ id: 1, name: 'ann' }]))
+      expect(onlyFace(mergedStep).box).toEqual(between)
+    })
+
+    it('names only one of two faces that are both nearest to the same person in one frame', async () => {
+      const scene = harness()
+      const steps = await scene.play(repeat(8, frameOf([face(ann, left), face(ann, right, { look: looks.bob })])))
+      expect(shown(steps)).toEqual(
+        steps.map(() => [
+          { id: 1, name: 'ann' },
+          { id: 2, name: null },
+        ]),
+      )
+    })
+
+    it('gives a name both tracks voted for to the closer face only', async () => {
+      const scene = harness()
+      const annFar = near(ann, 0.3)
+      const alone = repeat(6, frameOf([face(annFar, left)]))
+      const both = repeat(6, frameOf([face(annFar, left), face(ann, right, { look: looks.bob })]))
+      const steps = await scene.play([...alone, ...both])
+      expect(shown(steps.slice(0, alone.length))).toEqual(Array(alone.length).fill([{ id: 1, name: 'ann' }]))
+      // From frame 6 (a detection) the second face votes ann at distance 0, the first at 0.3.
+      expect(shown(steps.slice(alone.length))).toEqual(
+        both.map(() => [
+          { id: 1, name: null },
+          { id: 2, name: 'ann' },
+        ]),
+      )
+      for (const step of steps) expect(step.faces.filter(({ name }) => name === 'ann')).toHaveLength(1)
+    })
+  })
+
+  describe('reset', () => {
+    it('forgets every track: the next frame is a new scene, the detector runs and the ids are new', async () => {
+      const scene = harness()
+      const frame = frameOf([face(ann, centre)])
+      const before = await scene.play(repeat(3, frame))
+      scene.tracker.reset()
+      // Frame 3 (99 ms) would not be a detection frame, and the frame has not changed.
+      const [afterReset, next] = await scene.play(repeat(2, frame))
+      expect(before.map((step) => onlyFace(step).id)).toEqual([1, 1, 1])
+      expect(afterReset).toMatchObject({ cut: true, detected: true, scene: 2, dropped: [] })
+      expect(onlyFace(afterReset)).toMatchObject({ id: 2, name: 'ann', described: true, scene: 2 })
+      expect(next).toMatchObject({ cut: false, detected: false })
+      expect(onlyFace(next).id).toBe(2)
+      expect(scene.calls.detect).toBe(2)
+    })
+  })
+
+  describe('options', () => {
+    it.each<[string, Partial<LiveOptions>, string]>([
+      ['no detection frames', { detectEveryFrames: 0 }, 'detectEveryFrames is at least 1, not 0'],
+      ['fractional detection frames', { detectEveryFrames: 2.5 }, 'detectEveryFrames is at least 1, not 2.5'],
+      ['negative missed detections', { maxMissedDetections: -1 }, 'maxMissedDetections is a whole number, not -1'],
+      ['a negative description interval', { describeEveryMs: -1 }, 'describeEveryMs is a number of milliseconds, not -1'],
+      ['a NaN detection interval', { detectEveryMs: Number.NaN }, 'detectEveryMs is a number of milliseconds, not NaN'],
+      ['a NaN cut threshold', { cutThreshold: Number.NaN }, 'cutThreshold is a number, not NaN'],
+      ['an infinite jump', { jump: Infinity }, 'jump is a number, not Infinity'],
+      ['more votes than the window', { minVotes: 8 }, 'minVotes is between 1 and voteWindow (7), not 8'],
+    ])('refuses %s', (_, options, message) => {
+      expect(() => new LiveTracker(sceneOps().ops, options)).toThrow(new RangeError(message))
+    })
+
+    it('accepts the defaults, and zero intervals', () => {
+      const { ops, calls } = sceneOps()
+      expect(() => new LiveTracker(ops)).not.toThrow()
+      expect(() => new LiveTracker(ops, { detectEveryMs: 0, describeEveryMs: 0, describeUnknownEveryMs: 0, maxMissedDetections: 0 })).not.toThrow()
+      expect(calls).toEqual({ frameSignature: 0, detect: 0, fit: 0, describe: 0 })
+    })
+  })
+})

@@ -1,0 +1,372 @@
+// Live video: detect now and then, follow each face in between with the cheaper landmark network, and
+// name a face only from its own descriptors. The same tracker runs in the recognition worker, in the
+// page where no worker can, and in Node (`npm run eval:video`); what it runs on is given as `LiveOps`
+// (live-ops.ts: face-api and TensorFlow.js).
+//
+// Identity is never carried to another face: a track is dropped at a scene cut, when its landmark
+// fit fails, or when the detector stops finding it; a new track starts unknown; a track's descriptor
+// is computed again on a short cadence, and at once when its crop stops looking like the last one, a
+// jump or a re-detection; a descriptor far from the track's previous one means another person: the
+// votes start again.
+import { euclideanDistance } from './descriptor.js'
+import { assignFaces } from './assign.js'
+import { matchDescriptor, type Decision, type DecisionRule, type Gallery } from './match.js'
+import type { Box } from './model.js'
+import { checkVoteOptions, IdentityVotes, iou, oneFacePerName, type TrackedFace, type VoteOptions } from './tracking.js'
+
+export interface Point {
+  x: number
+  y: number
+}
+
+/** A face's landmarks fitted inside a search box. */
+export interface FaceFit {
+  /** The face's box as the detector would draw it, derived from the landmarks. */
+  box: Box
+  /** 68 points, in image coordinates. */
+  landmarks: Point[]
+  /** The box the descriptor network reads (face-api's dlib alignment of the landmarks). */
+  alignedBox: Box
+  /** A small grey thumbnail of `box`, zero mean and unit variance: what the face looks like. */
+  appearance: Float32Array
+}
+
+/** What the tracker runs on one image: face-api in practice (live-ops.ts), anything in tests. */
+export interface LiveOps<Image> {
+  /** A small grey thumbnail of the whole image, grey levels 0–255: the scene-cut measure compares two. */
+  frameSignature(image: Image): Promise<Float32Array>
+  /** Every face the full detector finds. */
+  detect(image: Image): Promise<Box[]>
+  /** Landmarks fitted in each search box; null where none fit (a box off the image). */
+  fit(image: Image, boxes: readonly Box[]): Promise<(FaceFit | null)[]>
+  /** One descriptor per fit; null where the face is too far off the image to describe. */
+  describe(image: Image, fits: readonly FaceFit[]): Promise<(Float32Array | null)[]>
+}
+
+export interface LiveOptions extends VoteOptions {
+  /** The full detector runs at least every this many frames… */
+  detectEveryFrames: number
+  /** …and at least this often, whichever comes first: a face that comes into view is boxed within it. */
+  detectEveryMs: number
+  /** A named track's descriptor is computed again at least this often… */
+  describeEveryMs: number
+  /** …and an unknown one's this often, so that a known face seen badly at first is named soon. */
+  describeUnknownEveryMs: number
+  /**
+   * A cut changes the frame's signature (mean absolute grey-level change, as a share of 255) by at
+   * least this much…
+   */
+  cutThreshold: number
+  /** …and by this many times the median change of the frames since the last cut: a pan changes every frame. */
+  cutContrast: number
+  /** A fit whose box overlaps its search box less than this has lost the face. */
+  minFitIoU: number
+  /** Correlation between a track's appearance in two frames below which it is not the same face. */
+  minAppearance: number
+  /** A descriptor this far from the track's previous one belongs to another person. */
+  identityBreak: number
+  /** A face moving this share of its width in one frame has jumped: it is described again. */
+  jump: number
+  /** Detections in a row that may miss a tracked face before its track is dropped. */
+  maxMissedDetections: number
+}
+
+// Measured on the fixture clip (bench/RECOGNITION.md, `npm run eval:video`):
+// - cuts change the 32x18 signature by 0.10 or more of full scale, a camera pan by up to 0.094 over 100 ms
+//   but then every frame changes: over 100 ms or less, every cut is found and no pan taken for one;
+// - one face's appearance in consecutive frames correlates at 0.5 or more (0.6 or more for a face of 100 px and more);
+// - face-api descriptors of one person are under 0.6 apart in 99% of the verification set's genuine pairs.
+export const defaultLiveOptions: Readonly<LiveOptions> = Object.freeze({
+  detectEveryFrames: 6,
+  detectEveryMs: 200,
+  describeEveryMs: 500,
+  describeUnknownEveryMs: 100,
+  cutThreshold: 0.07,
+  cutContrast: 2,
+  minFitIoU: 0.4,
+  minAppearance: 0.4,
+  identityBreak: 0.6,
+  jump: 0.5,
+  maxMissedDetections: 1,
+  voteWindow: 7,
+  minVotes: 3,
+})
+
+export function checkLiveOptions(options: LiveOptions): void {
+  checkVoteOptions(options)
+  const { detectEveryFrames, detectEveryMs, describeEveryMs, describeUnknownEveryMs, maxMissedDetections } = options
+  if (!Number.isInteger(detectEveryFrames) || detectEveryFrames < 1) throw new RangeError(`detectEveryFrames is at least 1, not ${detectEveryFrames}`)
+  if (!Number.isInteger(maxMissedDetections) || maxMissedDetections < 0) {
+    throw new RangeError(`maxMissedDetections is a whole number, not ${maxMissedDetections}`)
+  }
+  for (const [name, value] of Object.entries({ detectEveryMs, describeEveryMs, describeUnknownEveryMs })) {
+    if (!(value >= 0)) throw new RangeError(`${name} is a number of milliseconds, not ${value}`)
+  }
+  for (const name of ['cutThreshold', 'cutContrast', 'minFitIoU', 'minAppearance', 'identityBreak', 'jump'] as const) {
+    if (!Number.isFinite(options[name])) throw new RangeError(`${name} is a number, not ${options[name]}`)
+  }
+}
+
+/** Why a track was dropped, for the readouts and the tests. */
+export type DropReason = 'cut' | 'fit' | 'appearance' | 'undetected' | 'duplicate'
+
+export interface LiveFace extends TrackedFace {
+  landmarks: Point[]
+  /** Whether the face got a descriptor in this frame, and the decision it gave. */
+  described: boolean
+  decision: Decision | null
+  /** Which cut the face was seen after: its votes are all from frames since that cut. */
+  scene: number
+}
+
+export interface LiveStep {
+  faces: LiveFace[]
+  /** Whether the full detector ran on this frame. */
+  detected: boolean
+  /** Whether this frame starts a new scene (a cut, or the first frame). */
+  cut: boolean
+  scene: number
+  /** Tracks dropped in this frame, and why. */
+  dropped: { id: number; reason: DropReason }[]
+}
+
+interface Track {
+  id: number
+  box: Box
+  fit: FaceFit | null
+  votes: IdentityVotes
+  descriptor: Float32Array | null
+  describedAt: number
+  missedDetections: number
+  /** Set when the face jumped or the detector found it again after missing it: describe it now. */
+  recheck: boolean
+}
+
+/** Pearson correlation of two thumbnails that each have zero mean and unit variance. */
+export function appearanceSimilarity(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length || a.length === 0) return 0
+  let sum = 0
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!
+  return sum / a.length
+}
+
+/** Mean absolute difference of two frame signatures, as a share of full scale (255). */
+export function frameChange(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length || a.length === 0) return 1
+  let sum = 0
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!)
+  return sum / a.length / 255
+}
+
+/** Frames a scene has before the next cut can be told from how much its frames change. */
+const framesBeforeCut = 3
+
+function median(values: readonly number[]): number {
+  if (!values.length) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+function centreShift(a: Box, b: Box): number {
+  const dx = a.x + a.width / 2 - (b.x + b.width / 2)
+  const dy = a.y + a.height / 2 - (b.y + b.height / 2)
+  return Math.hypot(dx, dy) / Math.max(1, a.width)
+}
+
+/** Greedy pairs of tracks and detections, largest overlap first (older tracks first on a tie). */
+function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: number): Map<Track, number> {
+  const pairs = tracks.flatMap((track, trackIndex) =>
+    boxes.flatMap((box, boxIndex) => {
+      const overlap = iou(track.box, box)
+      return overlap >= minIoU && overlap > 0 ? [{ trackIndex, boxIndex, overlap }] : []
+    }),
+  )
+  pairs.sort((a, b) => b.overlap - a.overlap || a.trackIndex - b.trackIndex || a.boxIndex - b.boxIndex)
+  const boxOf = new Map<Track, number>()
+  const taken = new Set<number>()
+  for (const { trackIndex, boxIndex } of pairs) {
+    const track = tracks[trackIndex]!
+    if (boxOf.has(track) || taken.has(boxIndex)) continue
+    boxOf.set(track, boxIndex)
+    taken.add(boxIndex)
+  }
+  return boxOf
+}
+
+export class LiveTracker<Image> {
+  readonly #ops: LiveOps<Image>
+  readonly #options: LiveOptions
+  #tracks: Track[] = []
+  #nextId = 1
+  #signature: Float32Array | null = null
+  /** The changes between the frames since the last cut, the latest ten. */
+  #changes: number[] = []
+  #scene = 0
+  #framesSinceDetection = Infinity
+  #detectedAt = -Infinity
+  #lostTrack = false
+
+  constructor(ops: LiveOps<Image>, options: Partial<LiveOptions> = {}) {
+    this.#ops = ops
+    this.#options = { ...defaultLiveOptions, ...options }
+    checkLiveOptions(this.#options)
+  }
+
+  /** A new camera or a new start: nothing carries over from the frames before. */
+  reset(): void {
+    this.#tracks = []
+    this.#signature = null
+    this.#changes = []
+    this.#framesSinceDetection = Infinity
+    this.#detectedAt = -Infinity
+  }
+
+  /**
+   * One frame: `now` in milliseconds. With `gallery` null, faces are tracked but not named. The faces
+   * come back in the order of their tracks, oldest first, at most one face per name.
+   */
+  async step(image: Image, now: number, gallery: Gallery | null, rule: DecisionRule): Promise<LiveStep> {
+    const options = this.#options
+    const dropped: LiveStep['dropped'] = []
+    const drop = (track: Track, reason: DropReason) => {
+      dropped.push({ id: track.id, reason })
+      this.#lostTrack = true
+    }
+
+    const signature = await this.#ops.frameSignature(image)
+    const change = this.#signature ? frameChange(this.#signature, signature) : Infinity
+    const cut = change === Infinity || (this.#changes.length >= framesBeforeCut && change >= options.cutThreshold && change >= options.cutContrast * median(this.#changes))
+    this.#signature = signature
+    this.#changes = cut ? [] : [...this.#changes.slice(-9), change]
+    if (cut) {
+      this.#scene++
+      for (const track of this.#tracks) drop(track, 'cut')
+      this.#tracks = []
+    }
+
+    const detected =
+      cut ||
+      this.#lostTrack ||
+      this.#framesSinceDetection + 1 >= options.detectEveryFrames ||
+      now - this.#detectedAt >= options.detectEveryMs
+    this.#lostTrack = false
+    // Each track's search box: its detection where the detector ran and found it, else its last box.
+    let searches: { track: Track | null; box: Box; fromDetection: boolean }[] = this.#tracks.map((track) => ({ track, box: track.box, fromDetection: false }))
+    if (detected) {
+      const boxes = await this.#ops.detect(image)
+      this.#framesSinceDetection = 0
+      this.#detectedAt = now
+      const boxOf = pairByOverlap(this.#tracks, boxes, 0.3)
+      for (const search of searches) {
+        const track = search.track!
+        const index = boxOf.get(track)
+        if (index === undefined) {
+          track.missedDetections++
+          continue
+        }
+        if (track.missedDetections > 0) track.recheck = true
+        track.missedDetections = 0
+        search.box = boxes[index]!
+        search.fromDetection = true
+      }
+      searches = searches.filter(({ track }) => {
+        const undetected = track!.missedDetections > options.maxMissedDetections
+        if (undetected) drop(track!, 'undetected')
+        return !undetected
+      })
+      const paired = new Set(boxOf.values())
+      boxes.forEach((box, index) => {
+        if (!paired.has(index)) searches.push({ track: null, box, fromDetection: true })
+      })
+    } else {
+      this.#framesSinceDetection++
+    }
+
+    const fits = searches.length ? await this.#ops.fit(image, searches.map(({ box }) => box)) : []
+    const kept: Track[] = []
+    searches.forEach(({ track, box, fromDetection }, index) => {
+      const fit = fits[index] ?? null
+      if (!fit || iou(fit.box, box) < options.minFitIoU) {
+        if (track) drop(track, 'fit')
+        return
+      }
+      if (!track) {
+        kept.push(this.#newTrack(fit))
+        return
+      }
+      if (track.fit && appearanceSimilarity(track.fit.appearance, fit.appearance) < options.minAppearance) {
+        // Someone else where the track was, or the same face moving fast: its own descriptor tells, in
+        // this frame (see #vote). With nothing to tell by, the track ends.
+        if (!gallery || !track.descriptor) {
+          drop(track, 'appearance')
+          // Where the detector found the face, it starts a track of its own.
+          if (fromDetection) kept.push(this.#newTrack(fit))
+          return
+        }
+        track.recheck = true
+      }
+      if (centreShift(track.box, fit.box) > options.jump) track.recheck = true
+      track.box = fit.box
+      track.fit = fit
+      kept.push(track)
+    })
+    // Two tracks that converged on one face: the older keeps it.
+    kept.sort((a, b) => a.id - b.id)
+    this.#tracks = []
+    for (const track of kept) {
+      if (this.#tracks.some((older) => iou(older.box, track.box) > 0.5)) drop(track, 'duplicate')
+      else this.#tracks.push(track)
+    }
+
+    let toDescribe = gallery ? this.#tracks.filter((track) => this.#needsDescriptor(track, now)) : []
+    const decisionOf = new Map<Track, Decision>()
+    if (toDescribe.length) {
+      const descriptors = await this.#ops.describe(image, toDescribe.map((track) => track.fit!))
+      toDescribe = toDescribe.filter((_, index) => descriptors[index])
+      const found = descriptors.filter((descriptor) => descriptor !== null)
+      // One frame's faces are named together: one person goes to at most one of them.
+      const decisions = assignFaces(found.map((descriptor) => matchDescriptor(gallery!, descriptor)), rule)
+      toDescribe.forEach((track, index) => {
+        this.#vote(track, found[index]!, decisions[index]!, now)
+        decisionOf.set(track, decisions[index]!)
+      })
+    }
+
+    const faces = oneFacePerName(
+      this.#tracks.map((track) => ({ id: track.id, box: track.box, name: gallery ? track.votes.name : null, distance: gallery ? track.votes.distance : null })),
+    ).map((face, index): LiveFace => {
+      const track = this.#tracks[index]!
+      return { ...face, landmarks: track.fit!.landmarks, decision: decisionOf.get(track) ?? null, described: decisionOf.has(track), scene: this.#scene }
+    })
+    return { faces, detected, cut, scene: this.#scene, dropped }
+  }
+
+  #newTrack(fit: FaceFit): Track {
+    const track: Track = {
+      id: this.#nextId++,
+      box: fit.box,
+      fit,
+      votes: new IdentityVotes(this.#options),
+      descriptor: null,
+      describedAt: -Infinity,
+      missedDetections: 0,
+      recheck: true,
+    }
+    return track
+  }
+
+  /** New, young (fewer than minVotes votes), jumped or found again, or not described for a while. */
+  #needsDescriptor(track: Track, now: number): boolean {
+    const { minVotes, describeEveryMs, describeUnknownEveryMs } = this.#options
+    const every = track.votes.name === null ? describeUnknownEveryMs : describeEveryMs
+    return track.recheck || track.votes.count < minVotes || now - track.describedAt >= every
+  }
+
+  #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number): void {
+    if (track.descriptor && euclideanDistance(track.descriptor, descriptor) >= this.#options.identityBreak) track.votes.reset()
+    track.votes.add(decision)
+    track.descriptor = descriptor
+    track.describedAt = now
+    track.recheck = false
+  }
+}
