@@ -10,6 +10,7 @@ import { healthRouter } from './health/router.js'
 import { log } from './logging.js'
 import { photosRouter } from './photos/router.js'
 import { sendSecurityHeaders } from './security/headers.js'
+import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
 import { rateLimit, RateLimiter } from './security/rate-limit.js'
 import { removeDeletionLeftovers, usersDir } from './users/service.js'
@@ -18,13 +19,15 @@ import { usersRouter } from './users/router.js'
 /**
  * The API and the files it owns (/api, /data, /models, /wasm). Any other path falls
  * through to the next handler, which in production is the Nuxt app. Every response, the
- * pages' too, gets the security headers, and no write is taken from another site.
+ * pages' too, gets the security headers; no request is answered under another host's name,
+ * and no write is taken from another site.
  */
 export function createApiApp(config: AppConfig): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
   app.use(sendSecurityHeaders())
+  app.use(knownHostsOnly(config))
   app.use(sameOriginWrites())
 
   sweepDeletionLeftovers(config.dataDir)
