@@ -1,8 +1,9 @@
+import path from 'node:path'
 import express, { type Express } from 'express'
 import { assetsRouter } from './assets/router.js'
 import { requireSession } from './auth/access.js'
 import { authRouter } from './auth/router.js'
-import { SessionKeeper } from './auth/session.js'
+import { authDirName, SessionKeeper } from './auth/session.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { facesRouter } from './faces/router.js'
@@ -12,7 +13,7 @@ import { photosRouter } from './photos/router.js'
 import { sendSecurityHeaders } from './security/headers.js'
 import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
-import { rateLimit, RateLimiter } from './security/rate-limit.js'
+import { FileRateLimitStore, MemoryRateLimitStore, rateLimit } from './security/rate-limit.js'
 import { removeDeletionLeftovers, usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
 
@@ -32,16 +33,19 @@ export function createApiApp(config: AppConfig): Express {
 
   sweepDeletionLeftovers(config.dataDir)
   const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
-  const { upload, uploadWindowMs } = config.rateLimits
+  const { login, loginWindowMs, upload, uploadWindowMs } = config.rateLimits
+  // Guesses are counted for the whole host, so that each PM2 worker does not grant its own. An
+  // upload is limited where it costs: in the worker that decodes it.
+  const failedSignIns = new FileRateLimitStore(path.join(config.dataDir, authDirName, 'failed-sign-ins.json'), login, loginWindowMs)
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
-  api.post('/users/:name/photos', rateLimit(new RateLimiter(upload, uploadWindowMs), 'uploads'))
+  api.post('/users/:name/photos', rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads'))
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config))
   api.use('/faces', facesRouter(config))
   api.use(express.json({ limit: '100kb' }))
-  api.use('/auth', authRouter(config, sessions))
+  api.use('/auth', authRouter(config, sessions, failedSignIns))
   api.use('/health', healthRouter(config))
   api.use('/users', usersRouter(config))
   api.use(notFound)
