@@ -25,6 +25,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 FROM ${NODE_IMAGE} AS runtime
 # docker stop waits 10 s before it kills: requests get 7 s to finish, PM2's kill_timeout is 9 s.
 # Logs go to stdout only (see ecosystem.config.js): `docker logs` has them.
+# Reached by a name, not an IP address or localhost? Pass it: -e ALLOWED_HOSTS=facer.example.com (README: Security).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -1,8 +1,9 @@
+import path from 'node:path'
 import express, { type Express } from 'express'
 import { assetsRouter } from './assets/router.js'
 import { requireSession } from './auth/access.js'
 import { authRouter } from './auth/router.js'
-import { SessionKeeper } from './auth/session.js'
+import { authDirName, SessionKeeper } from './auth/session.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { facesRouter } from './faces/router.js'
@@ -10,35 +11,41 @@ import { healthRouter } from './health/router.js'
 import { log } from './logging.js'
 import { photosRouter } from './photos/router.js'
 import { sendSecurityHeaders } from './security/headers.js'
+import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
-import { rateLimit, RateLimiter } from './security/rate-limit.js'
+import { FileRateLimitStore, MemoryRateLimitStore, rateLimit } from './security/rate-limit.js'
 import { removeDeletionLeftovers, usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
 
 /**
  * The API and the files it owns (/api, /data, /models, /wasm). Any other path falls
  * through to the next handler, which in production is the Nuxt app. Every response, the
- * pages' too, gets the security headers, and no write is taken from another site.
+ * pages' too, gets the security headers; no request is answered under another host's name,
+ * and no write is taken from another site.
  */
 export function createApiApp(config: AppConfig): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
   app.use(sendSecurityHeaders())
+  app.use(knownHostsOnly(config))
   app.use(sameOriginWrites())
 
   sweepDeletionLeftovers(config.dataDir)
   const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
-  const { upload, uploadWindowMs } = config.rateLimits
+  const { login, loginWindowMs, upload, uploadWindowMs } = config.rateLimits
+  // Guesses are counted for the whole host, so that each PM2 worker does not grant its own. An
+  // upload is limited where it costs: in the worker that decodes it.
+  const failedSignIns = new FileRateLimitStore(path.join(config.dataDir, authDirName, 'failed-sign-ins.json'), login, loginWindowMs)
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
-  api.post('/users/:name/photos', rateLimit(new RateLimiter(upload, uploadWindowMs), 'uploads'))
+  api.post('/users/:name/photos', rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads'))
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config))
   api.use('/faces', facesRouter(config))
   api.use(express.json({ limit: '100kb' }))
-  api.use('/auth', authRouter(config, sessions))
+  api.use('/auth', authRouter(config, sessions, failedSignIns))
   api.use('/health', healthRouter(config))
   api.use('/users', usersRouter(config))
   api.use(notFound)

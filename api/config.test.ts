@@ -8,6 +8,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      allowedHosts: [],
       dataDir: path.resolve('data'),
       shutdownTimeoutMs: 10_000,
       auth: null,
@@ -20,6 +21,21 @@ describe('loadConfig', () => {
     const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', DATA_DIR: '/srv/facer', SHUTDOWN_TIMEOUT_MS: '500' })
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: '/srv/facer', shutdownTimeoutMs: 500 })
   })
+
+  it('reads ALLOWED_HOSTS as lower-case names', () => {
+    expect(loadConfig({ ALLOWED_HOSTS: 'facer.example.com' }).allowedHosts).toEqual(['facer.example.com'])
+    expect(loadConfig({ ALLOWED_HOSTS: ' Facer.LAN , facer_app,192.168.1.20' }).allowedHosts).toEqual(['facer.lan', 'facer_app', '192.168.1.20'])
+    expect(loadConfig({ ALLOWED_HOSTS: ' ' }).allowedHosts).toEqual([])
+  })
+
+  it.each(['https://facer.example.com', 'facer.example.com:443', 'a,,b', 'facer.example.com/', '*', '*.example.com', '-facer.lan', 'fa cer'])(
+    'rejects ALLOWED_HOSTS=%j with a message naming the variable',
+    (value) => {
+      expect(() => loadConfig({ ALLOWED_HOSTS: value })).toThrow(
+        `ALLOWED_HOSTS=${JSON.stringify(value)} must be host names separated by commas, without scheme or port`,
+      )
+    },
+  )
 
   it('lets the caller change a default, and the environment still wins', () => {
     expect(loadConfig({}, { port: 3001 }).port).toBe(3001)

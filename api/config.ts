@@ -25,9 +25,24 @@ const trustProxy = z.string().transform((value): boolean | number | string => {
   return /^\d+$/.test(value) ? Number(value) : value
 })
 
+// Names only, no scheme or port: a Host header is accepted on any port.
+const hostName = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/
+
+// Empty means no names beside the defaults, as an `ALLOWED_HOSTS=` line in a compose file means.
+const allowedHosts = z.string().transform((value, context) => {
+  if (value.trim() === '') return []
+  const names = value.split(',').map((name) => name.trim().toLowerCase())
+  if (names.some((name) => !hostName.test(name))) {
+    context.addIssue({ code: 'custom', message: 'must be host names separated by commas, without scheme or port (facer.example.com,facer.lan)' })
+    return z.NEVER
+  }
+  return names
+})
+
 const EnvSchema = z.object({
   PORT: port.optional(),
   HOST: z.string().trim().min(1, 'must not be empty').optional(),
+  ALLOWED_HOSTS: allowedHosts.optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').optional(),
   SHUTDOWN_TIMEOUT_MS: wholeNumber('milliseconds').optional(),
   ADMIN_PASSWORD: password.optional(),
@@ -64,6 +79,8 @@ export interface RateLimits {
 export interface AppConfig {
   port: number
   host: string
+  /** Host names besides loopback and IP addresses that requests may name in `Host`, lower case. */
+  allowedHosts: string[]
   /** Absolute path of the folder that holds users' photos and faces.json. */
   dataDir: string
   shutdownTimeoutMs: number
@@ -85,6 +102,7 @@ export const defaultConfig: AppConfig = {
   port: 3000,
   // Local only by default: this app holds biometric data. Containers set HOST=0.0.0.0.
   host: '127.0.0.1',
+  allowedHosts: [],
   dataDir: path.resolve('data'),
   shutdownTimeoutMs: 10_000,
   auth: null,
@@ -149,6 +167,7 @@ export function loadConfig(
   return {
     port: values.PORT ?? base.port,
     host: values.HOST ?? base.host,
+    allowedHosts: values.ALLOWED_HOSTS ?? base.allowedHosts,
     dataDir: path.resolve(values.DATA_DIR ?? base.dataDir),
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS ?? base.shutdownTimeoutMs,
     auth: authConfig(values) ?? base.auth,

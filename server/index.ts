@@ -1,5 +1,5 @@
 // Production: one process on PORT serving the API and the built Nuxt app.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import express from 'express'
@@ -7,7 +7,7 @@ import { createApiApp } from '../api/app.js'
 import { ConfigError, loadConfig, type AppConfig } from '../api/config.js'
 import { requestLogger } from '../api/logging.js'
 import { appRoot } from '../api/paths.js'
-import { closeGracefully, listen, log } from './lifecycle.js'
+import { closeGracefully, createHttpServer, listen, log } from './lifecycle.js'
 
 type NodeListener = (req: IncomingMessage, res: ServerResponse) => void
 
@@ -28,12 +28,7 @@ async function start(config: AppConfig): Promise<void> {
     nuxt.then((listener) => listener(req, res), next)
   })
 
-  const server = createServer(app)
-  // Slow or idle clients do not hold a connection forever. A whole request, upload included,
-  // must arrive within requestTimeout: 10 photos of 10 MB still fit at 1 MB/s.
-  server.headersTimeout = 20_000
-  server.requestTimeout = 150_000
-  server.keepAliveTimeout = 5_000
+  const server = createHttpServer(app)
   const port = await listen(server, config.port, config.host)
   closeGracefully(server, config.shutdownTimeoutMs)
   // Nitro reads its runtime config from the environment once, when its bundle loads, so the

@@ -1,6 +1,24 @@
-import type { Server, ServerResponse } from 'node:http'
+import { createServer, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import { Server as NetServer } from 'node:net'
 import { log as logLine } from '../api/logging.js'
+
+/**
+ * Slow or idle clients do not hold a connection forever. A whole request, upload included, must
+ * arrive within requestTimeout: 10 photos of 10 MB still fit at 1 MB/s. Node looks for requests
+ * past these limits only every connectionsCheckingInterval (30 s unless set), so a client that
+ * trickles its headers would otherwise keep its connection for up to 50 s rather than 20.
+ */
+export const httpTimeouts = {
+  headersTimeout: 20_000,
+  requestTimeout: 150_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+} satisfies ServerOptions
+
+/** The HTTP server every facer process listens with: `app` behind `timeouts`. */
+export function createHttpServer(app: RequestListener, timeouts: typeof httpTimeouts = httpTimeouts): Server {
+  return createServer(timeouts, app)
+}
 
 export function log(msg: string, fields: Record<string, unknown> = {}): void {
   logLine('info', msg, fields)

@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import type { AppConfig, Credential, Role } from '../config.js'
 import { HttpError } from '../errors.js'
-import { clientOf, RateLimiter, refuseIfLimited } from '../security/rate-limit.js'
+import { clientOf, countOrRefuse, type RateLimitStore } from '../security/rate-limit.js'
 import { validateBody } from '../validate.js'
 import { sessionOf } from './access.js'
 import { verifyPassword } from './password.js'
@@ -40,10 +40,12 @@ function clearSessionCookie(req: Request, res: Response): void {
   res.clearCookie(sessionCookie, cookieOptions(req))
 }
 
-/** `/api/auth`: who is signed in, sign in with a password, sign out. The session gate runs first. */
-export function authRouter(config: AppConfig, sessions: SessionKeeper | undefined): Router {
+/**
+ * `/api/auth`: who is signed in, sign in with a password, sign out. The session gate runs first.
+ * `failedSignIns` limits guesses: every sign-in counts as failed until its password proves right.
+ */
+export function authRouter(config: AppConfig, sessions: SessionKeeper | undefined, failedSignIns: RateLimitStore): Router {
   const router = Router()
-  const failedLogins = new RateLimiter(config.rateLimits.login, config.rateLimits.loginWindowMs)
 
   router.get('/session', (_req, res) => {
     res.set('Cache-Control', 'no-store').json(sessionBody(config, sessionOf(res)))
@@ -53,13 +55,11 @@ export function authRouter(config: AppConfig, sessions: SessionKeeper | undefine
     if (!config.auth || !sessions) {
       throw new HttpError(409, 'auth_disabled', 'Authentication is off: set ADMIN_PASSWORD to turn it on')
     }
-    refuseIfLimited(failedLogins, req, res, 'failed sign-ins')
+    await countOrRefuse(failedSignIns, req, res, 'failed sign-ins')
     const { password } = req.body as LoginBody
     const role = await roleFor(password, config.auth.credentials)
-    if (!role) {
-      failedLogins.count(clientOf(req))
-      throw new HttpError(401, 'wrong_password', 'That password is not right')
-    }
+    if (!role) throw new HttpError(401, 'wrong_password', 'That password is not right')
+    await failedSignIns.giveBack(clientOf(req))
     const { token, session } = await sessions.issue(role)
     res.cookie(sessionCookie, token, { ...cookieOptions(req), maxAge: config.auth.sessionTtlMs })
     res.set('Cache-Control', 'no-store').json(sessionBody(config, session))

@@ -130,6 +130,11 @@ function onlyANewPhotoOfAda(added: string[], changed: string[], removed: string[
   expect([...changed, ...removed]).toEqual([])
 }
 
+/** The failed sign-in counted, in the counts every process shares, and nothing else. */
+function onlyAFailedSignInCounted(added: string[], changed: string[], removed: string[]) {
+  expect({ added, changed, removed }).toEqual({ added: [], changed: ['.auth/failed-sign-ins.json'], removed: [] })
+}
+
 const rows: Row[] = [
   // No session, or one that is not valid: 401 on every route that needs one.
   { label: 'list people without a session', method: 'GET', route: '/api/users', as: 'none', status: 401, code: 'unauthenticated' },
@@ -230,7 +235,7 @@ const rows: Row[] = [
   { label: 'a model as text/plain', method: 'PUT', route: '/api/faces', body: () => ({ type: 'text/plain', bytes: JSON.stringify(faceModelOf([])) }), status: 400, code: 'invalid_model' },
   { label: 'a descriptor of the wrong length', method: 'PUT', route: '/api/faces/people/Ada', body: () => json({ descriptors: [{ ...descriptorEntry('photo-1.jpg', 1), descriptor: 'AAAA' }], rejected: [] }), status: 400, code: 'invalid_model' },
   { label: 'descriptors for a photo path', method: 'PATCH', route: '/api/faces/people/Ada', body: () => json({ remove: [{ $ne: null }] }), status: 400, code: 'invalid_model' },
-  { label: 'sign in with a wrong password', method: 'POST', route: '/api/auth/login', as: 'none', body: () => json({ password: 'guess' }), status: 401, code: 'wrong_password' },
+  { label: 'sign in with a wrong password', method: 'POST', route: '/api/auth/login', as: 'none', body: () => json({ password: 'guess' }), status: 401, code: 'wrong_password', changes: onlyAFailedSignInCounted },
   { label: 'sign in with no password', method: 'POST', route: '/api/auth/login', as: 'none', body: () => json({}), status: 400, code: 'invalid_password' },
   { label: 'sign in with a 10 kB password', method: 'POST', route: '/api/auth/login', as: 'none', body: () => json({ password: 'x'.repeat(10_000) }), status: 400, code: 'invalid_password' },
   { label: 'sign in with a password that is not a string', method: 'POST', route: '/api/auth/login', as: 'none', body: () => json({ password: ['a', 'b'] }), status: 400, code: 'invalid_password' },

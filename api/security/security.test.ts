@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { useTestApi } from '../../tests/support/api.js'
-import { addFixturePhotos, facesDir, snapshotDir } from '../../tests/support/data.js'
+import { addFixturePhotos, createTempDataDir, facesDir, listFiles, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
 import { modelsUrl } from '../assets/urls.js'
+import { formatPasswordHash, hashPassword } from '../auth/password.js'
 import { contentSecurityPolicy, inlineScriptHashes } from './headers.js'
-import { RateLimiter } from './rate-limit.js'
+import { FileRateLimitStore, MemoryRateLimitStore } from './rate-limit.js'
 
 const adminPassword = 'admin password for the limits'
 
@@ -127,16 +128,173 @@ describe('rate limits', () => {
   })
 })
 
-describe('RateLimiter', () => {
-  it('counts per client in fixed windows; 0 is no limit', () => {
-    const limiter = new RateLimiter(2, 1000)
-    limiter.count('a', 0)
-    limiter.count('a', 10)
-    expect(limiter.retryAfter('a', 500)).toBe(1)
-    expect(limiter.retryAfter('b', 500)).toBe(0)
-    expect(limiter.retryAfter('a', 1000)).toBe(0)
-    const off = new RateLimiter(0, 1000)
-    for (let i = 0; i < 10; i++) off.count('a', 0)
-    expect(off.retryAfter('a', 0)).toBe(0)
+const hashedPassword = 'the right password, hashed'
+// A cheaper cost than npm run hash-password's, so that the rounds stay short; the check is as asynchronous.
+const hashedPasswordHash = formatPasswordHash(await hashPassword(hashedPassword, { N: 2 ** 12, r: 8, p: 1 }))
+
+type Reply = { status: number; retryAfter: number }
+
+/** How many replies have each status: `{ 401: 5, 429: 35 }`. */
+function tally(replies: Reply[]): Record<number, number> {
+  const counts: Record<number, number> = {}
+  for (const { status } of replies) counts[status] = (counts[status] ?? 0) + 1
+  return counts
+}
+
+describe('the sign-in limit with a hashed password, for sign-ins that arrive together', () => {
+  const limit = 5
+  const rounds = 3
+  const password = hashedPassword
+  const api = useTestApi(undefined, { ADMIN_PASSWORD_HASH: hashedPasswordHash, LOGIN_RATE_LIMIT: String(limit), TRUST_PROXY: 'loopback' })
+  let nextClient = 1
+  const newClient = () => `203.0.113.${nextClient++}`
+
+  const login = async (client: string, attempt: string): Promise<Reply> => {
+    const res = await fetch(`${api.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+      body: JSON.stringify({ password: attempt }),
+    })
+    await res.body?.cancel()
+    return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0) }
+  }
+  const wrong = (client: string, count: number) => Array.from({ length: count }, (_, index) => login(client, `wrong guess ${index}`))
+
+  it(`checks at most ${limit} wrong passwords of 25 sent with the right one at once, and refuses the rest with 429`, async () => {
+    for (let round = 0; round < rounds; round++) {
+      const client = newClient()
+      const [right, ...guesses] = await Promise.all([login(client, password), ...wrong(client, 25)])
+      const counts = tally(guesses)
+      expect(counts[401] ?? 0).toBeLessThanOrEqual(limit)
+      expect((counts[401] ?? 0) + (counts[429] ?? 0)).toBe(25)
+      // The right one is checked only while it holds one of the places; a success gives its place back.
+      expect([200, 429]).toContain(right!.status)
+      const failed = counts[401] ?? 0
+      if (right!.status === 429) expect(failed).toBe(limit)
+      // Every checked guess still counts; the client has the rest of the limit, and no more.
+      const more = await Promise.all(wrong(client, limit))
+      expect(more.filter((reply) => reply.status === 401)).toHaveLength(limit - failed)
+      expect(more.filter((reply) => reply.status === 429)).toHaveLength(failed)
+    }
+  })
+
+  it('refuses the right password sent once the wrong ones in flight have taken every place', async () => {
+    for (let round = 0; round < rounds; round++) {
+      const client = newClient()
+      const guesses = wrong(client, 25)
+      // A 429 among the guesses means that the limit's places were all taken, by guesses, which never give them back.
+      const firstRefusal = new Promise<void>((resolve) => guesses.forEach((guess) => guess.then((reply) => reply.status === 429 && resolve())))
+      await Promise.race([firstRefusal, Promise.all(guesses)])
+      const right = await login(client, password)
+      expect(tally(await Promise.all(guesses))).toEqual({ 401: limit, 429: 25 - limit })
+      expect(right.status).toBe(429)
+      expect(right.retryAfter).toBeGreaterThan(800)
+    }
+  })
+
+  it(`answers exactly ${limit} of 40 wrong passwords sent at once with 401, and the other ${40 - limit} with 429`, async () => {
+    for (let round = 0; round < rounds; round++) {
+      expect(tally(await Promise.all(wrong(newClient(), 40)))).toEqual({ 401: limit, 429: 40 - limit })
+    }
+  })
+
+  it('lets the right password in as often as it is given, as it counts as no failure', async () => {
+    const client = newClient()
+    for (let attempt = 0; attempt < 2 * limit; attempt++) expect((await login(client, password)).status).toBe(200)
+    expect(tally(await Promise.all(wrong(client, limit + 1)))).toEqual({ 401: limit, 429: 1 })
+  })
+})
+
+describe.each([
+  ['in memory', (_dir: string, limit: number, windowMs: number) => new MemoryRateLimitStore(limit, windowMs)],
+  ['in a file', (dir: string, limit: number, windowMs: number) => new FileRateLimitStore(path.join(dir, 'counts.json'), limit, windowMs)],
+] as const)('a rate limit store %s', (_label, makeStore) => {
+  let data: TempDataDir
+  beforeEach(async () => {
+    data = await createTempDataDir()
+  })
+  afterEach(async () => {
+    await data.remove()
+  })
+
+  it('counts per client in fixed windows, takes back a given-back event, and counts nothing at 0', async () => {
+    const store = makeStore(data.path, 2, 1000)
+    expect([await store.take('a', 0), await store.take('a', 10), await store.take('a', 500)]).toEqual([0, 0, 1])
+    expect(await store.take('b', 500)).toBe(0)
+    await store.giveBack('a', 600)
+    expect([await store.take('a', 600), await store.take('a', 600)]).toEqual([0, 1])
+    expect(await store.take('a', 1000)).toBe(0)
+    const off = makeStore(data.path, 0, 1000)
+    for (let i = 0; i < 10; i++) expect(await off.take('a', 0)).toBe(0)
+  })
+
+  it('never counts more than the limit, however many take at once', async () => {
+    const store = makeStore(data.path, 7, 60_000)
+    for (let round = 0; round < 5; round++) {
+      const taken = await Promise.all(Array.from({ length: 30 }, () => store.take(`client ${round}`)))
+      expect(taken.filter((seconds) => seconds === 0)).toHaveLength(7)
+    }
+  })
+})
+
+describe('a rate limit store in a file', () => {
+  let data: TempDataDir
+  beforeEach(async () => {
+    data = await createTempDataDir()
+  })
+  afterEach(async () => {
+    await data.remove()
+  })
+  const file = () => path.join(data.path, '.auth', 'counts.json')
+
+  it('is shared by every process on it: two stores on one file never count more than the limit together', async () => {
+    const stores = [new FileRateLimitStore(file(), 7, 60_000), new FileRateLimitStore(file(), 7, 60_000)]
+    for (let round = 0; round < 5; round++) {
+      const taken = await Promise.all(Array.from({ length: 30 }, (_, index) => stores[index % 2]!.take(`client ${round}`)))
+      expect(taken.filter((seconds) => seconds === 0)).toHaveLength(7)
+    }
+    expect(await listFiles(path.dirname(file()))).toEqual(['counts.json'])
+    expect((await stat(path.dirname(file()))).mode & 0o777).toBe(0o700)
+    expect((await stat(file())).mode & 0o777).toBe(0o600)
+  })
+
+  it('goes on counting when its folder is deleted (deleting DATA_DIR/.auth signs everyone out)', async () => {
+    const store = new FileRateLimitStore(file(), 2, 60_000)
+    await store.take('a')
+    await rm(path.dirname(file()), { recursive: true })
+    expect([await store.take('a'), await store.take('a'), await store.take('a')]).toEqual([0, 0, 60])
+  })
+
+  it('keeps only the windows that have not ended', async () => {
+    const store = new FileRateLimitStore(file(), 3, 1000)
+    await store.take('old', 0)
+    await store.take('new', 900)
+    await store.take('newer', 1500)
+    expect(JSON.parse(await readFile(file(), 'utf8'))).toEqual([
+      { client: 'new', count: 1, resetAt: 1900 },
+      { client: 'newer', count: 1, resetAt: 2500 },
+    ])
+  })
+
+  it.each([
+    ['not JSON', '{"client":'],
+    ['not the schema', '[{"client":"a","count":"many"}]'],
+  ])('starts counting again from a file that is %s', async (_label, text) => {
+    await mkdir(path.dirname(file()), { recursive: true })
+    await writeFile(file(), text)
+    const store = new FileRateLimitStore(file(), 1, 60_000)
+    expect([await store.take('a'), await store.take('a')]).toEqual([0, 60])
+  })
+})
+
+describe('a rate limit store in memory', () => {
+  it('follows at most 10,000 clients, forgetting first the windows that end first', async () => {
+    const store = new MemoryRateLimitStore(1, 60_000)
+    await store.take('first', 0)
+    for (let client = 0; client < 9_999; client++) await store.take(`client ${client}`, 1)
+    expect(await store.take('first', 2)).toBe(60)
+    await store.take('one too many', 2)
+    expect(await store.take('client 0', 3)).toBe(60)
+    expect(await store.take('first', 3)).toBe(0)
   })
 })

@@ -17,7 +17,8 @@ describe('camera problems reach the screen in words', () => {
     data = await createTempDataDir()
     scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
     await addFixturePhotos(data.path, 'rose_leslie', ['people/rose_leslie/rose_leslie_img1.jpg'])
-    server = await startServer({ DATA_DIR: data.path })
+    // facer.test is the insecure origin below: a name of its own, so it must be allowed.
+    server = await startServer({ DATA_DIR: data.path, ALLOWED_HOSTS: 'facer.test' })
   })
   afterAll(async () => {
     await server?.stop()

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTempDataDir, type TempDataDir } from '../support/data.js'
 import { startPm2Cluster, type Pm2Cluster } from '../support/pm2.js'
@@ -17,10 +18,41 @@ describe('the production server process', () => {
   it.each([
     [{ PORT: 'eighty' }, 'Invalid configuration: PORT="eighty" must be a whole number from 0 to 65535'],
     [{ PORT: '3000', DATA_DIR: '' }, 'Invalid configuration: DATA_DIR="" must not be empty'],
+    [
+      { PORT: '3000', ALLOWED_HOSTS: 'https://facer.example.com' },
+      'Invalid configuration: ALLOWED_HOSTS="https://facer.example.com" must be host names separated by commas, without scheme or port (facer.example.com,facer.lan)',
+    ],
   ])('refuses to start with %j and says why', (env, message) => {
     const result = spawnSync(process.execPath, [serverEntry], { env: { ...process.env, ...env }, encoding: 'utf8' })
     expect(result.status).toBe(1)
     expect(result.stderr.trim()).toBe(message)
+  })
+
+  it('answers pages and the API only under a host it knows: rebinding gets 421 from both', async () => {
+    const server = await startServer({ DATA_DIR: data.path, ALLOWED_HOSTS: 'facer.example.com' })
+    try {
+      const { port } = new URL(server.url)
+      const get = (route: string, host: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request({ hostname: '127.0.0.1', port, path: route, headers: { host } }, (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (chunk: Buffer) => chunks.push(chunk))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      for (const route of ['/', '/people', '/api/users', '/api/faces']) {
+        const refused = await get(route, `attacker.example:${port}`)
+        expect([route, refused.status]).toEqual([route, 421])
+        expect(JSON.parse(refused.body).error.code).toBe('unknown_host')
+        for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, 'facer.example.com']) {
+          expect([route, host, (await get(route, host)).status]).toEqual([route, host, 200])
+        }
+      }
+    } finally {
+      await server.stop()
+    }
   })
 
   it('reports a port already in use and exits', async () => {
