@@ -2,8 +2,10 @@
 # `npm run lint:docker` lints this file; `npm run docker:replay` replays the runtime stage
 # without Docker (scripts/replay-docker-runtime.mjs) and proves the result serves.
 
-# Node.js LTS on Debian slim. One place to move every stage to another Node version.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Node.js LTS on Alpine: about 158 MB unpacked against 219 MB for Debian slim, and every native
+# package here (sharp in the image; rolldown, oxc, lightningcss and esbuild for the build) publishes
+# musl binaries. One place to move every stage to another Node version or base.
+ARG NODE_IMAGE=node:24-alpine
 
 # Build: every dependency, then the Nuxt app (.output/) and the compiled API and server (dist/).
 FROM ${NODE_IMAGE} AS build
@@ -15,13 +17,18 @@ RUN npm run build
 
 # Production dependencies only, straight from the lockfile. sharp's native binaries come as
 # optional npm packages for the platform, so no install scripts and no build tools are needed.
+# Then only what runs stays: TensorFlow.js and face-api keep the one bundle Node loads, the face
+# models and the WASM binaries (scripts/prune-production-deps.mjs says what goes and why).
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/prune-production-deps.mjs ./scripts/
+RUN node scripts/prune-production-deps.mjs
 
 # Runtime: production dependencies (the face models and WASM binaries are inside them), the
-# built output and PM2's config. Root owns the code; the app runs as `node` and writes only /app/data.
+# built output (the Nuxt app runs from .output/, which carries its own node_modules) and PM2's
+# config. Root owns the code; the app runs as `node` and writes only /app/data.
 FROM ${NODE_IMAGE} AS runtime
 # docker stop waits 10 s before it kills: requests get 7 s to finish, PM2's kill_timeout is 9 s.
 # Logs go to stdout only (see ecosystem.config.js): `docker logs` has them.
@@ -33,7 +40,7 @@ ENV NODE_ENV=production \
     SHUTDOWN_TIMEOUT_MS=7000 \
     PM2_LOG_FILES=off
 WORKDIR /app
-COPY package.json package-lock.json ecosystem.config.js ./
+COPY package.json ecosystem.config.js ./
 # npm start and npm run train run through it: `docker exec <container> npm run train` trains without a browser.
 COPY scripts/start.mjs ./scripts/
 COPY --from=deps /app/node_modules ./node_modules

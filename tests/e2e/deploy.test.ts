@@ -254,17 +254,21 @@ describe('the Docker image', () => {
   })
 
   it(
-    'replays its runtime stage here: production install, pm2-runtime, health, models, an upload',
+    'replays its runtime stage here: pruned production install, pm2-runtime, health, pages, models, WASM, an upload, training, its size',
     async () => {
       const { stdout } = await run(process.execPath, [path.join(repoRoot, 'scripts/replay-docker-runtime.mjs')], {
         cwd: repoRoot,
         maxBuffer: 10 * 1024 * 1024,
       })
       console.log(stdout)
+      expect(stdout).toMatch(/node_modules installed for linux-x64-musl too: it holds @img\/sharp-linuxmusl-x64 and @img\/sharp-libvips-linuxmusl-x64/)
       expect(stdout).toContain('✓ pm2-runtime: 2 workers listening, GET /api/health 200')
       expect(stdout).toContain('✓ the HEALTHCHECK command exits 0')
-      expect(stdout).toMatch(/✓ face models served at \/models\//)
+      expect(stdout).toMatch(/✓ \/models\/[\d.]+\/: all 14 files the package publishes there, byte for byte, cached as immutable/)
+      expect(stdout).toMatch(/✓ \/wasm\/[\d.]+\/: all 3 files the package publishes there, byte for byte, cached as immutable/)
       expect(stdout).toMatch(/✓ upload stored: DATA_DIR\/users\/barack_obama\/\S+\.jpg/)
+      expect(stdout).toContain('✓ npm run train: barack_obama trained from the stored photo')
+      expect(stdout).toMatch(/✓ within issue 21's sizes: node_modules [\d.]+ ≤ 100 MB, image [\d.]+ ≤ 300 MB/)
       expect(stdout).toContain('2 workers stopped gracefully')
       expect(stdout).toMatch(/replay: ok\n/)
       const folder = stdout.match(/removed (\S+)/)?.[1]
