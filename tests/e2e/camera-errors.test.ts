@@ -32,8 +32,15 @@ describe('camera problems reach the screen in words', () => {
       name: 'person page',
       path: '/people/rose_leslie',
       open: async (page: Page) => {
-        await page.getByTestId('tab-camera').click()
-        await page.getByTestId('camera-start').click()
+        // A click before the page has hydrated does nothing: click the tab until its panel shows.
+        const start = page.getByTestId('camera-start')
+        await expect
+          .poll(async () => {
+            await page.getByTestId('tab-camera').click()
+            return start.isVisible()
+          })
+          .toBe(true)
+        await start.click()
       },
       error: 'camera-error',
     },
