@@ -270,6 +270,7 @@ describe('photos: upload and delete', () => {
 
   it.each([
     { label: 'as a file', request: () => multipart([{ file: generated.atLimit }]) },
+    { label: 'as a snapshot', request: async () => snapshot(`data:image/jpeg;base64,${(await readFile(generated.atLimit)).toString('base64')}`) },
   ])('accepts a JPEG of exactly the size limit $label', async ({ request }) => {
     expect((await stat(generated.atLimit)).size).toBe(maxPhotoBytes)
     const res = await send(photosOf('Ada'), await request())
@@ -378,7 +379,8 @@ describe('photos: bad requests are refused and store nothing', () => {
     { label: 'a snapshot with an extra key', request: async () => jsonBody(JSON.stringify({ snapshot: 'data:image/png;base64,AAAA', x: 1 })), status: 400, code: 'invalid_snapshot' },
     { label: 'malformed JSON', request: async () => jsonBody('{"snapshot": '), status: 400, code: 'invalid_json' },
     { label: 'a data URL of text', request: async () => snapshot(`data:image/jpeg;base64,${Buffer.from('hello').toString('base64')}`), status: 415, code: 'not_an_image' },
-    { label: 'a snapshot over the size limit', request: async () => snapshot(`data:image/jpeg;base64,${'A'.repeat(maxPhotoBytes * 1.5)}`), status: 413, code: 'payload_too_large' },
+    { label: 'a snapshot over the size limit', request: async () => snapshot(`data:image/jpeg;base64,${'A'.repeat(maxPhotoBytes * 1.5)}`), status: 413, code: 'file_too_large' },
+    { label: 'a snapshot of a 10.09 MiB JPEG', request: async () => snapshot(`data:image/jpeg;base64,${(await readFile(generated.overLimit)).toString('base64')}`), status: 413, code: 'file_too_large' },
     { label: 'a 10.09 MiB JPEG as a file', request: () => multipart([{ file: generated.overLimit }]), status: 413, code: 'file_too_large' },
     // People who cannot receive photos: refused before the body is read
     { label: 'an unknown person', route: '/api/users/Nobody/photos', request: () => multipart([good]), status: 404, code: 'person_not_found' },
@@ -403,6 +405,23 @@ describe('photos: bad requests are refused and store nothing', () => {
   })
 })
 
+
+describe('photos: one size limit, whichever way a photo is sent', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada', [smallPhoto])
+  })
+
+  it('refuses a snapshot over the limit with the very answer a file over it gets', async () => {
+    const bytes = await readFile(generated.overLimit)
+    const asFile = await fetch(`${api.url}${photosOf('Ada')}`, await multipart([{ file: generated.overLimit }]))
+    const asSnapshot = await fetch(`${api.url}${photosOf('Ada')}`, snapshot(`data:image/jpeg;base64,${bytes.toString('base64')}`))
+
+    expect([asFile.status, asSnapshot.status]).toEqual([413, 413])
+    const body = await asFile.json()
+    expect(body).toEqual({ error: { code: 'file_too_large', message: 'A photo can be at most 10 MB' } })
+    expect(await asSnapshot.json()).toEqual(body)
+  })
+})
 
 describe('photos: files are received on disk, not held in memory', () => {
   const api = useTestApi(async (dataDir) => {

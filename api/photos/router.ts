@@ -11,9 +11,10 @@ import { SnapshotBodySchema, type UploadResponse } from './schema.js'
 import { deletePhoto, removeQuietly, storePhotos, uploadsFolder, uploadTempName } from './service.js'
 
 const megabytes = maxPhotoBytes / 1024 / 1024
+const fileTooLarge = `A photo can be at most ${megabytes} MB`
 
 const multerMessages: Record<string, [number, string, string]> = {
-  LIMIT_FILE_SIZE: [413, 'file_too_large', `A photo can be at most ${megabytes} MB`],
+  LIMIT_FILE_SIZE: [413, 'file_too_large', fileTooLarge],
   LIMIT_FILE_COUNT: [413, 'too_many_files', `Send at most ${maxPhotosPerRequest} photos at once`],
   LIMIT_PART_COUNT: [413, 'too_many_files', `Send at most ${maxPhotosPerRequest} photos at once`],
   LIMIT_FIELD_COUNT: [413, 'too_many_fields', 'The form has too many fields'],
@@ -64,12 +65,20 @@ function photoUploads(dataDir: string): RequestHandler {
   }
 }
 
-const receiveSnapshot = express.json({ limit: Math.ceil(maxPhotoBytes * 1.4) })
+// A data URL of the largest photo allowed, with room for the JSON around it.
+const readSnapshot = express.json({ limit: Math.ceil(maxPhotoBytes / 3) * 4 + 1024 })
+
+const receiveSnapshot: RequestHandler = (req, res, next) => {
+  readSnapshot(req, res, (err?: unknown) => {
+    next((err as { type?: string } | undefined)?.type === 'entity.too.large' ? new HttpError(413, 'file_too_large', fileTooLarge) : err)
+  })
+}
 
 /** What a client sent: photo files as multipart, or a snapshot as a JSON data URL. */
 function uploadedInputs(req: Request): { source: Buffer | string; label: string }[] {
   if (req.is('application/json')) {
     const { snapshot } = parseOr400(SnapshotBodySchema, req.body, 'invalid_snapshot')
+    if (snapshot.length > maxPhotoBytes) throw new HttpError(413, 'file_too_large', fileTooLarge)
     return [{ source: snapshot, label: 'The snapshot' }]
   }
   return receivedFiles(req).map((file) => ({ source: file.path, label: `"${file.originalname}"` }))
