@@ -74,6 +74,8 @@ const receiveSnapshot: RequestHandler = (req, res, next) => {
   })
 }
 
+const receivedFiles = (req: Request) => (req.files as Express.Multer.File[] | undefined) ?? []
+
 /** What a client sent: photo files as multipart, or a snapshot as a JSON data URL. */
 function uploadedInputs(req: Request): { source: Buffer | string; label: string }[] {
   if (req.is('application/json')) {
@@ -83,8 +85,6 @@ function uploadedInputs(req: Request): { source: Buffer | string; label: string 
   }
   return receivedFiles(req).map((file) => ({ source: file.path, label: `"${file.originalname}"` }))
 }
-
-const receivedFiles = (req: Request) => (req.files as Express.Multer.File[] | undefined) ?? []
 
 type PersonParams = { name: string }
 
