@@ -5,7 +5,7 @@ import { maxInputPixels, storedHeight, storedWidth } from './limits.js'
 const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif'])
 
 /**
- * Turns an uploaded file (its bytes, or the temp file it was received in) into the stored photo: judged by its content (sharp must decode it
+ * Turns an uploaded file into the stored photo: judged by its content (sharp must decode it
  * fully), turned upright from its EXIF orientation, fitted inside 320x247 without stretching,
  * and saved as a JPEG with no metadata (no GPS, no camera serial).
  *
@@ -13,7 +13,7 @@ const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif'])
  * face that fills a portrait photo, while padding only costs some resolution, and a face still
  * gets more pixels than the 150x150 that the descriptor network reads.
  */
-export async function normalisePhoto(input: Buffer | string, label: string): Promise<Buffer> {
+export async function normalisePhoto(input: Buffer, label: string): Promise<Buffer> {
   const notAnImage = () =>
     new HttpError(415, 'not_an_image', `${label} is not an image we can read (use JPEG, PNG or WebP)`)
   let format: string | undefined

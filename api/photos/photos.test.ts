@@ -478,6 +478,21 @@ describe('photos: files are received on disk, not held in memory', () => {
   })
 })
 
+describe('photos: a stored upload lets go of its temp files', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada', [smallPhoto])
+  })
+
+  it('keeps none of them mapped, which would hold a removed file’s disk space (and keep its disk from going read-only)', async () => {
+    const res = await fetch(`${api.url}${photosOf('Ada')}`, await multipart([{ file: fixture(smallPhoto) }, { file: landscapePhoto }]))
+    expect(res.status).toBe(201)
+
+    expect(await readdir(path.join(api.dataDir, '.uploads'))).toEqual([])
+    const mapped = (await readFile('/proc/self/maps', 'utf8')).split('\n').filter((line) => line.includes(api.dataDir))
+    expect(mapped).toEqual([])
+  })
+})
+
 describe('photos: temp files that interrupted uploads left', () => {
   /** The id of a process that has exited. */
   async function exitedPid(): Promise<number> {

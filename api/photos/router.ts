@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import express, { Router, type Request, type RequestHandler } from 'express'
 import multer from 'multer'
 import type { AppConfig } from '../config.js'
@@ -76,14 +77,18 @@ const receiveSnapshot: RequestHandler = (req, res, next) => {
 
 const receivedFiles = (req: Request) => (req.files as Express.Multer.File[] | undefined) ?? []
 
-/** What a client sent: photo files as multipart, or a snapshot as a JSON data URL. */
-function uploadedInputs(req: Request): { source: Buffer | string; label: string }[] {
+/**
+ * What a client sent: photo files as multipart, or a snapshot as a JSON data URL. A received file
+ * is read whole when its turn comes, not handed to sharp by its path: libvips would map the file
+ * and keep it mapped in its cache, holding on to a removed temp file's disk space.
+ */
+function uploadedInputs(req: Request): { read: () => Promise<Buffer>; label: string }[] {
   if (req.is('application/json')) {
     const { snapshot } = parseOr400(SnapshotBodySchema, req.body, 'invalid_snapshot')
     if (snapshot.length > maxPhotoBytes) throw new HttpError(413, 'file_too_large', fileTooLarge)
-    return [{ source: snapshot, label: 'The snapshot' }]
+    return [{ read: async () => snapshot, label: 'The snapshot' }]
   }
-  return receivedFiles(req).map((file) => ({ source: file.path, label: `"${file.originalname}"` }))
+  return receivedFiles(req).map((file) => ({ read: () => readFile(file.path), label: `"${file.originalname}"` }))
 }
 
 type PersonParams = { name: string }
@@ -107,19 +112,20 @@ export function photosRouter(config: AppConfig): Router {
     next()
   }
 
+  async function storeUpload(req: Request<PersonParams>): Promise<UploadResponse> {
+    const inputs = uploadedInputs(req)
+    if (inputs.length === 0) throw new HttpError(400, 'no_photos', 'Choose at least one photo to upload')
+    // Every file is judged before any is stored: one bad file refuses the whole request.
+    const photos: Buffer[] = []
+    for (const input of inputs) photos.push(await normalisePhoto(await input.read(), input.label))
+    const { stored, person } = await storePhotos(dataDir, personParam(req.params.name), photos)
+    return { photos: stored, person }
+  }
+
   router.post<'/', PersonParams>('/', personExists, receiveBody, async (req, res) => {
-    try {
-      const inputs = uploadedInputs(req)
-      if (inputs.length === 0) throw new HttpError(400, 'no_photos', 'Choose at least one photo to upload')
-      // Every file is judged before any is stored: one bad file refuses the whole request.
-      const photos: Buffer[] = []
-      for (const input of inputs) photos.push(await normalisePhoto(input.source, input.label))
-      const { stored, person } = await storePhotos(dataDir, personParam(req.params.name), photos)
-      const body: UploadResponse = { photos: stored, person }
-      res.status(201).json(body)
-    } finally {
-      await Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path)))
-    }
+    // The files received are removed before the answer is sent, whatever it is.
+    const body = await storeUpload(req).finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))
+    res.status(201).json(body)
   })
 
   router.delete<'/:photo', PersonParams & { photo: string }>('/:photo', async (req, res) => {
