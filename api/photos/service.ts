@@ -18,12 +18,14 @@ function newPhotoName(): string {
   return `${lastStamp.toString(36)}-${randomBytes(4).toString('hex')}.jpg`
 }
 
+const uploadsPath = (dataDir: string) => resolveInside(dataDir, '.uploads')
+
 /**
- * DATA_DIR/.uploads: files received and photos on their way into, or out of, a person's folder.
- * On the same disk as those folders, so that one rename puts a photo in place.
+ * DATA_DIR/.uploads, made if missing: files received, and photos on their way into or out of a
+ * person's folder. On the same disk as those folders, so that one rename puts a photo in place.
  */
 export async function uploadsFolder(dataDir: string): Promise<string> {
-  const folder = resolveInside(dataDir, '.uploads')
+  const folder = uploadsPath(dataDir)
   await mkdir(folder, { recursive: true })
   return folder
 }
@@ -51,10 +53,18 @@ function isRunning(pid: number): boolean {
 /**
  * Removes the temp files that processes killed mid-upload left in the uploads folder (`kill -9`,
  * a power cut): those of a process of this machine that is gone, and any old one; returns how
- * many. Safe while other processes on the same data folder upload: theirs are kept.
+ * many. Safe while other processes on the same data folder upload: theirs are kept. Makes the
+ * folder where the data folder exists; a missing data folder is left for the first write to make.
  */
 export async function removeAbandonedUploads(dataDir: string, now = Date.now()): Promise<number> {
-  const folder = await uploadsFolder(dataDir)
+  const folder = uploadsPath(dataDir)
+  try {
+    await mkdir(folder)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return 0
+    if (code !== 'EEXIST') throw err
+  }
   let removed = 0
   for (const name of await readdir(folder)) {
     const match = uploadTemp.exec(name)
