@@ -10,6 +10,7 @@ import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
 import { log } from './logging.js'
 import { photosRouter } from './photos/router.js'
+import { removeAbandonedUploads } from './photos/service.js'
 import { sendSecurityHeaders } from './security/headers.js'
 import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
@@ -31,7 +32,7 @@ export function createApiApp(config: AppConfig): Express {
   app.use(knownHostsOnly(config))
   app.use(sameOriginWrites())
 
-  sweepDeletionLeftovers(config.dataDir)
+  sweepLeftovers(config.dataDir)
   const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
   const { login, loginWindowMs, upload, uploadWindowMs } = config.rateLimits
   // Guesses are counted for the whole host, so that each PM2 worker does not grant its own. An
@@ -67,15 +68,23 @@ export function createApiApp(config: AppConfig): Express {
 }
 
 /**
- * Every worker of a PM2 cluster sweeps as it starts, all at the same time: their sweeps overlap
- * harmlessly. Nothing waits for it, as nothing lists the hidden folders; one that fails is logged
- * and tried again at the next start.
+ * Removes what processes killed mid-way left behind: folders of interrupted deletions, and temp
+ * files of interrupted uploads (which also makes the uploads folder). Every worker of a PM2
+ * cluster sweeps as it starts, all at the same time: their sweeps overlap harmlessly. Nothing
+ * waits for it, as nothing lists the hidden files; one that fails is logged and tried again at
+ * the next start.
  */
-function sweepDeletionLeftovers(dataDir: string): void {
-  removeDeletionLeftovers(dataDir).then(
-    (count) => {
-      if (count) log('info', 'removed folders left by interrupted deletions', { count })
-    },
-    (err: unknown) => log('warn', 'could not remove folders left by interrupted deletions', { error: String(err) }),
-  )
+function sweepLeftovers(dataDir: string): void {
+  const sweeps = [
+    { what: 'folders left by interrupted deletions', sweep: removeDeletionLeftovers },
+    { what: 'files left by interrupted uploads', sweep: removeAbandonedUploads },
+  ]
+  for (const { what, sweep } of sweeps) {
+    sweep(dataDir).then(
+      (count) => {
+        if (count) log('info', `removed ${what}`, { count })
+      },
+      (err: unknown) => log('warn', `could not remove ${what}`, { error: String(err) }),
+    )
+  }
 }

@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util'
 import path from 'node:path'
 import { loadConfig } from '../api/config.js'
-import { listPhotoHashes } from '../api/faces/service.js'
+import { HttpError } from '../api/errors.js'
+import { listPhotoHashes, updatePersonModel } from '../api/faces/service.js'
 import { faceModel } from '../api/faces/store.js'
 import { listPeople, personDir } from '../api/users/service.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
@@ -60,7 +61,13 @@ async function main(): Promise<void> {
     }
     if (photos.length) person = await secondLookAtSideways(runtime!, person, photos, loadImage)
     const trained = person
-    if (personChanged(before, trained)) await store.update((model) => withPerson(model, trained))
+    if (personChanged(before, trained)) {
+      // Saved only if they are still registered under that name: the server may have deleted or renamed them meanwhile.
+      await updatePersonModel(dataDir, trained.name, (model) => withPerson(model, trained)).catch((err: unknown) => {
+        if (!(err instanceof HttpError && err.status === 404)) throw err
+        console.error(`\n${trained.name} was deleted or renamed while being trained: their results are not saved.`)
+      })
+    }
   }
   if (interactive && done) process.stderr.write('\n')
   for (const name of plan.removedPeople) await store.update((model) => withoutPerson(model, name))

@@ -3,10 +3,9 @@ import { parseAnyModel, withoutPerson, withoutPhotos, withPerson, type FaceModel
 import type { AppConfig } from '../config.js'
 import { HttpError } from '../errors.js'
 import { personParam } from '../users/router.js'
-import { requirePerson } from '../users/service.js'
 import { parseOr400 } from '../validate.js'
 import { PersonModelBodySchema, PersonModelPatchSchema, type ModelWriteResponse } from './schema.js'
-import { listPhotoHashes } from './service.js'
+import { listPhotoHashes, updatePersonModel } from './service.js'
 import { faceModel } from './store.js'
 
 /** Every write answers with the generation it made, which the next whole-model write must quote. */
@@ -58,17 +57,15 @@ export function facesRouter(config: AppConfig): Router {
   router.put('/people/:name', modelJson, async (req, res) => {
     const name = personParam(req.params.name)
     const entry = parseOr400(PersonModelBodySchema, req.body, 'invalid_model')
-    await requirePerson(dataDir, name)
-    const saved = await store.update((current) => withPerson(current, { name, ...entry }))
+    const saved = await updatePersonModel(dataDir, name, (current) => withPerson(current, { name, ...entry }))
     sendGeneration(res, saved)
   })
 
   router.patch('/people/:name', modelJson, async (req, res) => {
     const name = personParam(req.params.name)
     const patch = parseOr400(PersonModelPatchSchema, req.body, 'invalid_model')
-    await requirePerson(dataDir, name)
     const changed = [...patch.descriptors, ...patch.rejected].map((entry) => entry.photo)
-    const saved = await store.update((current) => {
+    const saved = await updatePersonModel(dataDir, name, (current) => {
       const base = withoutPhotos(current, name, [...changed, ...patch.remove])
       const person = base.people.find((candidate) => candidate.name === name) ?? { name, descriptors: [], rejected: [] }
       return withPerson(base, {

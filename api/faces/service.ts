@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { listPeople, personDir } from '../users/service.js'
+import type { FaceModel } from '../../shared/face/model.js'
+import { listPeople, personDir, requirePerson } from '../users/service.js'
 import type { PhotoHash } from './schema.js'
+import { faceModel } from './store.js'
 
 const hashCache = new Map<string, { key: string; hash: string }>()
 
@@ -29,4 +31,16 @@ export async function listPhotoHashes(dataDir: string): Promise<PhotoHash[]> {
     ),
   )
   return hashes
+}
+
+/**
+ * Changes the entry of a registered person, checking that they are registered under the same
+ * lock as registering, renaming and deleting people take: an entry cannot be written for
+ * someone who was deleted or renamed a moment before.
+ */
+export function updatePersonModel(dataDir: string, name: string, change: (model: FaceModel) => FaceModel): Promise<FaceModel> {
+  return faceModel(dataDir).update(async (model) => {
+    await requirePerson(dataDir, name)
+    return change(model)
+  })
 }

@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useTestApi } from '../../tests/support/api.js'
-import { addFixturePhotos, facesDir, fixturesDir, listFiles } from '../../tests/support/data.js'
+import { startApi, useTestApi } from '../../tests/support/api.js'
+import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, listFiles, snapshotDir } from '../../tests/support/data.js'
 import { PersonSchema } from '../users/schema.js'
 import { storedPhotoName } from '../users/service.js'
 import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from './limits.js'
@@ -25,7 +28,26 @@ const generated = {
   pdf: path.join(workDir, 'document.jpg'),
   hugePng: path.join(workDir, 'huge.png'),
   oversize: path.join(workDir, 'oversize.jpg'),
+  // Real JPEGs made large with comments: one of exactly the size limit, one of 10.09 MiB, as the hostile test sent.
+  atLimit: path.join(workDir, 'at-limit.jpg'),
+  overLimit: path.join(workDir, 'over-limit.jpg'),
   rotatedWithGps: path.join(workDir, 'rotated-with-gps.jpg'),
+}
+
+/** The JPEG grown to exactly `size` bytes with comment (COM) segments after its start marker, which decoders skip. */
+function paddedJpeg(jpeg: Buffer, size: number): Buffer {
+  const segments: Buffer[] = []
+  for (let missing = size - jpeg.length; missing > 0; ) {
+    // A segment is its marker, a length that counts itself, and at most 65,533 bytes; none may be under 4 bytes.
+    let length = Math.min(missing, 65_537)
+    if (missing - length > 0 && missing - length < 4) length -= 4
+    const segment = Buffer.alloc(length, 0x20)
+    segment.writeUInt16BE(0xfffe, 0)
+    segment.writeUInt16BE(length - 2, 2)
+    segments.push(segment)
+    missing -= length
+  }
+  return Buffer.concat([jpeg.subarray(0, 2), ...segments, jpeg.subarray(2)])
 }
 
 // The EXIF tag 0x8825 that points to the GPS block, little-endian as libvips writes it.
@@ -48,6 +70,8 @@ beforeAll(async () => {
         .toBuffer(),
     ],
     [generated.oversize, randomBytes(maxPhotoBytes + 1)],
+    [generated.atLimit, paddedJpeg(jpeg, maxPhotoBytes)],
+    [generated.overLimit, paddedJpeg(jpeg, Math.round(10.09 * 1024 * 1024))],
     // As a camera writes it: pixels stored landscape, a tag saying "turn 90° clockwise to view", and where it was taken.
     [
       generated.rotatedWithGps,
@@ -244,6 +268,17 @@ describe('photos: upload and delete', () => {
     expect(await newFiles(before)).toEqual([path.join('users', 'Ada', res.body.photos[0].name)])
   })
 
+  it.each([
+    { label: 'as a file', request: () => multipart([{ file: generated.atLimit }]) },
+    { label: 'as a snapshot', request: async () => snapshot(`data:image/jpeg;base64,${(await readFile(generated.atLimit)).toString('base64')}`) },
+  ])('accepts a JPEG of exactly the size limit $label', async ({ request }) => {
+    expect((await stat(generated.atLimit)).size).toBe(maxPhotoBytes)
+    const res = await send(photosOf('Ada'), await request())
+
+    expect(res.status).toBe(201)
+    await expectStoredPhoto('Ada', res.body.photos[0].name)
+  })
+
   it('stores photos for a name that needs encoding in the URL', async () => {
     const res = await send(photosOf('Zo\u00eb Ng'), await multipart([{ file: fixture(smallPhoto) }]))
 
@@ -344,7 +379,9 @@ describe('photos: bad requests are refused and store nothing', () => {
     { label: 'a snapshot with an extra key', request: async () => jsonBody(JSON.stringify({ snapshot: 'data:image/png;base64,AAAA', x: 1 })), status: 400, code: 'invalid_snapshot' },
     { label: 'malformed JSON', request: async () => jsonBody('{"snapshot": '), status: 400, code: 'invalid_json' },
     { label: 'a data URL of text', request: async () => snapshot(`data:image/jpeg;base64,${Buffer.from('hello').toString('base64')}`), status: 415, code: 'not_an_image' },
-    { label: 'a snapshot over the size limit', request: async () => snapshot(`data:image/jpeg;base64,${'A'.repeat(maxPhotoBytes * 1.5)}`), status: 413, code: 'payload_too_large' },
+    { label: 'a snapshot over the size limit', request: async () => snapshot(`data:image/jpeg;base64,${'A'.repeat(maxPhotoBytes * 1.5)}`), status: 413, code: 'file_too_large' },
+    { label: 'a snapshot of a 10.09 MiB JPEG', request: async () => snapshot(`data:image/jpeg;base64,${(await readFile(generated.overLimit)).toString('base64')}`), status: 413, code: 'file_too_large' },
+    { label: 'a 10.09 MiB JPEG as a file', request: () => multipart([{ file: generated.overLimit }]), status: 413, code: 'file_too_large' },
     // People who cannot receive photos: refused before the body is read
     { label: 'an unknown person', route: '/api/users/Nobody/photos', request: () => multipart([good]), status: 404, code: 'person_not_found' },
     { label: 'an unknown person, with a file over 10 MB', route: '/api/users/Nobody/photos', request: () => multipart([{ file: generated.oversize }]), status: 404, code: 'person_not_found' },
@@ -368,3 +405,128 @@ describe('photos: bad requests are refused and store nothing', () => {
   })
 })
 
+
+describe('photos: one size limit, whichever way a photo is sent', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada', [smallPhoto])
+  })
+
+  it('refuses a snapshot over the limit with the very answer a file over it gets', async () => {
+    const bytes = await readFile(generated.overLimit)
+    const asFile = await fetch(`${api.url}${photosOf('Ada')}`, await multipart([{ file: generated.overLimit }]))
+    const asSnapshot = await fetch(`${api.url}${photosOf('Ada')}`, snapshot(`data:image/jpeg;base64,${bytes.toString('base64')}`))
+
+    expect([asFile.status, asSnapshot.status]).toEqual([413, 413])
+    const body = await asFile.json()
+    expect(body).toEqual({ error: { code: 'file_too_large', message: 'A photo can be at most 10 MB' } })
+    expect(await asSnapshot.json()).toEqual(body)
+  })
+})
+
+describe('photos: files are received on disk, not held in memory', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada', [smallPhoto])
+  })
+  const uploadsFolder = () => path.join(api.dataDir, '.uploads')
+  const bytesIn = async (folder: string) => {
+    let total = 0
+    for (const name of await readdir(folder)) total += (await stat(path.join(folder, name))).size
+    return total
+  }
+
+  /**
+   * Sends a form's first photo whole and the first half of its second, and then nothing more, as
+   * a client on a slow or broken link does. `abort` gives up, closing the connection.
+   */
+  function unfinishedUpload(url: string, person: string, partBytes: number) {
+    const boundary = `----facer${randomBytes(8).toString('hex')}`
+    const partHeader = (index: number) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${index}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`
+    const { hostname, port } = new URL(url)
+    const req = request({
+      hostname,
+      port,
+      method: 'POST',
+      path: photosOf(person),
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 2 * partBytes + 1000 },
+    })
+    req.on('error', () => {})
+    const write = (chunk: Buffer | string) => new Promise<void>((resolve, reject) => req.write(chunk, (err) => (err ? reject(err) : resolve())))
+    const sent = (async () => {
+      await write(partHeader(1))
+      await write(randomBytes(partBytes))
+      await write(`\r\n${partHeader(2)}`)
+      await write(randomBytes(partBytes / 2))
+    })()
+    return { sent, fileBytes: partBytes * 1.5, abort: () => req.destroy() }
+  }
+
+  it('keeps ten unfinished uploads in temp files as they arrive, removes them when the clients give up, and stores nothing', async () => {
+    const before = await snapshotDir(api.dataDir)
+
+    const uploads = Array.from({ length: 10 }, () => unfinishedUpload(api.url, 'Ada', 4 * 1024 * 1024))
+    await Promise.all(uploads.map((upload) => upload.sent))
+
+    // Every byte sent is in a file (but for the few the form parser keeps to look for the next boundary).
+    const sentBytes = uploads.reduce((total, upload) => total + upload.fileBytes, 0)
+    await expect.poll(() => bytesIn(uploadsFolder()), { timeout: 20_000 }).toBeGreaterThan(sentBytes - uploads.length * 1024)
+    expect((await readdir(uploadsFolder())).length).toBe(2 * uploads.length)
+
+    for (const upload of uploads) upload.abort()
+    await expect.poll(() => readdir(uploadsFolder()), { timeout: 20_000 }).toEqual([])
+    expect(await snapshotDir(api.dataDir)).toEqual(before)
+  })
+})
+
+describe('photos: a stored upload lets go of its temp files', () => {
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, 'Ada', [smallPhoto])
+  })
+
+  it('keeps none of them mapped, which would hold a removed file’s disk space (and keep its disk from going read-only)', async () => {
+    const res = await fetch(`${api.url}${photosOf('Ada')}`, await multipart([{ file: fixture(smallPhoto) }, { file: landscapePhoto }]))
+    expect(res.status).toBe(201)
+
+    expect(await readdir(path.join(api.dataDir, '.uploads'))).toEqual([])
+    const mapped = (await readFile('/proc/self/maps', 'utf8')).split('\n').filter((line) => line.includes(api.dataDir))
+    expect(mapped).toEqual([])
+  })
+})
+
+describe('photos: temp files that interrupted uploads left', () => {
+  /** The id of a process that has exited. */
+  async function exitedPid(): Promise<number> {
+    const child = spawn(process.execPath, ['-e', ''])
+    await once(child, 'exit')
+    return child.pid!
+  }
+
+  it('are removed at start-up: those of a process of this machine that is gone, and old ones; those of running uploads stay', async () => {
+    const data = await createTempDataDir()
+    try {
+      const folder = path.join(data.path, '.uploads')
+      await mkdir(folder)
+      const thisHost = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)
+      const files = {
+        writerGone: `.upload-${thisHost}-${await exitedPid()}-0123abcd`,
+        oldFromElsewhere: '.upload-0badc0de-123-4567abcd',
+        running: `.upload-${thisHost}-${process.pid}-89abcdef`,
+        recentFromElsewhere: '.upload-0badc0de-123-fedcba98',
+        notATempFile: 'notes.txt',
+      }
+      for (const name of Object.values(files)) await writeFile(path.join(folder, name), 'part of an upload')
+      const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000)
+      await utimes(path.join(folder, files.oldFromElsewhere), elevenMinutesAgo, elevenMinutesAgo)
+
+      const api = await startApi(data.path)
+      try {
+        const kept = [files.running, files.recentFromElsewhere, files.notATempFile].sort()
+        await expect.poll(async () => (await readdir(folder)).sort(), { timeout: 10_000 }).toEqual(kept)
+      } finally {
+        await api.close()
+      }
+    } finally {
+      await data.remove()
+    }
+  })
+})

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import express, { Router, type Request, type RequestHandler } from 'express'
 import multer from 'multer'
 import type { AppConfig } from '../config.js'
@@ -8,52 +9,86 @@ import { parseOr400 } from '../validate.js'
 import { normalisePhoto } from './image.js'
 import { maxPhotoBytes, maxPhotosPerRequest } from './limits.js'
 import { SnapshotBodySchema, type UploadResponse } from './schema.js'
-import { deletePhoto, storePhotos } from './service.js'
+import { deletePhoto, removeQuietly, storePhotos, uploadsFolder, uploadTempName } from './service.js'
 
 const megabytes = maxPhotoBytes / 1024 / 1024
+const fileTooLarge = `A photo can be at most ${megabytes} MB`
 
 const multerMessages: Record<string, [number, string, string]> = {
-  LIMIT_FILE_SIZE: [413, 'file_too_large', `A photo can be at most ${megabytes} MB`],
+  LIMIT_FILE_SIZE: [413, 'file_too_large', fileTooLarge],
   LIMIT_FILE_COUNT: [413, 'too_many_files', `Send at most ${maxPhotosPerRequest} photos at once`],
   LIMIT_PART_COUNT: [413, 'too_many_files', `Send at most ${maxPhotosPerRequest} photos at once`],
   LIMIT_FIELD_COUNT: [413, 'too_many_fields', 'The form has too many fields'],
   LIMIT_UNEXPECTED_FILE: [400, 'unexpected_field', 'Send photos in the form field "photos"'],
 }
 
-// Files are kept in memory: they are small, and nothing touches the disk before they are judged.
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: maxPhotoBytes, files: maxPhotosPerRequest, fields: 5, parts: maxPhotosPerRequest + 5 },
-}).array('photos', maxPhotosPerRequest)
+/**
+ * Files are streamed to temp files in DATA_DIR/.uploads as they arrive, so that uploads in
+ * progress hold little memory however many there are; each is removed once its request is done,
+ * by multer when the request fails or is cut off, by the route otherwise.
+ */
+function photoUploads(dataDir: string): RequestHandler {
+  const disk = multer.diskStorage({
+    destination: (_req, _file, done) => {
+      uploadsFolder(dataDir).then(
+        (folder) => done(null, folder),
+        (err: Error) => done(err, ''),
+      )
+    },
+    filename: (_req, _file, done) => done(null, uploadTempName()),
+  })
+  const storage: multer.StorageEngine = {
+    _handleFile: (req, file, done) =>
+      disk._handleFile(req, file, (err, info) => {
+        if (!err || !file.path) return done(err, info)
+        // multer forgets a file whose write failed (a full disk): the part written is removed here.
+        void removeQuietly(file.path).then(() => done(err))
+      }),
+    _removeFile: (req, file, done) => disk._removeFile(req, file, done),
+  }
+  const upload = multer({
+    storage,
+    limits: { fileSize: maxPhotoBytes, files: maxPhotosPerRequest, fields: 5, parts: maxPhotosPerRequest + 5 },
+  }).array('photos', maxPhotosPerRequest)
 
-const receivePhotos: RequestHandler = (req, res, next) => {
-  upload(req, res, (err: unknown) => {
-    if (err instanceof multer.MulterError) {
-      const [status, code, message] = multerMessages[err.code] ?? [400, 'bad_upload', err.message]
-      next(new HttpError(status, code, message))
-      return
-    }
-    // Any other error comes from parsing the form (no boundary, a form cut short): the client's, not ours.
-    next(err ? new HttpError(400, 'bad_upload', 'The upload is not a well-formed multipart form') : undefined)
+  return (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        const [status, code, message] = multerMessages[err.code] ?? [400, 'bad_upload', err.message]
+        next(new HttpError(status, code, message))
+        return
+      }
+      // Writing a file failed (a full or read-only disk): the error handler says which.
+      if ((err as NodeJS.ErrnoException | undefined)?.syscall) return next(err)
+      // Any other error comes from parsing the form (no boundary, a form cut short): the client's, not ours.
+      next(err ? new HttpError(400, 'bad_upload', 'The upload is not a well-formed multipart form') : undefined)
+    })
+  }
+}
+
+// A data URL of the largest photo allowed, with room for the JSON around it.
+const readSnapshot = express.json({ limit: Math.ceil(maxPhotoBytes / 3) * 4 + 1024 })
+
+const receiveSnapshot: RequestHandler = (req, res, next) => {
+  readSnapshot(req, res, (err?: unknown) => {
+    next((err as { type?: string } | undefined)?.type === 'entity.too.large' ? new HttpError(413, 'file_too_large', fileTooLarge) : err)
   })
 }
 
-const receiveSnapshot = express.json({ limit: Math.ceil(maxPhotoBytes * 1.4) })
+const receivedFiles = (req: Request) => (req.files as Express.Multer.File[] | undefined) ?? []
 
-/** Reads either body a client may send: photo files as multipart, or a snapshot as a JSON data URL. */
-const receiveBody: RequestHandler = (req, res, next) => {
-  if (req.is('application/json')) receiveSnapshot(req, res, next)
-  else if (req.is('multipart/form-data')) receivePhotos(req, res, next)
-  else next(new HttpError(415, 'unsupported_content_type', 'Send photos as multipart/form-data, or a snapshot as JSON'))
-}
-
-function uploadedInputs(req: Request): { bytes: Buffer; label: string }[] {
+/**
+ * What a client sent: photo files as multipart, or a snapshot as a JSON data URL. A received file
+ * is read whole when its turn comes, not handed to sharp by its path: libvips would map the file
+ * and keep it mapped in its cache, holding on to a removed temp file's disk space.
+ */
+function uploadedInputs(req: Request): { read: () => Promise<Buffer>; label: string }[] {
   if (req.is('application/json')) {
     const { snapshot } = parseOr400(SnapshotBodySchema, req.body, 'invalid_snapshot')
-    return [{ bytes: snapshot, label: 'The snapshot' }]
+    if (snapshot.length > maxPhotoBytes) throw new HttpError(413, 'file_too_large', fileTooLarge)
+    return [{ read: async () => snapshot, label: 'The snapshot' }]
   }
-  const files = (req.files as Express.Multer.File[] | undefined) ?? []
-  return files.map((file) => ({ bytes: file.buffer, label: `"${file.originalname}"` }))
+  return receivedFiles(req).map((file) => ({ read: () => readFile(file.path), label: `"${file.originalname}"` }))
 }
 
 type PersonParams = { name: string }
@@ -61,22 +96,35 @@ type PersonParams = { name: string }
 export function photosRouter(config: AppConfig): Router {
   const router = Router({ mergeParams: true })
   const { dataDir } = config
+  const receivePhotos = photoUploads(dataDir)
+
+  /** Reads either body a client may send. */
+  const receiveBody: RequestHandler = (req, res, next) => {
+    if (req.is('application/json')) receiveSnapshot(req, res, next)
+    else if (req.is('multipart/form-data')) receivePhotos(req, res, next)
+    else next(new HttpError(415, 'unsupported_content_type', 'Send photos as multipart/form-data, or a snapshot as JSON'))
+  }
 
   // Checked before the body is read: an upload for nobody is refused without being received.
+  // storePhotos checks again, under the lock that deleting a person takes.
   const personExists: RequestHandler<PersonParams> = async (req, _res, next) => {
     await requirePerson(dataDir, personParam(req.params.name))
     next()
   }
 
-  router.post<'/', PersonParams>('/', personExists, receiveBody, async (req, res) => {
-    const person = personParam(req.params.name)
+  async function storeUpload(req: Request<PersonParams>): Promise<UploadResponse> {
     const inputs = uploadedInputs(req)
     if (inputs.length === 0) throw new HttpError(400, 'no_photos', 'Choose at least one photo to upload')
     // Every file is judged before any is stored: one bad file refuses the whole request.
     const photos: Buffer[] = []
-    for (const input of inputs) photos.push(await normalisePhoto(input.bytes, input.label))
-    const stored = await storePhotos(dataDir, person, photos)
-    const body: UploadResponse = { photos: stored, person: await requirePerson(dataDir, person) }
+    for (const input of inputs) photos.push(await normalisePhoto(await input.read(), input.label))
+    const { stored, person } = await storePhotos(dataDir, personParam(req.params.name), photos)
+    return { photos: stored, person }
+  }
+
+  router.post<'/', PersonParams>('/', personExists, receiveBody, async (req, res) => {
+    // The files received are removed before the answer is sent, whatever it is.
+    const body = await storeUpload(req).finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))
     res.status(201).json(body)
   })
 

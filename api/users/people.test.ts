@@ -154,6 +154,8 @@ describe('people: bad requests are refused and change nothing on disk', () => {
   const api = useTestApi(async (dataDir) => {
     await addFixturePhotos(dataDir, 'Grace Hopper', ['people/barack_obama/obama.jpg'])
     await addFixturePhotos(dataDir, 'Alan Turing', ['people/joe_biden/biden.jpg'])
+    await addFixturePhotos(dataDir, 'fi', [])
+    await addFixturePhotos(dataDir, 'STRASSE', [])
     // What a traversal from DATA_DIR/users would reach: it must survive.
     await mkdir(path.join(dataDir, 'x'))
     await writeFile(path.join(dataDir, 'x', 'keep.txt'), 'outside the users folder')
@@ -161,6 +163,9 @@ describe('people: bad requests are refused and change nothing on disk', () => {
   const call = (what: Call) => send(api.url, what)
 
   const tooLong = 'a'.repeat(65)
+  // 64 letters of 4 bytes each (Deseret): 256 bytes, one more than a folder's name may have.
+  const tooManyBytes = '\u{10400}'.repeat(64)
+  const fullWidth = (name: string) => [...name].map((char) => (char === ' ' ? char : String.fromCodePoint(char.codePointAt(0)! + 0xfee0))).join('')
 
   it.each([
     // Names that are paths, hidden files or control characters
@@ -177,6 +182,14 @@ describe('people: bad requests are refused and change nothing on disk', () => {
     { label: 'an empty name', request: post({ name: '' }), status: 400, code: 'invalid_name' },
     { label: 'a whitespace-only name', request: post({ name: ' \t ' }), status: 400, code: 'invalid_name' },
     { label: 'punctuation without a letter', request: post({ name: "-'" }), status: 400, code: 'invalid_name' },
+    { label: 'a name of 256 UTF-8 bytes', request: post({ name: tooManyBytes }), status: 400, code: 'invalid_name' },
+    // Names that look like another: invisible characters beside it, or made of them only
+    { label: 'a name followed by U+034F', request: post({ name: 'Grace Hopper\u034F' }), status: 400, code: 'invalid_name' },
+    { label: 'a name followed by U+FE0F', request: post({ name: 'Grace Hopper\uFE0F' }), status: 400, code: 'invalid_name' },
+    { label: 'a name followed by U+3164', request: post({ name: 'Grace Hopper\u3164' }), status: 400, code: 'invalid_name' },
+    { label: 'a name with U+200B inside', request: post({ name: 'Grace\u200BHopper' }), status: 400, code: 'invalid_name' },
+    { label: 'a name of U+3164 only', request: post({ name: '\u3164' }), status: 400, code: 'invalid_name' },
+    { label: 'a name of U+3164 and spaces', request: post({ name: '\u3164 \u3164' }), status: 400, code: 'invalid_name' },
     // Bodies of the wrong shape
     { label: 'a number as name', request: post({ name: 42 }), status: 400, code: 'invalid_name' },
     { label: 'null as name', request: post({ name: null }), status: 400, code: 'invalid_name' },
@@ -190,6 +203,9 @@ describe('people: bad requests are refused and change nothing on disk', () => {
     { label: 'a duplicate in lower case', request: post({ name: 'grace hopper' }), status: 409, code: 'name_taken' },
     { label: 'a duplicate in upper case', request: post({ name: 'GRACE HOPPER' }), status: 409, code: 'name_taken' },
     { label: 'a duplicate with extra spaces', request: post({ name: ' Grace Hopper ' }), status: 409, code: 'name_taken' },
+    { label: 'a duplicate in full-width letters', request: post({ name: fullWidth('Grace Hopper') }), status: 409, code: 'name_taken' },
+    { label: 'a duplicate with a ligature', request: post({ name: '\uFB01' }), status: 409, code: 'name_taken' },
+    { label: 'a duplicate with sharp s for ss', request: post({ name: 'Stra\u00dfe' }), status: 409, code: 'name_taken' },
     // Traversal and bad names in the path
     { label: 'GET ..%2Fx', request: get('..%2Fx'), status: 400, code: 'invalid_name' },
     { label: 'GET %2E%2E%2Fx', request: get('%2E%2E%2Fx'), status: 400, code: 'invalid_name' },
@@ -206,6 +222,9 @@ describe('people: bad requests are refused and change nothing on disk', () => {
     { label: 'PATCH with malformed JSON', request: patch('Grace%20Hopper', '{'), status: 400, code: 'invalid_json' },
     { label: 'PATCH to a taken name', request: patch('Grace%20Hopper', { name: 'Alan Turing' }), status: 409, code: 'name_taken' },
     { label: 'PATCH to a taken name in another case', request: patch('Grace%20Hopper', { name: 'alan turing' }), status: 409, code: 'name_taken' },
+    { label: 'PATCH to a taken name in full width', request: patch('Grace%20Hopper', { name: fullWidth('Alan Turing') }), status: 409, code: 'name_taken' },
+    { label: 'PATCH to a name of 256 UTF-8 bytes', request: patch('Grace%20Hopper', { name: tooManyBytes }), status: 400, code: 'invalid_name' },
+    { label: 'PATCH to a name followed by U+FE0F', request: patch('Grace%20Hopper', { name: 'Alan Turing\uFE0F' }), status: 400, code: 'invalid_name' },
     { label: 'PATCH someone unknown', request: patch('Nobody', { name: 'Somebody' }), status: 404, code: 'person_not_found' },
     { label: 'DELETE ..%2Fx', request: del('..%2Fx'), status: 400, code: 'invalid_name' },
     { label: 'DELETE .. (the data folder)', request: del('..'), status: 400, code: 'invalid_name' },
@@ -234,5 +253,41 @@ describe('people: bad requests are refused and change nothing on disk', () => {
   it('says which name is taken', async () => {
     const res = await call(post({ name: 'grace hopper' }))
     expect(res.body).toEqual({ error: { code: 'name_taken', message: '"Grace Hopper" is already registered' } })
+  })
+
+  it('says how long a name may be', async () => {
+    const res = await call(post({ name: tooManyBytes }))
+    expect(res.body).toEqual({ error: { code: 'invalid_name', message: expect.stringContaining('at most 255 bytes') } })
+  })
+})
+
+describe('people: names near the limits, and names registered before the rules of today', () => {
+  // A folder made before invisible characters were refused: it can still be read, renamed and deleted.
+  const legacy = 'Ada\u034F'
+  const api = useTestApi(async (dataDir) => {
+    await addFixturePhotos(dataDir, legacy, ['people/barack_obama/obama.jpg'])
+  })
+  const call = (what: Call) => send(api.url, what)
+  const usersFolder = () => path.join(api.dataDir, 'users')
+
+  it.each([
+    { label: '63 letters of 4 bytes (252 bytes)', name: '\u{10400}'.repeat(63) },
+    { label: '64 letters of 3 bytes (192 bytes)', name: '\uD55C'.repeat(64) },
+  ])('registers, renames and deletes a name of $label', async ({ name }) => {
+    expect((await call(post({ name }))).status).toBe(201)
+    expect(await readdir(usersFolder())).toContain(name)
+    const renamed = `${[...name].slice(1).join('')}x`
+    expect((await call(patch(encodeURIComponent(name), { name: renamed }))).status).toBe(200)
+    expect((await call(del(encodeURIComponent(renamed)))).status).toBe(204)
+    expect(await readdir(usersFolder())).toEqual([legacy])
+  })
+
+  it('reads, renames and deletes a person whose name has a character refused today', async () => {
+    expect((await call(get(encodeURIComponent(legacy)))).body).toMatchObject({ name: legacy, photoCount: 1 })
+    expect((await call(patch(encodeURIComponent(legacy), { name: 'Ada' }))).status).toBe(200)
+    expect(await readdir(usersFolder())).toEqual(['Ada'])
+    expect((await call(patch('Ada', { name: legacy }))).status).toBe(400)
+    expect((await call(del('Ada'))).status).toBe(204)
+    expect(await readdir(usersFolder())).toEqual([])
   })
 })

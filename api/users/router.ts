@@ -1,7 +1,7 @@
 import { Router } from 'express'
 import type { AppConfig } from '../config.js'
 import { parseOr400, validateBody } from '../validate.js'
-import { PersonNameSchema } from './names.js'
+import { PersonNameParamSchema } from './names.js'
 import {
   CreatePersonBodySchema,
   RenamePersonBodySchema,
@@ -11,9 +11,9 @@ import {
 } from './schema.js'
 import { createPerson, deletePerson, listPeople, renamePerson, requirePerson } from './service.js'
 
-/** The `:name` route parameter, held to the same rules as a new name. */
+/** The `:name` route parameter, held to the rules that keep it a plain folder name (see PersonNameParamSchema). */
 export function personParam(value: unknown): string {
-  return parseOr400(PersonNameSchema, value, 'invalid_name')
+  return parseOr400(PersonNameParamSchema, value, 'invalid_name')
 }
 
 export function usersRouter(config: AppConfig): Router {

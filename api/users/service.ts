@@ -68,25 +68,48 @@ async function assertNameFree(dataDir: string, name: string, except?: string): P
   if (taken) throw new HttpError(409, 'name_taken', `"${taken}" is already registered`)
 }
 
+/*
+ * Every change to who is registered runs under the face model's lock, which every process on the
+ * data folder respects: the checks (is the person there, is the name free) and the acts (folders
+ * made or moved, their descriptors written) are one critical section, so no two requests can
+ * both pass a check, and no descriptor outlives or misses its person's folder.
+ */
+
 export async function createPerson(dataDir: string, name: string): Promise<Person> {
-  await assertNameFree(dataDir, name)
-  await mkdir(usersDir(dataDir), { recursive: true })
-  try {
-    await mkdir(personDir(dataDir, name))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new HttpError(409, 'name_taken', `"${name}" is already registered`)
-    throw err
-  }
+  await faceModel(dataDir).update(async (model) => {
+    await assertNameFree(dataDir, name)
+    await mkdir(usersDir(dataDir), { recursive: true })
+    try {
+      await mkdir(personDir(dataDir, name))
+    } catch (err) {
+      // Something that is not a person's folder (a file) has the name.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new HttpError(409, 'name_taken', `"${name}" is already registered`)
+      throw err
+    }
+    return model
+  })
   return { name, photoCount: 0, photos: [] }
 }
 
 export async function renamePerson(dataDir: string, from: string, to: string): Promise<Person> {
-  await requirePerson(dataDir, from)
-  if (from === to) return readPerson(dataDir, to)
-  await assertNameFree(dataDir, to, from)
-  await rename(personDir(dataDir, from), personDir(dataDir, to))
-  await faceModel(dataDir).update((model) => renamedPerson(model, from, to))
-  return readPerson(dataDir, to)
+  let moved = false
+  let renamed!: Person
+  try {
+    await faceModel(dataDir).update(async (model) => {
+      renamed = await requirePerson(dataDir, from)
+      if (from === to) return model
+      await assertNameFree(dataDir, to, from)
+      await rename(personDir(dataDir, from), personDir(dataDir, to))
+      moved = true
+      renamed = await readPerson(dataDir, to)
+      return renamedPerson(model, from, to)
+    })
+  } catch (err) {
+    // The folder moved but its descriptors could not follow (a full disk): it goes back.
+    if (moved) await rename(personDir(dataDir, to), personDir(dataDir, from)).catch(() => {})
+    throw err
+  }
+  return renamed
 }
 
 // Where deletePerson moves a person's folder before removing it. No person's name starts with a dot.
@@ -94,15 +117,25 @@ const deletionTrash = /^\.deleted-[0-9a-f]{12}$/
 const newTrashName = () => `.deleted-${randomBytes(6).toString('hex')}`
 
 /**
- * Removes the person's descriptors from the face model, then moves their folder out of sight
- * in one rename and removes it: a person is either listed with all their photos or gone.
+ * Moves the person's folder out of sight in one rename and removes their descriptors from the
+ * face model in the same critical section, then removes the folder: a person is either listed
+ * with all their photos and descriptors, or gone with both.
  */
 export async function deletePerson(dataDir: string, name: string): Promise<void> {
-  await requirePerson(dataDir, name)
-  // Their descriptors go first: erasure does not wait for the next training.
-  await faceModel(dataDir).update((model) => withoutPerson(model, name))
   const trash = resolveInside(usersDir(dataDir), newTrashName())
-  await rename(personDir(dataDir, name), trash)
+  let moved = false
+  try {
+    await faceModel(dataDir).update(async (model) => {
+      await requirePerson(dataDir, name)
+      await rename(personDir(dataDir, name), trash)
+      moved = true
+      return withoutPerson(model, name)
+    })
+  } catch (err) {
+    // Their descriptors could not be removed (a full disk): the person stays whole.
+    if (moved) await rename(trash, personDir(dataDir, name)).catch(() => {})
+    throw err
+  }
   await rm(trash, { recursive: true, force: true })
 }
 

@@ -149,8 +149,8 @@ describe('two server processes on one data folder, under load and kill -9', () =
     await exited
     await Promise.all(streams)
 
-    // What a process killed between writing a photo and renaming it leaves behind.
-    const orphan = path.join(data.path, 'users', names[0]!, `.upload-${createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)}-${victim.process.pid}-orphan.jpg`)
+    // What a process killed between receiving a photo and renaming it into place leaves behind.
+    const orphan = path.join(data.path, '.uploads', `.upload-${createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)}-${victim.process.pid}-orphan.jpg`)
     await writeFile(orphan, photo.subarray(0, 100))
 
     servers[0] = await startServer({ ...serverEnv, DATA_DIR: data.path })
@@ -161,7 +161,7 @@ describe('two server processes on one data folder, under load and kill -9', () =
       expect(afterKill.people.find((person) => person.name === update.name)?.descriptors).toContainEqual(update.body.descriptors[0])
     }
 
-    // Both processes write again; the next write to each folder and to the model clears what the killed one left.
+    // Both processes write again; the restarted one has swept the killed one's upload, the next write to the model clears the rest.
     for (const [index, name] of names.entries()) expect((await upload(servers[index % 2]!.url, name)).status).toBe(201)
     const next: Update = { name: names[0]!, method: 'PATCH', body: { descriptors: [descriptorEntry('after-restart.jpg', 9999)], rejected: [] } }
     // A lock the killed process held counts as stale 10 s after its last refresh: this write may wait that long.
@@ -266,11 +266,16 @@ describe('a full or read-only data folder', () => {
     await disk.full()
     const before = await snapshotDir(disk.dataDir)
 
+    const person = `/api/users/${encodeURIComponent(ada)}`
     const replies = {
       upload: await upload(server.url, ada),
-      snapshot: await sendJson(server.url, 'POST', `/api/users/${encodeURIComponent(ada)}/photos`, { snapshot: `data:image/jpeg;base64,${photo.toString('base64')}` }),
+      snapshot: await sendJson(server.url, 'POST', `${person}/photos`, { snapshot: `data:image/jpeg;base64,${photo.toString('base64')}` }),
       patch: await sendJson(server.url, 'PATCH', `/api/faces/people/${encodeURIComponent(ada)}`, modelPatch('full.jpg')),
       put: await sendJson(server.url, 'PUT', '/api/faces', faceModelOf([])),
+      // Their folders move first, their descriptors cannot follow: the folders are put back.
+      rename: await sendJson(server.url, 'PATCH', person, { name: 'Ada King' }),
+      deletePhoto: await sendJson(server.url, 'DELETE', `${person}/photos/photo-1.jpg`),
+      deletePerson: await sendJson(server.url, 'DELETE', person),
     }
 
     for (const [label, reply] of Object.entries(replies)) {

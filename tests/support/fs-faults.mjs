@@ -36,6 +36,10 @@ const real = {
   unlink: promises.unlink,
   link: promises.link,
   mkdirCallback: fs.mkdir,
+  openCallback: fs.open,
+  closeCallback: fs.close,
+  write: fs.write,
+  writev: fs.writev,
 }
 
 /** A full disk: half of the data reaches the file, then the write fails. */
@@ -84,6 +88,34 @@ fs.mkdir = function mkdir(file, ...rest) {
     return
   }
   return real.mkdirCallback(file, ...rest)
+}
+
+// fs.createWriteStream (multer's disk storage) opens and writes with the callback functions: a
+// file opened for writing on a full disk fails its first write.
+const fullDiskDescriptors = new Set()
+
+fs.open = function open(file, flags, mode, callback) {
+  if (typeof flags === 'function') [flags, mode, callback] = ['r', undefined, flags]
+  else if (typeof mode === 'function') [mode, callback] = [undefined, mode]
+  const fault = faultFor(file)
+  if (!fault || !/[wax+]/.test(String(flags))) return real.openCallback(file, flags, mode, callback)
+  if (fault === 'EROFS') return process.nextTick(callback, failure('EROFS', 'open', file))
+  real.openCallback(file, flags, mode, (err, fd) => {
+    if (!err) fullDiskDescriptors.add(fd)
+    callback(err, fd)
+  })
+}
+
+for (const name of ['write', 'writev']) {
+  fs[name] = function (fd, ...rest) {
+    if (!fullDiskDescriptors.has(fd)) return real[name](fd, ...rest)
+    process.nextTick(rest.at(-1), failure('ENOSPC', name, `descriptor ${fd}`))
+  }
+}
+
+fs.close = function close(fd, ...rest) {
+  fullDiskDescriptors.delete(fd)
+  return real.closeCallback(fd, ...rest)
 }
 
 syncBuiltinESMExports()
