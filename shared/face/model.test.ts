@@ -230,6 +230,23 @@ describe('edits to the model', () => {
       expect(withoutPhotos(validModel, 'Grace', ['g2.jpg']).people[2]).toEqual({ ...grace, rejected: [] })
     })
 
+    // Looking each photo up in the list made this 20,000 × 300,000 comparisons: a minute, under the model's lock.
+    it('drops every listed photo of a person with 10,000 descriptors and 10,000 rejections, given 300,000 names', () => {
+      const photos = (prefix: string) => Array.from({ length: 10_000 }, (_, index) => `${prefix}-${index}.jpg`)
+      const [trained, rejected] = [photos('t'), photos('r')]
+      const trainedEntry = descriptorEntry('photo.jpg', 1)
+      const big = personModel('Big', trained.map((photo) => ({ ...trainedEntry, photo })), rejected.map((photo) => rejectedPhoto(photo)))
+      const model = faceModelOf([ada, big])
+      const listed = [...trained, ...rejected].filter((_, index) => index % 2 === 1)
+      const names = [...Array.from({ length: 300_000 - listed.length }, (_, index) => `never-trained-${index}.jpg`), ...listed]
+
+      const edited = withoutPhotos(model, 'Big', names)
+
+      expect(edited.people[0]).toBe(ada)
+      expect(edited.people[1]!.descriptors.map((entry) => entry.photo)).toEqual(trained.filter((_, index) => index % 2 === 0))
+      expect(edited.people[1]!.rejected.map((entry) => entry.photo)).toEqual(rejected.filter((_, index) => index % 2 === 0))
+    })
+
     it.each([
       { label: 'a person not in the model', name: 'Nobody', photos: ['a1.jpg'] },
       { label: 'photos the person does not have', name: 'Ada', photos: ['t1.jpg', 'g2.jpg'] },

@@ -132,7 +132,8 @@ export function renamedPerson(model: FaceModel, from: string, to: string): FaceM
 /** Drops a photo's descriptor or rejection from a person's entry. */
 export function withoutPhotos(model: FaceModel, name: string, photos: string[]): FaceModel {
   const person = model.people.find((candidate) => candidate.name === name)
-  const listed = (entry: { photo: string }) => photos.includes(entry.photo)
+  const names = new Set(photos)
+  const listed = (entry: { photo: string }) => names.has(entry.photo)
   if (!person || !(person.descriptors.some(listed) || person.rejected.some(listed))) return model
   const keep = <T extends { photo: string }>(entries: T[]) => entries.filter((entry) => !listed(entry))
   return withPerson(model, { ...person, descriptors: keep(person.descriptors), rejected: keep(person.rejected) })
