@@ -2,16 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
-import { emptyModel, FaceModelSchema, parseAnyModel, type FaceModel } from '../../shared/face/model.js'
+import { emptyModel, FaceModelSchema, parseAnyModel, withoutImplausibleDescriptors, type FaceModel } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
+import { log } from '../logging.js'
 
 const modelFile = 'faces.json'
 const backupFile = 'faces.json.bak'
 const tempPattern = /^faces\.json(\.bak)?\.[0-9a-f]+\.tmp$/
-
-function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>) {
-  console.error(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }))
-}
 
 async function readModelFile(file: string): Promise<FaceModel | 'missing' | 'invalid'> {
   let text: string
@@ -22,7 +19,15 @@ async function readModelFile(file: string): Promise<FaceModel | 'missing' | 'inv
     throw err
   }
   try {
-    const parsed = parseAnyModel(JSON.parse(text))
+    const value: unknown = JSON.parse(text)
+    let parsed = parseAnyModel(value)
+    if (!parsed.success) {
+      const cleaned = withoutImplausibleDescriptors(value)
+      if (cleaned.dropped.length) {
+        parsed = parseAnyModel(cleaned.value)
+        if (parsed.success) log('warn', 'left out descriptors that no face has: their photos need training again', { file, dropped: cleaned.dropped })
+      }
+    }
     if (parsed.success) return parsed.data
     log('error', 'face model file does not match its schema', { file, problem: parsed.error.issues[0]?.message })
   } catch {

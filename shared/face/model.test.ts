@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { descriptorEntry, encodedDescriptor, faceModelOf, personModel, rejectedPhoto, seededDescriptor } from '../../tests/support/faces.js'
-import { decodeDescriptor } from './descriptor.js'
+import { decodeDescriptor, encodeDescriptor } from './descriptor.js'
 import {
   emptyModel,
   FaceModelSchema,
@@ -8,6 +8,7 @@ import {
   renamedPerson,
   withoutPerson,
   withoutPhotos,
+  withoutImplausibleDescriptors,
   withPerson,
   type FaceModel,
 } from './model.js'
@@ -15,6 +16,13 @@ import {
 /** face-api's JSON of a descriptor: a Float32Array becomes {"0": …, "127": …}. */
 const legacyObject = (seed: number) => JSON.parse(JSON.stringify(seededDescriptor(seed))) as Record<string, number>
 const legacyArray = (seed: number) => Array.from(seededDescriptor(seed))
+
+/** The descriptor of `seed` with one number replaced. */
+const descriptorWith = (seed: number, value: number, at = 5) => {
+  const descriptor = seededDescriptor(seed)
+  descriptor[at] = value
+  return descriptor
+}
 
 const ada = personModel('Ada', [descriptorEntry('a1.jpg', 1), descriptorEntry('a2.jpg', 2)], [rejectedPhoto('a3.jpg')])
 const alan = personModel('Alan', [descriptorEntry('t1.jpg', 3)])
@@ -73,6 +81,10 @@ describe('FaceModelSchema', () => {
     { label: 'an unknown rejection reason', model: { ...validModel, people: [{ ...ada, rejected: [{ ...rejectedPhoto('x.jpg'), reason: 'ugly' }] }] } },
     { label: 'the legacy array', model: [{ user: 'Ada', descriptors: [] }] },
     { label: 'null', model: null },
+    { label: 'a descriptor of 128 NaN', model: withEntry({ descriptor: encodeDescriptor(new Float32Array(128).fill(Number.NaN)) }) },
+    { label: 'a descriptor holding +Infinity', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, Infinity)) }) },
+    { label: 'a descriptor holding -Infinity', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, -Infinity, 127)) }) },
+    { label: 'a descriptor holding 1e30', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, 1e30, 0)) }) },
   ])('refuses $label', ({ model }) => {
     expect(FaceModelSchema.safeParse(model).success).toBe(false)
   })
@@ -132,6 +144,13 @@ describe('parseAnyModel', () => {
     { label: 'an object with keys that are not indexes', descriptor: { ...objectWithGap, x: 0 } },
     { label: 'strings for numbers', descriptor: legacyArray(1).map(String) },
     { label: 'a base64 string', descriptor: encodedDescriptor(1) },
+    { label: '1e308 (Infinity as a float32)', descriptor: legacyArray(1).map((value, index) => (index === 5 ? 1e308 : value)) },
+    { label: '3, more than a face gives', descriptor: Array.from(descriptorWith(1, 3)) },
+    { label: 'NaN', descriptor: Array.from(descriptorWith(1, Number.NaN)) },
+    { label: '-Infinity', descriptor: Array.from(descriptorWith(1, -Infinity, 127)) },
+    { label: 'null for a number, as JSON writes NaN', descriptor: JSON.parse(JSON.stringify(Array.from(descriptorWith(1, Number.NaN)))) },
+    { label: 'an object with 1e308 at "0"', descriptor: { ...legacyObject(1), 0: 1e308 } },
+    { label: 'an object of 2,000,000 keys', descriptor: Object.fromEntries(Array.from({ length: 2_000_000 }, (_, index) => [String(index), 'x'])) },
   ])('refuses a legacy descriptor of $label', ({ descriptor }) => {
     expect(parseAnyModel([{ user: 'Ada', descriptors: [{ path: 'a.jpg', descriptor }] }]).success).toBe(false)
   })
@@ -147,6 +166,34 @@ describe('parseAnyModel', () => {
 
   it.each([null, 'faces', 42, {}, { version: 1 }])('refuses %j', (value) => {
     expect(parseAnyModel(value).success).toBe(false)
+  })
+})
+
+describe('withoutImplausibleDescriptors', () => {
+  const broken = (photo: string, value: number) => ({ ...descriptorEntry(photo, 8), descriptor: encodeDescriptor(descriptorWith(8, value)) })
+
+  it('drops the descriptors no face has, names them, and keeps everything else', () => {
+    const bea = personModel('Bea', [broken('b1.jpg', Number.NaN), descriptorEntry('b2.jpg', 6), broken('b3.jpg', Infinity)], [rejectedPhoto('b4.jpg')])
+    const cy = personModel('Cy', [broken('c1.jpg', 1e30)])
+    const stored = JSON.parse(JSON.stringify(faceModelOf([ada, bea, cy], 4))) as unknown
+
+    const { value, dropped } = withoutImplausibleDescriptors(stored)
+
+    expect(dropped).toEqual(['Bea/b1.jpg', 'Bea/b3.jpg', 'Cy/c1.jpg'])
+    expect(FaceModelSchema.parse(value)).toEqual(
+      faceModelOf([ada, { ...bea, descriptors: [descriptorEntry('b2.jpg', 6)] }, { ...cy, descriptors: [] }], 4),
+    )
+    expect(FaceModelSchema.safeParse(stored).success).toBe(false)
+  })
+
+  it.each([
+    { label: 'a valid model', value: validModel },
+    { label: 'a descriptor that is not base64 at all', value: { ...validModel, people: [{ ...ada, descriptors: [{ ...ada.descriptors[0], descriptor: 'nope' }] }] } },
+    { label: 'the legacy array', value: [{ user: 'Ada', descriptors: [] }] },
+    { label: 'null', value: null },
+  ])('returns $label as it is, dropping nothing', ({ value }) => {
+    expect(withoutImplausibleDescriptors(value)).toEqual({ value, dropped: [] })
+    expect(withoutImplausibleDescriptors(value).value).toBe(value)
   })
 })
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { descriptorLength, encodeDescriptor, isEncodedDescriptor } from './descriptor.js'
+import { descriptorLength, encodeDescriptor, hasDescriptorForm, isEncodedDescriptor, isPlausibleDescriptor, maxDescriptorValue } from './descriptor.js'
 
 export const currentModelVersion = 1
 
@@ -21,7 +21,7 @@ export const DescriptorEntrySchema = z.object({
   hash: z.string(),
   detector: DetectorSchema,
   box: BoxSchema.nullable(),
-  descriptor: z.string().refine(isEncodedDescriptor, 'not a base64 descriptor of 128 float32 numbers'),
+  descriptor: z.string().refine(isEncodedDescriptor, `not a base64 descriptor of ${descriptorLength} float32 numbers between -${maxDescriptorValue} and ${maxDescriptorValue}`),
   /** Set when the face was found only on a retry (a lower confidence, the other detector, a turned copy): what was done. */
   note: z.string().max(200).optional(),
 })
@@ -47,27 +47,25 @@ export const FaceModelSchema = z.object({
   people: z.array(PersonModelSchema),
 })
 
-function legacyDescriptor(values: Record<string, number> | number[]): number[] {
-  if (Array.isArray(values)) return values
-  return Array.from({ length: Object.keys(values).length }, (_, index) => values[String(index)] ?? Number.NaN)
+/** face-api's JSON of a Float32Array, {"0": …, "127": …}, or an array; the keys are counted before any value is read. */
+function legacyValues(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value.length === descriptorLength ? value : undefined
+  if (typeof value !== 'object' || value === null || Object.keys(value).length !== descriptorLength) return undefined
+  return Array.from({ length: descriptorLength }, (_, index) => (value as Record<string, unknown>)[String(index)])
 }
+
+const LegacyDescriptorSchema = z.unknown().transform((value, ctx): number[] => {
+  const values = legacyValues(value)
+  if (values && isPlausibleDescriptor(values)) return values as number[]
+  ctx.addIssue({ code: 'custom', input: value, message: `a descriptor has ${descriptorLength} numbers between -${maxDescriptorValue} and ${maxDescriptorValue}` })
+  return z.NEVER
+})
 
 /** The reference app's faces.json: `[{ user, descriptors: [{ path, descriptor: {"0": …} }] }]`. */
 export const LegacyFaceModelSchema = z.array(
   z.object({
     user: z.string().min(1),
-    descriptors: z.array(
-      z.object({
-        path: z.string(),
-        descriptor: z
-          .union([z.record(z.string(), z.number()), z.array(z.number())])
-          .transform(legacyDescriptor)
-          .refine(
-            (values) => values.length === descriptorLength && values.every(Number.isFinite),
-            `a descriptor has ${descriptorLength} numbers`,
-          ),
-      }),
-    ),
+    descriptors: z.array(z.object({ path: z.string(), descriptor: LegacyDescriptorSchema })),
   }),
 )
 
@@ -109,6 +107,31 @@ export function parseAnyModel(value: unknown): z.ZodSafeParseResult<FaceModel> {
     return legacy.success ? FaceModelSchema.safeParse(fromLegacyModel(legacy.data)) : (legacy as z.ZodSafeParseResult<never>)
   }
   return FaceModelSchema.safeParse(value)
+}
+
+type Loose = Record<string, unknown> | null | undefined
+
+const implausible = (entry: unknown) => {
+  const text = (entry as Loose)?.descriptor
+  return typeof text === 'string' && hasDescriptorForm(text) && !isEncodedDescriptor(text)
+}
+
+/**
+ * A faces.json (this app's form, as read) without the descriptors that hold NaN, ±Infinity or numbers
+ * no face gives: files written before such descriptors were refused may have some, and one made the
+ * Recognize page fail for everyone. Their photos are trained again. `dropped` names each: person/photo.
+ */
+export function withoutImplausibleDescriptors(value: unknown): { value: unknown; dropped: string[] } {
+  const people = (value as Loose)?.people
+  if (!Array.isArray(people)) return { value, dropped: [] }
+  const dropped: string[] = []
+  const kept = people.map((person: Loose) => {
+    const descriptors = person?.descriptors
+    if (!Array.isArray(descriptors) || !descriptors.some(implausible)) return person
+    for (const entry of descriptors.filter(implausible)) dropped.push(`${String(person?.name)}/${String((entry as Loose)?.photo)}`)
+    return { ...person, descriptors: descriptors.filter((entry) => !implausible(entry)) }
+  })
+  return dropped.length ? { value: { ...(value as object), people: kept }, dropped } : { value, dropped }
 }
 
 /** The model with one person's entry replaced (or added), people kept in name order. */
