@@ -5,6 +5,7 @@ import lockfile from 'proper-lockfile'
 import { emptyModel, FaceModelSchema, parseAnyModel, withoutImplausibleDescriptors, type FaceModel } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { log } from '../logging.js'
+import { tooLarge } from './schema.js'
 
 const modelFile = 'faces.json'
 const backupFile = 'faces.json.bak'
@@ -129,13 +130,15 @@ export class FaceModelStore {
       const current = await this.read()
       const changed = await change(current)
       if (changed === current) return current
-      const next = FaceModelSchema.parse({
+      const next = FaceModelSchema.safeParse({
         ...changed,
         generation: current.generation + 1,
         updatedAt: new Date().toISOString(),
       })
-      await this.write(JSON.stringify(next))
-      return next
+      // Edits are made of parts already checked: only their sum can be refused, for holding more than a model may.
+      if (!next.success) throw tooLarge(next.error) ?? next.error
+      await this.write(JSON.stringify(next.data))
+      return next.data
     } finally {
       await release()
     }

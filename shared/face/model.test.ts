@@ -4,6 +4,7 @@ import { decodeDescriptor, encodeDescriptor } from './descriptor.js'
 import {
   emptyModel,
   FaceModelSchema,
+  modelLimits,
   parseAnyModel,
   renamedPerson,
   withoutPerson,
@@ -87,6 +88,68 @@ describe('FaceModelSchema', () => {
     { label: 'a descriptor holding 1e30', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, 1e30, 0)) }) },
   ])('refuses $label', ({ model }) => {
     expect(FaceModelSchema.safeParse(model).success).toBe(false)
+  })
+})
+
+describe('the model’s limits, checked before its entries', () => {
+  const issuesOf = (value: unknown) => {
+    const parsed = FaceModelSchema.safeParse(value)
+    return parsed.success ? [] : parsed.error.issues.map(({ code, path, message }) => ({ code, path, message }))
+  }
+  const emptyObjects = (count: number) => Array.from({ length: count }, () => ({}))
+  const person = (name: string, descriptors: unknown[], rejected: unknown[] = []) => ({ name, descriptors, rejected })
+
+  it('refuses 8,000,000 people with one issue, without looking at any of them', () => {
+    expect(issuesOf(faceModelOf(emptyObjects(8_000_000) as never[]))).toEqual([
+      { code: 'too_big', path: ['people'], message: `at most ${modelLimits.people} people` },
+    ])
+  })
+
+  it('refuses a person with more descriptors or rejections than one may have', () => {
+    const tooMany = emptyObjects(modelLimits.entriesPerPerson + 1)
+    expect(issuesOf(faceModelOf([person('Ada', tooMany)] as never[]))).toEqual([
+      { code: 'too_big', path: ['people', 0, 'descriptors'], message: `at most ${modelLimits.entriesPerPerson} descriptors a person` },
+    ])
+    expect(issuesOf(faceModelOf([person('Ada', [], tooMany)] as never[]))).toEqual([
+      { code: 'too_big', path: ['people', 0, 'rejected'], message: `at most ${modelLimits.entriesPerPerson} rejected photos a person` },
+    ])
+  })
+
+  it('refuses more descriptors or rejections in all than a model holds, before checking any person', () => {
+    const perPerson = modelLimits.entriesPerPerson
+    const people = (list: 'descriptors' | 'rejected') =>
+      Array.from({ length: modelLimits.entries / perPerson + 1 }, (_, index) =>
+        list === 'descriptors' ? person(`P${index}`, emptyObjects(perPerson)) : person(`P${index}`, [], emptyObjects(perPerson)),
+      )
+    expect(issuesOf(faceModelOf(people('descriptors') as never[]))).toEqual([
+      { code: 'too_big', path: ['people'], message: `at most ${modelLimits.entries} descriptors in all` },
+    ])
+    expect(issuesOf(faceModelOf(people('rejected') as never[]))).toEqual([
+      { code: 'too_big', path: ['people'], message: `at most ${modelLimits.entries} rejected photos in all` },
+    ])
+  })
+
+  it('stops at the first bad entry: 10,000 people of 10 bad descriptors each make one issue', () => {
+    const people = Array.from({ length: modelLimits.people }, (_, index) => person(`P${index}`, emptyObjects(10)))
+    const issues = issuesOf(faceModelOf(people as never[]))
+    expect(issues).toHaveLength(1)
+    expect(issues[0]!.path.slice(0, 4)).toEqual(['people', 0, 'descriptors', 0])
+  })
+
+  it('accepts a model at every limit', () => {
+    const entry = descriptorEntry('p.jpg', 1)
+    const full = personModel('Full', Array.from({ length: modelLimits.entriesPerPerson }, (_, index) => ({ ...entry, photo: `${index}.jpg` })))
+    const people = [full, ...Array.from({ length: modelLimits.people - 1 }, (_, index) => personModel(`P${index}`, []))]
+    expect(issuesOf(faceModelOf(people))).toEqual([])
+  })
+
+  it.each([
+    { label: '8,000,000 people', legacy: emptyObjects(8_000_000), path: [] },
+    { label: 'a person with 10,001 descriptors', legacy: [{ user: 'Ada', descriptors: emptyObjects(10_001) }], path: [0, 'descriptors'] },
+  ])('refuses a legacy model of $label with one issue', ({ legacy, path }) => {
+    const parsed = parseAnyModel(legacy)
+    expect(parsed.success).toBe(false)
+    expect(parsed.error!.issues.map((issue) => ({ code: issue.code, path: issue.path }))).toEqual([{ code: 'too_big', path }])
   })
 })
 

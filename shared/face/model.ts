@@ -3,6 +3,65 @@ import { descriptorLength, encodeDescriptor, hasDescriptorForm, isEncodedDescrip
 
 export const currentModelVersion = 1
 
+/**
+ * The most a model holds, checked before any entry is: the 100 MB body limit takes about 120,000
+ * descriptors, and the benchmarks' largest model is 1,000 people of 100 (bench/RESULTS.md).
+ */
+export const modelLimits = Object.freeze({
+  people: 10_000,
+  /** Per person, each of: descriptors, rejected photos, photos to remove in one PATCH. */
+  entriesPerPerson: 10_000,
+  /** In the whole model, each of: descriptors, rejected photos. */
+  entries: 150_000,
+})
+
+/**
+ * A list of at most `max` items, checked one by one up to the first that fails. z.array would
+ * report every item's issues: a body of 8 million empty objects made 16 million of them and took
+ * the process's whole heap.
+ */
+export function listOf<T extends z.ZodType>(item: T, max: number, what: string) {
+  return itemsOneByOne(z.array(z.unknown()).max(max, `at most ${max} ${what}`), item)
+}
+
+function itemsOneByOne<T extends z.ZodType>(list: z.ZodType<unknown[]>, item: T) {
+  return list.transform((items, ctx) => {
+    const parsed: z.output<T>[] = []
+    for (const [index, value] of items.entries()) {
+      const result = item.safeParse(value)
+      if (!result.success) {
+        const [first] = result.error.issues
+        ctx.issues.push({ ...first!, input: value, path: [index, ...first!.path] } as z.core.$ZodRawIssue)
+        return z.NEVER
+      }
+      parsed.push(result.data)
+    }
+    return parsed
+  })
+}
+
+const lengthOf = (value: unknown, key: string) => {
+  const list = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  return Array.isArray(list) ? list.length : 0
+}
+
+/** People, with the model's totals checked on the raw input before any person is. */
+function peopleList<T extends z.ZodType>(person: T) {
+  const list = z
+    .array(z.unknown())
+    .max(modelLimits.people, `at most ${modelLimits.people} people`)
+    .superRefine((people, ctx) => {
+      for (const [key, what] of [['descriptors', 'descriptors'], ['rejected', 'rejected photos']] as const) {
+        const total = people.reduce((sum: number, person) => sum + lengthOf(person, key), 0)
+        if (total > modelLimits.entries) {
+          const message = `at most ${modelLimits.entries} ${what} in all`
+          ctx.addIssue({ code: 'too_big', origin: 'array', maximum: modelLimits.entries, inclusive: true, input: people, message })
+        }
+      }
+    })
+  return itemsOneByOne(list, person)
+}
+
 export const DetectorSchema = z.enum(['ssd_mobilenetv1', 'tiny_face_detector', 'unknown'])
 
 export const BoxSchema = z.object({
@@ -35,8 +94,8 @@ export const RejectedPhotoSchema = z.object({
 
 export const PersonModelSchema = z.object({
   name: z.string().min(1),
-  descriptors: z.array(DescriptorEntrySchema),
-  rejected: z.array(RejectedPhotoSchema).default([]),
+  descriptors: listOf(DescriptorEntrySchema, modelLimits.entriesPerPerson, 'descriptors a person'),
+  rejected: listOf(RejectedPhotoSchema, modelLimits.entriesPerPerson, 'rejected photos a person').default([]),
 })
 
 export const FaceModelSchema = z.object({
@@ -44,7 +103,7 @@ export const FaceModelSchema = z.object({
   /** Goes up by one with every write; a write based on an older generation is refused. */
   generation: z.number().int().nonnegative(),
   updatedAt: z.string(),
-  people: z.array(PersonModelSchema),
+  people: peopleList(PersonModelSchema),
 })
 
 /** face-api's JSON of a Float32Array, {"0": …, "127": …}, or an array; the keys are counted before any value is read. */
@@ -62,10 +121,10 @@ const LegacyDescriptorSchema = z.unknown().transform((value, ctx): number[] => {
 })
 
 /** The reference app's faces.json: `[{ user, descriptors: [{ path, descriptor: {"0": …} }] }]`. */
-export const LegacyFaceModelSchema = z.array(
+export const LegacyFaceModelSchema = peopleList(
   z.object({
     user: z.string().min(1),
-    descriptors: z.array(z.object({ path: z.string(), descriptor: LegacyDescriptorSchema })),
+    descriptors: listOf(z.object({ path: z.string(), descriptor: LegacyDescriptorSchema }), modelLimits.entriesPerPerson, 'descriptors a person'),
   }),
 )
 
