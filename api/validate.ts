@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express'
 import type { z } from 'zod'
 import { HttpError } from './errors.js'
 
-function firstProblem(error: z.ZodError): string {
+export function firstProblem(error: z.ZodError): string {
   const issue = error.issues[0]
   if (!issue) return 'The request is not valid'
   if (issue.code === 'unrecognized_keys') return `Unexpected field: ${issue.keys.join(', ')}`

@@ -1,10 +1,10 @@
-import express, { Router, type Response } from 'express'
+import { Router, type Response } from 'express'
 import { parseAnyModel, withoutPerson, withoutPhotos, withPerson, type FaceModel } from '../../shared/face/model.js'
 import type { AppConfig } from '../config.js'
 import { HttpError } from '../errors.js'
 import { personParam } from '../users/router.js'
-import { parseOr400 } from '../validate.js'
-import { PersonModelBodySchema, PersonModelPatchSchema, type ModelWriteResponse } from './schema.js'
+import { modelJson } from './body.js'
+import { parseModelBody, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
 import { listPhotoHashes, updatePersonModel } from './service.js'
 import { faceModel } from './store.js'
 
@@ -13,9 +13,6 @@ function sendGeneration(res: Response, saved: FaceModel): void {
   const body: ModelWriteResponse = { generation: saved.generation }
   res.json(body)
 }
-
-// 100,000 descriptors take about 75 MB as JSON.
-const modelJson = express.json({ limit: '100mb' })
 
 export function facesRouter(config: AppConfig): Router {
   const router = Router()
@@ -40,10 +37,7 @@ export function facesRouter(config: AppConfig): Router {
    */
   router.put('/', modelJson, async (req, res) => {
     const parsed = parseAnyModel(req.body)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new HttpError(400, 'invalid_model', `The face model is not valid: ${issue?.path.join('.') || 'body'} ${issue?.message ?? ''}`.trim())
-    }
+    if (!parsed.success) throw refusedModel(parsed.error)
     const isImport = Array.isArray(req.body)
     const saved = await store.update((current) => {
       if (!isImport && parsed.data.generation !== current.generation) {
@@ -56,14 +50,14 @@ export function facesRouter(config: AppConfig): Router {
 
   router.put('/people/:name', modelJson, async (req, res) => {
     const name = personParam(req.params.name)
-    const entry = parseOr400(PersonModelBodySchema, req.body, 'invalid_model')
+    const entry = parseModelBody(PersonModelBodySchema, req.body)
     const saved = await updatePersonModel(dataDir, name, (current) => withPerson(current, { name, ...entry }))
     sendGeneration(res, saved)
   })
 
   router.patch('/people/:name', modelJson, async (req, res) => {
     const name = personParam(req.params.name)
-    const patch = parseOr400(PersonModelPatchSchema, req.body, 'invalid_model')
+    const patch = parseModelBody(PersonModelPatchSchema, req.body)
     const changed = [...patch.descriptors, ...patch.rejected].map((entry) => entry.photo)
     const saved = await updatePersonModel(dataDir, name, (current) => {
       const base = withoutPhotos(current, name, [...changed, ...patch.remove])

@@ -1,18 +1,40 @@
 import { z } from 'zod'
-import { DescriptorEntrySchema, RejectedPhotoSchema } from '../../shared/face/model.js'
+import { listOf, modelLimits, PersonModelSchema } from '../../shared/face/model.js'
+import { HttpError } from '../errors.js'
+import { firstProblem } from '../validate.js'
+
+const descriptors = PersonModelSchema.shape.descriptors
+const rejected = PersonModelSchema.shape.rejected.unwrap()
 
 /** Per-person training: that person's whole entry. */
-export const PersonModelBodySchema = z.strictObject({
-  descriptors: z.array(DescriptorEntrySchema),
-  rejected: z.array(RejectedPhotoSchema),
-})
+export const PersonModelBodySchema = z.strictObject({ descriptors, rejected })
 
 /** One-by-one training: results for some photos, and photos to forget. */
 export const PersonModelPatchSchema = z.strictObject({
-  descriptors: z.array(DescriptorEntrySchema).default([]),
-  rejected: z.array(RejectedPhotoSchema).default([]),
-  remove: z.array(z.string()).default([]),
+  descriptors: descriptors.default([]),
+  rejected: rejected.default([]),
+  remove: listOf(z.string(), modelLimits.entriesPerPerson, 'photos to remove at once').default([]),
 })
+
+/** A 413 when the schema refused more entries than a model holds (see modelLimits). */
+export function tooLarge(error: z.ZodError): HttpError | undefined {
+  const issue = error.issues[0]
+  if (issue?.code !== 'too_big' || issue.origin !== 'array') return undefined
+  return new HttpError(413, 'model_too_large', `The face model is too large${where(issue)}: ${issue.message}`)
+}
+
+/** Why a model, or a person's entry, was refused: a 413 when it is too large, else a 400. */
+export function refusedModel(error: z.ZodError): HttpError {
+  return tooLarge(error) ?? new HttpError(400, 'invalid_model', `The face model is not valid${where(error.issues[0])}: ${firstProblem(error)}`)
+}
+
+export function parseModelBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) throw refusedModel(parsed.error)
+  return parsed.data
+}
+
+const where = (issue: z.core.$ZodIssue | undefined) => (issue?.path.length ? ` at ${issue.path.join('.')}` : '')
 
 export type PersonModelBody = z.infer<typeof PersonModelBodySchema>
 export type PersonModelPatch = z.infer<typeof PersonModelPatchSchema>

@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
-import lockfile from 'proper-lockfile'
-import { emptyModel, FaceModelSchema, parseAnyModel, type FaceModel } from '../../shared/face/model.js'
-import { HttpError } from '../errors.js'
+import { emptyModel, FaceModelSchema, parseAnyModel, withoutImplausibleDescriptors, type FaceModel } from '../../shared/face/model.js'
+import { log } from '../logging.js'
+import { lockModel } from './lock.js'
+import { tooLarge } from './schema.js'
 
 const modelFile = 'faces.json'
 const backupFile = 'faces.json.bak'
 const tempPattern = /^faces\.json(\.bak)?\.[0-9a-f]+\.tmp$/
-
-function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>) {
-  console.error(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }))
-}
 
 async function readModelFile(file: string): Promise<FaceModel | 'missing' | 'invalid'> {
   let text: string
@@ -22,7 +19,15 @@ async function readModelFile(file: string): Promise<FaceModel | 'missing' | 'inv
     throw err
   }
   try {
-    const parsed = parseAnyModel(JSON.parse(text))
+    const value: unknown = JSON.parse(text)
+    let parsed = parseAnyModel(value)
+    if (!parsed.success) {
+      const cleaned = withoutImplausibleDescriptors(value)
+      if (cleaned.dropped.length) {
+        parsed = parseAnyModel(cleaned.value)
+        if (parsed.success) log('warn', 'left out descriptors that no face has: their photos need training again', { file, dropped: cleaned.dropped })
+      }
+    }
     if (parsed.success) return parsed.data
     log('error', 'face model file does not match its schema', { file, problem: parsed.error.issues[0]?.message })
   } catch {
@@ -63,28 +68,6 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-const lockAttempts = 200
-
-/**
- * Takes the lock on faces.json that every process on this data folder respects, waiting while
- * another holds it (up to about 40 s). Any other failure (a read-only or full disk) is not worth
- * waiting for: it is thrown at once.
- */
-async function lockModel(file: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await lockfile.lock(file, { realpath: false, stale: 10_000, retries: 0 })
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err
-      if (attempt === lockAttempts) {
-        throw new HttpError(503, 'model_busy', 'The face model is being saved by someone else; try again in a moment')
-      }
-      const wait = Math.min(10 * 1.2 ** attempt, 200) * (1 + Math.random())
-      await new Promise((resolve) => setTimeout(resolve, wait))
-    }
-  }
-}
-
 /**
  * DATA_DIR/faces.json, shared by every worker process. Reads never fail on a damaged file (the
  * last good version, kept beside it, is served instead); writes hold a lock across processes
@@ -118,21 +101,23 @@ export class FaceModelStore {
    */
   async update(change: (model: FaceModel) => FaceModel | Promise<FaceModel>): Promise<FaceModel> {
     await mkdir(this.dataDir, { recursive: true })
-    const release = await lockModel(this.file)
+    const lock = await lockModel(this.file)
     try {
       await this.removeOrphanTemps()
       const current = await this.read()
       const changed = await change(current)
       if (changed === current) return current
-      const next = FaceModelSchema.parse({
+      const next = FaceModelSchema.safeParse({
         ...changed,
         generation: current.generation + 1,
         updatedAt: new Date().toISOString(),
       })
-      await this.write(JSON.stringify(next))
-      return next
+      // Edits are made of parts already checked: only their sum can be refused, for holding more than a model may.
+      if (!next.success) throw tooLarge(next.error) ?? next.error
+      await this.write(JSON.stringify(next.data), () => lock.assertHeld())
+      return next.data
     } finally {
-      await release()
+      await lock.release()
     }
   }
 
@@ -140,14 +125,16 @@ export class FaceModelStore {
    * Readers see the old model or the new, never a part: both copies are written to temp files and
    * flushed before either is renamed into place, so a full disk stops the write with nothing changed.
    * The backup is always the last version written: a damaged faces.json is served from it without
-   * losing that write, and the generation a client read stays the current one.
+   * losing that write, and the generation a client read stays the current one. `beforeCommit`
+   * may refuse the write (a lock no longer held) when nothing is in place yet.
    */
-  private async write(text: string): Promise<void> {
+  private async write(text: string, beforeCommit: () => Promise<void>): Promise<void> {
     const temps: string[] = []
     try {
       temps.push(await writeTemp(this.dataDir, modelFile, text))
       temps.push(await writeTemp(this.dataDir, backupFile, text))
       const [model, backup] = temps as [string, string]
+      await beforeCommit()
       await rename(model, this.file)
       await rename(backup, this.backup)
       await syncFolder(this.dataDir)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { encodedDescriptor, seededDescriptor } from '../../tests/support/faces.js'
-import { decodeDescriptor, descriptorLength, encodeDescriptor, euclideanDistance, isEncodedDescriptor } from './descriptor.js'
+import { decodeDescriptor, descriptorLength, encodeDescriptor, euclideanDistance, isEncodedDescriptor, isPlausibleDescriptor } from './descriptor.js'
 
 /** The exact bits of each float: tells -0 from 0, and any rounding at all. */
 const bitsOf = (values: Float32Array) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length))
@@ -112,18 +112,49 @@ describe('isEncodedDescriptor', () => {
     expect(isEncodedDescriptor(text)).toBe(false)
   })
 
-  it('accepts only text that decodes to a descriptor', () => {
+  it('accepts only text that decodes to a descriptor of numbers within ±2', () => {
+    // All ones: every float32 is NaN.
     const candidates = [valid, 'A'.repeat(684), `${'A'.repeat(682)}==`, `${'A'.repeat(683)}=`, `${'/'.repeat(683)}=`]
     for (const text of candidates) {
       const decodes = (() => {
         try {
-          decodeDescriptor(text)
-          return true
+          return Array.from(decodeDescriptor(text)).every((value) => Math.abs(value) <= 2)
         } catch {
           return false
         }
       })()
       expect({ text, accepted: isEncodedDescriptor(text) }).toEqual({ text, accepted: decodes })
+    }
+  })
+
+  const withValue = (value: number, at = 17) => {
+    const descriptor = seededDescriptor(9)
+    descriptor[at] = value
+    return encodeDescriptor(descriptor)
+  }
+
+  it.each([
+    { label: 'NaN', value: Number.NaN },
+    { label: '+Infinity', value: Infinity },
+    { label: '-Infinity', value: -Infinity },
+    { label: 'the largest float32', value: 3.4028234663852886e38 },
+    { label: '2.001', value: 2.001 },
+    { label: '-2.001', value: -2.001 },
+  ])('refuses a descriptor holding $label', ({ value }) => {
+    for (const at of [0, 17, 127]) expect(isEncodedDescriptor(withValue(value, at))).toBe(false)
+  })
+
+  it.each([2, -2, 1.401298464324817e-45, -0])('accepts a descriptor holding %d', (value) => {
+    expect(isEncodedDescriptor(withValue(value))).toBe(true)
+  })
+})
+
+describe('isPlausibleDescriptor', () => {
+  it('accepts numbers within ±2 and refuses anything else, at any position', () => {
+    const values = Array.from(seededDescriptor(3))
+    expect(isPlausibleDescriptor(values)).toBe(true)
+    for (const bad of [Number.NaN, Infinity, -Infinity, 1e308, 2.5, '0.1', null, undefined]) {
+      for (const at of [0, 64, 127]) expect(isPlausibleDescriptor(values.map((value, index) => (index === at ? bad : value)))).toBe(false)
     }
   })
 })

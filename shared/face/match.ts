@@ -2,7 +2,7 @@
 // distance to their descriptors, so one odd photo drags a person away, and it copies every stored
 // descriptor on each query: hundreds of milliseconds per face against 100,000 descriptors, where this
 // loop takes about ten (`npm run bench:match`).
-import { decodeDescriptor, descriptorLength } from './descriptor.js'
+import { decodeDescriptor, descriptorLength, isPlausibleDescriptor } from './descriptor.js'
 import type { FaceModel } from './model.js'
 
 /** Every known descriptor, packed row after row, with the person each row belongs to. */
@@ -82,11 +82,18 @@ export function createGalleryFromVectors(entries: readonly { name: string; descr
   return { descriptors, people, names }
 }
 
-/** The gallery of a trained model; people without a descriptor cannot be matched and are left out. */
+/**
+ * The gallery of a trained model; people without a descriptor cannot be matched and are left out.
+ * So is a descriptor no face has (NaN, ±Infinity) that an older faces.json may hold: one such entry
+ * must not keep everyone else from being recognised.
+ */
 export function createGallery(model: FaceModel): Gallery {
   return createGalleryFromVectors(
     model.people.flatMap((person) =>
-      person.descriptors.map((entry) => ({ name: person.name, descriptor: decodeDescriptor(entry.descriptor) })),
+      person.descriptors.flatMap((entry) => {
+        const descriptor = decodeDescriptor(entry.descriptor)
+        return isPlausibleDescriptor(descriptor) ? [{ name: person.name, descriptor }] : []
+      }),
     ),
   )
 }

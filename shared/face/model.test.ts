@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { descriptorEntry, encodedDescriptor, faceModelOf, personModel, rejectedPhoto, seededDescriptor } from '../../tests/support/faces.js'
-import { decodeDescriptor } from './descriptor.js'
+import { decodeDescriptor, encodeDescriptor } from './descriptor.js'
 import {
   emptyModel,
   FaceModelSchema,
+  modelLimits,
   parseAnyModel,
   renamedPerson,
   withoutPerson,
   withoutPhotos,
+  withoutImplausibleDescriptors,
   withPerson,
   type FaceModel,
 } from './model.js'
@@ -15,6 +17,13 @@ import {
 /** face-api's JSON of a descriptor: a Float32Array becomes {"0": …, "127": …}. */
 const legacyObject = (seed: number) => JSON.parse(JSON.stringify(seededDescriptor(seed))) as Record<string, number>
 const legacyArray = (seed: number) => Array.from(seededDescriptor(seed))
+
+/** The descriptor of `seed` with one number replaced. */
+const descriptorWith = (seed: number, value: number, at = 5) => {
+  const descriptor = seededDescriptor(seed)
+  descriptor[at] = value
+  return descriptor
+}
 
 const ada = personModel('Ada', [descriptorEntry('a1.jpg', 1), descriptorEntry('a2.jpg', 2)], [rejectedPhoto('a3.jpg')])
 const alan = personModel('Alan', [descriptorEntry('t1.jpg', 3)])
@@ -73,8 +82,74 @@ describe('FaceModelSchema', () => {
     { label: 'an unknown rejection reason', model: { ...validModel, people: [{ ...ada, rejected: [{ ...rejectedPhoto('x.jpg'), reason: 'ugly' }] }] } },
     { label: 'the legacy array', model: [{ user: 'Ada', descriptors: [] }] },
     { label: 'null', model: null },
+    { label: 'a descriptor of 128 NaN', model: withEntry({ descriptor: encodeDescriptor(new Float32Array(128).fill(Number.NaN)) }) },
+    { label: 'a descriptor holding +Infinity', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, Infinity)) }) },
+    { label: 'a descriptor holding -Infinity', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, -Infinity, 127)) }) },
+    { label: 'a descriptor holding 1e30', model: withEntry({ descriptor: encodeDescriptor(descriptorWith(1, 1e30, 0)) }) },
   ])('refuses $label', ({ model }) => {
     expect(FaceModelSchema.safeParse(model).success).toBe(false)
+  })
+})
+
+describe('the model’s limits, checked before its entries', () => {
+  const issuesOf = (value: unknown) => {
+    const parsed = FaceModelSchema.safeParse(value)
+    return parsed.success ? [] : parsed.error.issues.map(({ code, path, message }) => ({ code, path, message }))
+  }
+  const emptyObjects = (count: number) => Array.from({ length: count }, () => ({}))
+  const person = (name: string, descriptors: unknown[], rejected: unknown[] = []) => ({ name, descriptors, rejected })
+
+  it('refuses 8,000,000 people with one issue, without looking at any of them', () => {
+    expect(issuesOf(faceModelOf(emptyObjects(8_000_000) as never[]))).toEqual([
+      { code: 'too_big', path: ['people'], message: `at most ${modelLimits.people} people` },
+    ])
+  })
+
+  it('refuses a person with more descriptors or rejections than one may have', () => {
+    const tooMany = emptyObjects(modelLimits.entriesPerPerson + 1)
+    expect(issuesOf(faceModelOf([person('Ada', tooMany)] as never[]))).toEqual([
+      { code: 'too_big', path: ['people', 0, 'descriptors'], message: `at most ${modelLimits.entriesPerPerson} descriptors a person` },
+    ])
+    expect(issuesOf(faceModelOf([person('Ada', [], tooMany)] as never[]))).toEqual([
+      { code: 'too_big', path: ['people', 0, 'rejected'], message: `at most ${modelLimits.entriesPerPerson} rejected photos a person` },
+    ])
+  })
+
+  it('refuses more descriptors or rejections in all than a model holds, before checking any person', () => {
+    const perPerson = modelLimits.entriesPerPerson
+    const people = (list: 'descriptors' | 'rejected') =>
+      Array.from({ length: modelLimits.entries / perPerson + 1 }, (_, index) =>
+        list === 'descriptors' ? person(`P${index}`, emptyObjects(perPerson)) : person(`P${index}`, [], emptyObjects(perPerson)),
+      )
+    expect(issuesOf(faceModelOf(people('descriptors') as never[]))).toEqual([
+      { code: 'too_big', path: ['people'], message: `at most ${modelLimits.entries} descriptors in all` },
+    ])
+    expect(issuesOf(faceModelOf(people('rejected') as never[]))).toEqual([
+      { code: 'too_big', path: ['people'], message: `at most ${modelLimits.entries} rejected photos in all` },
+    ])
+  })
+
+  it('stops at the first bad entry: 10,000 people of 10 bad descriptors each make one issue', () => {
+    const people = Array.from({ length: modelLimits.people }, (_, index) => person(`P${index}`, emptyObjects(10)))
+    const issues = issuesOf(faceModelOf(people as never[]))
+    expect(issues).toHaveLength(1)
+    expect(issues[0]!.path.slice(0, 4)).toEqual(['people', 0, 'descriptors', 0])
+  })
+
+  it('accepts a model at every limit', () => {
+    const entry = descriptorEntry('p.jpg', 1)
+    const full = personModel('Full', Array.from({ length: modelLimits.entriesPerPerson }, (_, index) => ({ ...entry, photo: `${index}.jpg` })))
+    const people = [full, ...Array.from({ length: modelLimits.people - 1 }, (_, index) => personModel(`P${index}`, []))]
+    expect(issuesOf(faceModelOf(people))).toEqual([])
+  })
+
+  it.each([
+    { label: '8,000,000 people', legacy: emptyObjects(8_000_000), path: [] },
+    { label: 'a person with 10,001 descriptors', legacy: [{ user: 'Ada', descriptors: emptyObjects(10_001) }], path: [0, 'descriptors'] },
+  ])('refuses a legacy model of $label with one issue', ({ legacy, path }) => {
+    const parsed = parseAnyModel(legacy)
+    expect(parsed.success).toBe(false)
+    expect(parsed.error!.issues.map((issue) => ({ code: issue.code, path: issue.path }))).toEqual([{ code: 'too_big', path }])
   })
 })
 
@@ -132,6 +207,13 @@ describe('parseAnyModel', () => {
     { label: 'an object with keys that are not indexes', descriptor: { ...objectWithGap, x: 0 } },
     { label: 'strings for numbers', descriptor: legacyArray(1).map(String) },
     { label: 'a base64 string', descriptor: encodedDescriptor(1) },
+    { label: '1e308 (Infinity as a float32)', descriptor: legacyArray(1).map((value, index) => (index === 5 ? 1e308 : value)) },
+    { label: '3, more than a face gives', descriptor: Array.from(descriptorWith(1, 3)) },
+    { label: 'NaN', descriptor: Array.from(descriptorWith(1, Number.NaN)) },
+    { label: '-Infinity', descriptor: Array.from(descriptorWith(1, -Infinity, 127)) },
+    { label: 'null for a number, as JSON writes NaN', descriptor: JSON.parse(JSON.stringify(Array.from(descriptorWith(1, Number.NaN)))) },
+    { label: 'an object with 1e308 at "0"', descriptor: { ...legacyObject(1), 0: 1e308 } },
+    { label: 'an object of 2,000,000 keys', descriptor: Object.fromEntries(Array.from({ length: 2_000_000 }, (_, index) => [String(index), 'x'])) },
   ])('refuses a legacy descriptor of $label', ({ descriptor }) => {
     expect(parseAnyModel([{ user: 'Ada', descriptors: [{ path: 'a.jpg', descriptor }] }]).success).toBe(false)
   })
@@ -147,6 +229,34 @@ describe('parseAnyModel', () => {
 
   it.each([null, 'faces', 42, {}, { version: 1 }])('refuses %j', (value) => {
     expect(parseAnyModel(value).success).toBe(false)
+  })
+})
+
+describe('withoutImplausibleDescriptors', () => {
+  const broken = (photo: string, value: number) => ({ ...descriptorEntry(photo, 8), descriptor: encodeDescriptor(descriptorWith(8, value)) })
+
+  it('drops the descriptors no face has, names them, and keeps everything else', () => {
+    const bea = personModel('Bea', [broken('b1.jpg', Number.NaN), descriptorEntry('b2.jpg', 6), broken('b3.jpg', Infinity)], [rejectedPhoto('b4.jpg')])
+    const cy = personModel('Cy', [broken('c1.jpg', 1e30)])
+    const stored = JSON.parse(JSON.stringify(faceModelOf([ada, bea, cy], 4))) as unknown
+
+    const { value, dropped } = withoutImplausibleDescriptors(stored)
+
+    expect(dropped).toEqual(['Bea/b1.jpg', 'Bea/b3.jpg', 'Cy/c1.jpg'])
+    expect(FaceModelSchema.parse(value)).toEqual(
+      faceModelOf([ada, { ...bea, descriptors: [descriptorEntry('b2.jpg', 6)] }, { ...cy, descriptors: [] }], 4),
+    )
+    expect(FaceModelSchema.safeParse(stored).success).toBe(false)
+  })
+
+  it.each([
+    { label: 'a valid model', value: validModel },
+    { label: 'a descriptor that is not base64 at all', value: { ...validModel, people: [{ ...ada, descriptors: [{ ...ada.descriptors[0], descriptor: 'nope' }] }] } },
+    { label: 'the legacy array', value: [{ user: 'Ada', descriptors: [] }] },
+    { label: 'null', value: null },
+  ])('returns $label as it is, dropping nothing', ({ value }) => {
+    expect(withoutImplausibleDescriptors(value)).toEqual({ value, dropped: [] })
+    expect(withoutImplausibleDescriptors(value).value).toBe(value)
   })
 })
 
@@ -228,6 +338,23 @@ describe('edits to the model', () => {
 
     it('drops only a rejection when that is all the photo had', () => {
       expect(withoutPhotos(validModel, 'Grace', ['g2.jpg']).people[2]).toEqual({ ...grace, rejected: [] })
+    })
+
+    // Looking each photo up in the list made this 20,000 × 300,000 comparisons: a minute, under the model's lock.
+    it('drops every listed photo of a person with 10,000 descriptors and 10,000 rejections, given 300,000 names', () => {
+      const photos = (prefix: string) => Array.from({ length: 10_000 }, (_, index) => `${prefix}-${index}.jpg`)
+      const [trained, rejected] = [photos('t'), photos('r')]
+      const trainedEntry = descriptorEntry('photo.jpg', 1)
+      const big = personModel('Big', trained.map((photo) => ({ ...trainedEntry, photo })), rejected.map((photo) => rejectedPhoto(photo)))
+      const model = faceModelOf([ada, big])
+      const listed = [...trained, ...rejected].filter((_, index) => index % 2 === 1)
+      const names = [...Array.from({ length: 300_000 - listed.length }, (_, index) => `never-trained-${index}.jpg`), ...listed]
+
+      const edited = withoutPhotos(model, 'Big', names)
+
+      expect(edited.people[0]).toBe(ada)
+      expect(edited.people[1]!.descriptors.map((entry) => entry.photo)).toEqual(trained.filter((_, index) => index % 2 === 0))
+      expect(edited.people[1]!.rejected.map((entry) => entry.photo)).toEqual(rejected.filter((_, index) => index % 2 === 0))
     })
 
     it.each([

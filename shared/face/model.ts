@@ -1,7 +1,66 @@
 import { z } from 'zod'
-import { descriptorLength, encodeDescriptor, isEncodedDescriptor } from './descriptor.js'
+import { descriptorLength, encodeDescriptor, hasDescriptorForm, isEncodedDescriptor, isPlausibleDescriptor, maxDescriptorValue } from './descriptor.js'
 
 export const currentModelVersion = 1
+
+/**
+ * The most a model holds, checked before any entry is: the 100 MB body limit takes about 120,000
+ * descriptors, and the benchmarks' largest model is 1,000 people of 100 (bench/RESULTS.md).
+ */
+export const modelLimits = Object.freeze({
+  people: 10_000,
+  /** Per person, each of: descriptors, rejected photos, photos to remove in one PATCH. */
+  entriesPerPerson: 10_000,
+  /** In the whole model, each of: descriptors, rejected photos. */
+  entries: 150_000,
+})
+
+/**
+ * A list of at most `max` items, checked one by one up to the first that fails. z.array would
+ * report every item's issues: a body of 8 million empty objects made 16 million of them and took
+ * the process's whole heap.
+ */
+export function listOf<T extends z.ZodType>(item: T, max: number, what: string) {
+  return itemsOneByOne(z.array(z.unknown()).max(max, `at most ${max} ${what}`), item)
+}
+
+function itemsOneByOne<T extends z.ZodType>(list: z.ZodType<unknown[]>, item: T) {
+  return list.transform((items, ctx) => {
+    const parsed: z.output<T>[] = []
+    for (const [index, value] of items.entries()) {
+      const result = item.safeParse(value)
+      if (!result.success) {
+        const [first] = result.error.issues
+        ctx.issues.push({ ...first!, input: value, path: [index, ...first!.path] } as z.core.$ZodRawIssue)
+        return z.NEVER
+      }
+      parsed.push(result.data)
+    }
+    return parsed
+  })
+}
+
+const lengthOf = (value: unknown, key: string) => {
+  const list = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  return Array.isArray(list) ? list.length : 0
+}
+
+/** People, with the model's totals checked on the raw input before any person is. */
+function peopleList<T extends z.ZodType>(person: T) {
+  const list = z
+    .array(z.unknown())
+    .max(modelLimits.people, `at most ${modelLimits.people} people`)
+    .superRefine((people, ctx) => {
+      for (const [key, what] of [['descriptors', 'descriptors'], ['rejected', 'rejected photos']] as const) {
+        const total = people.reduce((sum: number, person) => sum + lengthOf(person, key), 0)
+        if (total > modelLimits.entries) {
+          const message = `at most ${modelLimits.entries} ${what} in all`
+          ctx.addIssue({ code: 'too_big', origin: 'array', maximum: modelLimits.entries, inclusive: true, input: people, message })
+        }
+      }
+    })
+  return itemsOneByOne(list, person)
+}
 
 export const DetectorSchema = z.enum(['ssd_mobilenetv1', 'tiny_face_detector', 'unknown'])
 
@@ -21,7 +80,7 @@ export const DescriptorEntrySchema = z.object({
   hash: z.string(),
   detector: DetectorSchema,
   box: BoxSchema.nullable(),
-  descriptor: z.string().refine(isEncodedDescriptor, 'not a base64 descriptor of 128 float32 numbers'),
+  descriptor: z.string().refine(isEncodedDescriptor, `not a base64 descriptor of ${descriptorLength} float32 numbers between -${maxDescriptorValue} and ${maxDescriptorValue}`),
   /** Set when the face was found only on a retry (a lower confidence, the other detector, a turned copy): what was done. */
   note: z.string().max(200).optional(),
 })
@@ -35,8 +94,8 @@ export const RejectedPhotoSchema = z.object({
 
 export const PersonModelSchema = z.object({
   name: z.string().min(1),
-  descriptors: z.array(DescriptorEntrySchema),
-  rejected: z.array(RejectedPhotoSchema).default([]),
+  descriptors: listOf(DescriptorEntrySchema, modelLimits.entriesPerPerson, 'descriptors a person'),
+  rejected: listOf(RejectedPhotoSchema, modelLimits.entriesPerPerson, 'rejected photos a person').default([]),
 })
 
 export const FaceModelSchema = z.object({
@@ -44,30 +103,28 @@ export const FaceModelSchema = z.object({
   /** Goes up by one with every write; a write based on an older generation is refused. */
   generation: z.number().int().nonnegative(),
   updatedAt: z.string(),
-  people: z.array(PersonModelSchema),
+  people: peopleList(PersonModelSchema),
 })
 
-function legacyDescriptor(values: Record<string, number> | number[]): number[] {
-  if (Array.isArray(values)) return values
-  return Array.from({ length: Object.keys(values).length }, (_, index) => values[String(index)] ?? Number.NaN)
+/** face-api's JSON of a Float32Array, {"0": …, "127": …}, or an array; the keys are counted before any value is read. */
+function legacyValues(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value.length === descriptorLength ? value : undefined
+  if (typeof value !== 'object' || value === null || Object.keys(value).length !== descriptorLength) return undefined
+  return Array.from({ length: descriptorLength }, (_, index) => (value as Record<string, unknown>)[String(index)])
 }
 
+const LegacyDescriptorSchema = z.unknown().transform((value, ctx): number[] => {
+  const values = legacyValues(value)
+  if (values && isPlausibleDescriptor(values)) return values as number[]
+  ctx.addIssue({ code: 'custom', input: value, message: `a descriptor has ${descriptorLength} numbers between -${maxDescriptorValue} and ${maxDescriptorValue}` })
+  return z.NEVER
+})
+
 /** The reference app's faces.json: `[{ user, descriptors: [{ path, descriptor: {"0": …} }] }]`. */
-export const LegacyFaceModelSchema = z.array(
+export const LegacyFaceModelSchema = peopleList(
   z.object({
     user: z.string().min(1),
-    descriptors: z.array(
-      z.object({
-        path: z.string(),
-        descriptor: z
-          .union([z.record(z.string(), z.number()), z.array(z.number())])
-          .transform(legacyDescriptor)
-          .refine(
-            (values) => values.length === descriptorLength && values.every(Number.isFinite),
-            `a descriptor has ${descriptorLength} numbers`,
-          ),
-      }),
-    ),
+    descriptors: listOf(z.object({ path: z.string(), descriptor: LegacyDescriptorSchema }), modelLimits.entriesPerPerson, 'descriptors a person'),
   }),
 )
 
@@ -111,6 +168,31 @@ export function parseAnyModel(value: unknown): z.ZodSafeParseResult<FaceModel> {
   return FaceModelSchema.safeParse(value)
 }
 
+type Loose = Record<string, unknown> | null | undefined
+
+const implausible = (entry: unknown) => {
+  const text = (entry as Loose)?.descriptor
+  return typeof text === 'string' && hasDescriptorForm(text) && !isEncodedDescriptor(text)
+}
+
+/**
+ * A faces.json (this app's form, as read) without the descriptors that hold NaN, ±Infinity or numbers
+ * no face gives: files written before such descriptors were refused may have some, and one made the
+ * Recognize page fail for everyone. Their photos are trained again. `dropped` names each: person/photo.
+ */
+export function withoutImplausibleDescriptors(value: unknown): { value: unknown; dropped: string[] } {
+  const people = (value as Loose)?.people
+  if (!Array.isArray(people)) return { value, dropped: [] }
+  const dropped: string[] = []
+  const kept = people.map((person: Loose) => {
+    const descriptors = person?.descriptors
+    if (!Array.isArray(descriptors) || !descriptors.some(implausible)) return person
+    for (const entry of descriptors.filter(implausible)) dropped.push(`${String(person?.name)}/${String((entry as Loose)?.photo)}`)
+    return { ...person, descriptors: descriptors.filter((entry) => !implausible(entry)) }
+  })
+  return dropped.length ? { value: { ...(value as object), people: kept }, dropped } : { value, dropped }
+}
+
 /** The model with one person's entry replaced (or added), people kept in name order. */
 export function withPerson(model: FaceModel, person: PersonModel): FaceModel {
   const people = [...model.people.filter((other) => other.name !== person.name), person]
@@ -132,7 +214,8 @@ export function renamedPerson(model: FaceModel, from: string, to: string): FaceM
 /** Drops a photo's descriptor or rejection from a person's entry. */
 export function withoutPhotos(model: FaceModel, name: string, photos: string[]): FaceModel {
   const person = model.people.find((candidate) => candidate.name === name)
-  const listed = (entry: { photo: string }) => photos.includes(entry.photo)
+  const names = new Set(photos)
+  const listed = (entry: { photo: string }) => names.has(entry.photo)
   if (!person || !(person.descriptors.some(listed) || person.rejected.some(listed))) return model
   const keep = <T extends { photo: string }>(entries: T[]) => entries.filter((entry) => !listed(entry))
   return withPerson(model, { ...person, descriptors: keep(person.descriptors), rejected: keep(person.rejected) })
