@@ -5,7 +5,7 @@
 import type * as TensorFlow from '@tensorflow/tfjs'
 import { drawFaces, type DrawingSurface, type DrawOptions } from '~/composables/recognition'
 import type { FaceRuntime } from '~/shared/face/enrol'
-import { LiveTracker, type LiveFace as TrackedLiveFace } from '~/shared/face/live'
+import { LiveTracker, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
 import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
 import type { Box } from '~/shared/face/model'
@@ -34,6 +34,8 @@ export interface LiveFrame {
   cut: boolean
   /** TensorFlow.js tensors alive after the frame: flat over time, or something leaks. */
   tensors: number
+  /** Milliseconds in each of the tracker's operations, and in reading and drawing the frame. */
+  timings: LiveTimings & { total: number }
 }
 
 /** What a frame comes from: a bitmap of the video, and in the worker its pixels, read once. */
@@ -71,6 +73,7 @@ export class LiveRecognizer {
       canvas.width = bitmap.width
       canvas.height = bitmap.height
     }
+    const started = performance.now()
     const { tf } = this.runtime
     const image = tf.browser.fromPixels(source.pixels ?? bitmap)
     let step
@@ -99,6 +102,7 @@ export class LiveRecognizer {
       detected: step.detected,
       cut: step.cut,
       tensors: tf.memory().numTensors,
+      timings: { ...step.timings, total: performance.now() - started },
     }
   }
 

@@ -17,7 +17,7 @@ const appearanceSide = 16
  * fixture clip's detections (`npm run eval:video` prints it): the detector's box starts this share of
  * the landmarks' width and height before them and is this many times as wide and tall.
  */
-export const landmarkBoxFit = Object.freeze({ left: 0.18, top: 0.16, width: 1.37, height: 1.35 })
+export const landmarkBoxFit = Object.freeze({ left: 0.21, top: 0.09, width: 1.47, height: 1.3 })
 
 export function boxFromLandmarks(points: readonly Point[]): Box {
   let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity]
@@ -58,12 +58,14 @@ function standardise(values: Float32Array): Float32Array {
 }
 
 export interface LiveOpsOptions {
-  /** The tiny detector's input size: 416 finds the small faces of a 640x360 frame, 320 is cheaper. */
+  /** The tiny detector's input size. */
   inputSize: number
   scoreThreshold: number
 }
 
-export const defaultLiveOpsOptions: Readonly<LiveOpsOptions> = Object.freeze({ inputSize: 416, scoreThreshold: 0.4 })
+// On the fixture clip at 320 the tiny detector finds every face it finds at 416 (67 in 75 frames, 224
+// finds 32), in 0.6 of the time: between detections the tracker follows the faces anyway.
+export const defaultLiveOpsOptions: Readonly<LiveOpsOptions> = Object.freeze({ inputSize: 320, scoreThreshold: 0.4 })
 
 export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = defaultLiveOpsOptions): LiveOps<Image> {
   const { faceapi, tf } = runtime

@@ -77,10 +77,10 @@ export interface LiveOptions extends VoteOptions {
 // - one face's appearance in consecutive frames correlates at 0.5 or more (0.6 or more for a face of 100 px and more);
 // - face-api descriptors of one person are under 0.6 apart in 99% of the verification set's genuine pairs.
 export const defaultLiveOptions: Readonly<LiveOptions> = Object.freeze({
-  detectEveryFrames: 6,
-  detectEveryMs: 200,
+  detectEveryFrames: 8,
+  detectEveryMs: 250,
   describeEveryMs: 500,
-  describeUnknownEveryMs: 100,
+  describeUnknownEveryMs: 200,
   cutThreshold: 0.07,
   cutContrast: 2,
   minFitIoU: 0.4,
@@ -128,6 +128,15 @@ export interface LiveStep {
   scene: number
   /** Tracks dropped in this frame, and why. */
   dropped: { id: number; reason: DropReason }[]
+  timings: LiveTimings
+}
+
+/** Milliseconds this frame spent in each operation, for the readouts and the benchmarks. */
+export interface LiveTimings {
+  signature: number
+  detect: number
+  fit: number
+  describe: number
 }
 
 interface Track {
@@ -173,15 +182,18 @@ function centreShift(a: Box, b: Box): number {
   return Math.hypot(dx, dy) / Math.max(1, a.width)
 }
 
-/** Greedy pairs of tracks and detections, largest overlap first (older tracks first on a tie). */
-function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: number): Map<Track, number> {
+/**
+ * Greedy pairs of tracks and detections, closest first (older tracks first on a tie): `closeness`
+ * gives how well a detection fits a track, higher is closer, null for no pair.
+ */
+function pairGreedily(tracks: readonly Track[], boxes: readonly Box[], closeness: (track: Track, box: Box) => number | null): Map<Track, number> {
   const pairs = tracks.flatMap((track, trackIndex) =>
     boxes.flatMap((box, boxIndex) => {
-      const overlap = iou(track.box, box)
-      return overlap >= minIoU && overlap > 0 ? [{ trackIndex, boxIndex, overlap }] : []
+      const score = closeness(track, box)
+      return score === null ? [] : [{ trackIndex, boxIndex, score }]
     }),
   )
-  pairs.sort((a, b) => b.overlap - a.overlap || a.trackIndex - b.trackIndex || a.boxIndex - b.boxIndex)
+  pairs.sort((a, b) => b.score - a.score || a.trackIndex - b.trackIndex || a.boxIndex - b.boxIndex)
   const boxOf = new Map<Track, number>()
   const taken = new Set<number>()
   for (const { trackIndex, boxIndex } of pairs) {
@@ -191,6 +203,27 @@ function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: 
     taken.add(boxIndex)
   }
   return boxOf
+}
+
+/** Tracks and detections that overlap at least `minIoU`, largest overlap first. */
+function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: number): Map<Track, number> {
+  return pairGreedily(tracks, boxes, (track, box) => {
+    const overlap = iou(track.box, box)
+    return overlap >= minIoU && overlap > 0 ? overlap : null
+  })
+}
+
+/**
+ * Lost tracks and the detections that may be their faces, moved fast: the nearest centre within one
+ * face width, at a size within a factor of 1.5. The face's own descriptor, taken in the same frame,
+ * then tells whether it is the same person (#vote).
+ */
+function pairByReach(tracks: readonly Track[], boxes: readonly Box[]): Map<Track, number> {
+  return pairGreedily(tracks, boxes, (track, box) => {
+    const shift = centreShift(track.box, box)
+    const scale = box.width / Math.max(1, track.box.width)
+    return shift <= 1 && scale >= 1 / 1.5 && scale <= 1.5 ? -shift : null
+  })
 }
 
 export class LiveTracker<Image> {
@@ -228,12 +261,18 @@ export class LiveTracker<Image> {
   async step(image: Image, now: number, gallery: Gallery | null, rule: DecisionRule): Promise<LiveStep> {
     const options = this.#options
     const dropped: LiveStep['dropped'] = []
-    const drop = (track: Track, reason: DropReason) => {
-      dropped.push({ id: track.id, reason })
-      this.#lostTrack = true
-    }
+    const drop = (track: Track, reason: DropReason) => dropped.push({ id: track.id, reason })
 
-    const signature = await this.#ops.frameSignature(image)
+    const timings: LiveTimings = { signature: 0, detect: 0, fit: 0, describe: 0 }
+    const timed = async <T>(op: keyof LiveTimings, run: () => Promise<T>): Promise<T> => {
+      const started = performance.now()
+      try {
+        return await run()
+      } finally {
+        timings[op] += performance.now() - started
+      }
+    }
+    const signature = await timed('signature', () => this.#ops.frameSignature(image))
     const change = this.#signature ? frameChange(this.#signature, signature) : Infinity
     const cut = change === Infinity || (this.#changes.length >= framesBeforeCut && change >= options.cutThreshold && change >= options.cutContrast * median(this.#changes))
     this.#signature = signature
@@ -244,16 +283,15 @@ export class LiveTracker<Image> {
       this.#tracks = []
     }
 
-    const detected =
+    let detected =
       cut ||
       this.#lostTrack ||
       this.#framesSinceDetection + 1 >= options.detectEveryFrames ||
       now - this.#detectedAt >= options.detectEveryMs
-    this.#lostTrack = false
     // Each track's search box: its detection where the detector ran and found it, else its last box.
     let searches: { track: Track | null; box: Box; fromDetection: boolean }[] = this.#tracks.map((track) => ({ track, box: track.box, fromDetection: false }))
     if (detected) {
-      const boxes = await this.#ops.detect(image)
+      const boxes = await timed('detect', () => this.#ops.detect(image))
       this.#framesSinceDetection = 0
       this.#detectedAt = now
       const boxOf = pairByOverlap(this.#tracks, boxes, 0.3)
@@ -282,12 +320,15 @@ export class LiveTracker<Image> {
       this.#framesSinceDetection++
     }
 
-    const fits = searches.length ? await this.#ops.fit(image, searches.map(({ box }) => box)) : []
+    const fits = searches.length ? await timed('fit', () => this.#ops.fit(image, searches.map(({ box }) => box))) : []
     const kept: Track[] = []
+    /** Tracks whose landmarks lost the face between detections: the detector looks for them in this frame. */
+    const lost: Track[] = []
     searches.forEach(({ track, box, fromDetection }, index) => {
       const fit = fits[index] ?? null
       if (!fit || iou(fit.box, box) < options.minFitIoU) {
-        if (track) drop(track, 'fit')
+        if (track && !detected) lost.push(track)
+        else if (track) drop(track, 'fit')
         return
       }
       if (!track) {
@@ -310,6 +351,36 @@ export class LiveTracker<Image> {
       track.fit = fit
       kept.push(track)
     })
+    if (lost.length) {
+      // A face moving fast or turning: where the detector finds it again, its track goes on, described at once.
+      const boxes = await timed('detect', () => this.#ops.detect(image))
+      detected = true
+      this.#framesSinceDetection = 0
+      this.#detectedAt = now
+      const boxOf = pairByReach(lost, boxes)
+      const found = lost.filter((track) => boxOf.has(track))
+      const refits = found.length ? await timed('fit', () => this.#ops.fit(image, found.map((track) => boxes[boxOf.get(track)!]!))) : []
+      for (const track of lost) {
+        const position = found.indexOf(track)
+        const fit = refits[position] ?? null
+        if (position < 0 || !fit || iou(fit.box, boxes[boxOf.get(track)!]!) < options.minFitIoU) {
+          drop(track, 'fit')
+          continue
+        }
+        track.box = fit.box
+        track.fit = fit
+        track.recheck = true
+        kept.push(track)
+      }
+      // Faces the detector found that no track follows: they start tracks of their own, as at any detection.
+      const paired = new Set(boxOf.values())
+      const fresh = boxes.filter((box, index) => !paired.has(index) && !kept.some((track) => iou(track.box, box) >= 0.3))
+      const freshFits = fresh.length ? await timed('fit', () => this.#ops.fit(image, fresh)) : []
+      fresh.forEach((box, index) => {
+        const fit = freshFits[index]
+        if (fit && iou(fit.box, box) >= options.minFitIoU) kept.push(this.#newTrack(fit))
+      })
+    }
     // Two tracks that converged on one face: the older keeps it.
     kept.sort((a, b) => a.id - b.id)
     this.#tracks = []
@@ -321,7 +392,7 @@ export class LiveTracker<Image> {
     let toDescribe = gallery ? this.#tracks.filter((track) => this.#needsDescriptor(track, now)) : []
     const decisionOf = new Map<Track, Decision>()
     if (toDescribe.length) {
-      const descriptors = await this.#ops.describe(image, toDescribe.map((track) => track.fit!))
+      const descriptors = await timed('describe', () => this.#ops.describe(image, toDescribe.map((track) => track.fit!)))
       toDescribe = toDescribe.filter((_, index) => descriptors[index])
       const found = descriptors.filter((descriptor) => descriptor !== null)
       // One frame's faces are named together: one person goes to at most one of them.
@@ -338,7 +409,9 @@ export class LiveTracker<Image> {
       const track = this.#tracks[index]!
       return { ...face, landmarks: track.fit!.landmarks, decision: decisionOf.get(track) ?? null, described: decisionOf.has(track), scene: this.#scene }
     })
-    return { faces, detected, cut, scene: this.#scene, dropped }
+    // A track dropped where the detector did not run: it looks on the next frame.
+    this.#lostTrack = dropped.length > 0 && !detected
+    return { faces, detected, cut, scene: this.#scene, dropped, timings }
   }
 
   #newTrack(fit: FaceFit): Track {
@@ -355,11 +428,15 @@ export class LiveTracker<Image> {
     return track
   }
 
-  /** New, young (fewer than minVotes votes), jumped or found again, or not described for a while. */
+  /**
+   * Jumped or found again; young (fewer than minVotes votes, or unknown with its vote window not yet
+   * full: a known face seen badly at first is named within a few frames); or not described for a while.
+   */
   #needsDescriptor(track: Track, now: number): boolean {
-    const { minVotes, describeEveryMs, describeUnknownEveryMs } = this.#options
-    const every = track.votes.name === null ? describeUnknownEveryMs : describeEveryMs
-    return track.recheck || track.votes.count < minVotes || now - track.describedAt >= every
+    const { minVotes, voteWindow, describeEveryMs, describeUnknownEveryMs } = this.#options
+    const unknown = track.votes.name === null
+    const young = track.votes.count < minVotes || (unknown && track.votes.count < voteWindow)
+    return track.recheck || young || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
   }
 
   #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number): void {
