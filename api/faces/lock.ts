@@ -83,9 +83,10 @@ async function isAlive(owner: Owner): Promise<boolean> {
   return start === null || start === owner.start
 }
 
+/** Whether the lock folder is there and older than `ms`. One that is gone is not old: it may be a new lock by now. */
 const olderThan = async (dir: string, ms: number) => {
   const info = await stat(dir).catch(() => null)
-  return info === null || info.mtimeMs < Date.now() - ms
+  return info !== null && info.mtimeMs < Date.now() - ms
 }
 
 async function isAbandoned(dir: string, owner: Owner | 'none'): Promise<boolean> {

@@ -121,6 +121,8 @@ describe('two server processes on one data folder, under load and kill -9', () =
     for (const name of names) {
       expect(files.filter((file) => file.startsWith(`users/${name}/`))).toHaveLength(1 + 25)
     }
+    const errors = servers.flatMap((server) => server.output.filter((line) => line.includes('"level":"error"')))
+    expect(updateReplies.filter((reply) => reply.status !== 200).map((reply) => reply.body), errors.join('\n')).toEqual([])
     await expectEveryUpdateKept(data.path, startModel, updates, updateReplies, watched)
     await expectModelFilesWhole(data.path)
     expect(files.filter(isTempFile)).toEqual([])
