@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs'
 import { lstat, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises'
 import { isBuiltin } from 'node:module'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** Per package: the files Node loads (its `main` unless named) and what the server serves from it. */
 const bundled = {
@@ -119,7 +120,8 @@ async function removeEmptyFolders(dir) {
   if ((await readdir(dir)).length === 0) await rmdir(dir)
 }
 
-async function folderBytes(target) {
+/** The bytes of every file under `target` (or of `target` itself); links count as themselves. */
+export async function folderBytes(target) {
   const stats = await lstat(target)
   if (!stats.isDirectory()) return stats.size
   let total = 0
@@ -154,9 +156,12 @@ async function main() {
   console.log(`  ${mb(trimmed)} of files no one loads removed from the packages kept (bundles for other platforms, source maps, TypeScript)`)
 }
 
-try {
-  await main()
-} catch (err) {
-  console.error(`prune-production-deps: ${err instanceof Error ? err.message : err}`)
-  process.exitCode = 1
+// Run as a command; imported (by the Docker replay, for folderBytes) it prunes nothing.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await main()
+  } catch (err) {
+    console.error(`prune-production-deps: ${err instanceof Error ? err.message : err}`)
+    process.exitCode = 1
+  }
 }

@@ -21,6 +21,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { folderBytes } from './prune-production-deps.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const photoFixture = path.join(root, 'tests', 'fixtures', 'faces', 'people', 'barack_obama', 'obama.jpg')
@@ -244,14 +245,6 @@ function freePort() {
       server.close(() => resolve(port))
     })
   })
-}
-
-async function folderBytes(target) {
-  const stats = await lstat(target)
-  if (!stats.isDirectory()) return stats.size
-  let total = 0
-  for (const entry of await readdir(target)) total += await folderBytes(path.join(target, entry))
-  return total
 }
 
 async function expectStatus(url, status, init) {

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, readlink, rm, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { withPerson, type DescriptorEntry } from '../../shared/face/model.js'
 import { useTestApi } from '../../tests/support/api.js'
@@ -177,21 +176,32 @@ describe('lockModel', () => {
     expect(existsSync(`${file()}.lock`)).toBe(false)
   })
 
-  /** Starts taking the lock; `taken()` tells whether it has been, so far. */
+  /**
+   * Starts taking the lock; `taken()` tells whether it has been, so far, and `waited(n)` resolves once
+   * it has found the lock held, and not abandoned, `n` times.
+   */
   function takeLock() {
     let done = false
-    const lock = lockModel(file()).then((taken) => {
+    let attempts = 0
+    const waiters: { count: number; resolve: () => void }[] = []
+    const lock = lockModel(file(), {
+      onWait: (attempt) => {
+        attempts = attempt
+        for (const waiter of waiters.filter(({ count }) => count <= attempt)) waiter.resolve()
+      },
+    }).then((taken) => {
       done = true
       return taken
     })
-    return { lock, taken: () => done }
+    const waited = (count: number) => (attempts >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })))
+    return { lock, taken: () => done, waited }
   }
 
   it('never breaks the lock of a live process, however old', async () => {
     await leaveLock({ pid: process.pid, ...(await here()), start: null, token: 'alive' })
     await utimes(`${file()}.lock`, ago(3_600_000), ago(3_600_000))
     const waiting = takeLock()
-    await sleep(1000)
+    await waiting.waited(10)
     expect(waiting.taken()).toBe(false)
     // What its owner does when done.
     await rm(`${file()}.lock`, { recursive: true })
@@ -201,7 +211,7 @@ describe('lockModel', () => {
   it('waits on a lock of another PID namespace until it is a minute old', async () => {
     await leaveLock({ pid: await exitedPid(), ...(await here()), namespace: 'pid:[1]', start: null, token: 'foreign' })
     const waiting = takeLock()
-    await sleep(1000)
+    await waiting.waited(10)
     expect(waiting.taken()).toBe(false)
     await utimes(`${file()}.lock`, ago(61_000), ago(61_000))
     await (await waiting.lock).release()
@@ -219,7 +229,7 @@ describe('lockModel', () => {
   it('gives a second lock of the same file only once the first is released', async () => {
     const first = await lockModel(file())
     const second = takeLock()
-    await sleep(500)
+    await second.waited(5)
     expect(second.taken()).toBe(false)
     await first.release()
     await (await second.lock).release()

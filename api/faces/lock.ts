@@ -173,7 +173,7 @@ async function breakAbandoned(dir: string): Promise<boolean> {
  * Takes the lock on `file`, waiting while a live process holds it (up to about 40 s, then 503).
  * Any other failure (a read-only or full disk) is not worth waiting for: it is thrown at once.
  */
-export async function lockModel(file: string): Promise<ModelLock> {
+export async function lockModel(file: string, { onWait }: { onWait?: (attempt: number) => void } = {}): Promise<ModelLock> {
   const dir = `${file}.lock`
   own ??= Promise.all([thisPlace(), startOf(process.pid)]).then(([place, start]) => ({ ...place, start }))
   const owner: Owner = { pid: process.pid, ...(await own), token: randomBytes(12).toString('hex') }
@@ -182,6 +182,8 @@ export async function lockModel(file: string): Promise<ModelLock> {
     if (attempt >= lockAttempts) {
       throw new HttpError(503, 'model_busy', 'The face model is being saved by someone else; try again in a moment')
     }
+    // Told each time the lock was found held and not abandoned: how a caller (a test) knows it waited.
+    onWait?.(attempt + 1)
     await sleep(Math.min(10 * 1.2 ** attempt, 200) * (1 + Math.random()))
   }
   const isMine = async () => sameOwner(await readOwner(dir), owner)
