@@ -12,6 +12,13 @@ export interface UserState {
 /** An API failure turned into words for the person using the app. */
 export class UserActionError extends Error {
   override name = 'UserActionError'
+  /** The API's HTTP status, where there was an answer: a page shows 404 for a person who is not there. */
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+  ) {
+    super(message)
+  }
 }
 
 function byName(a: Person, b: Person): number {
@@ -25,7 +32,7 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
     try {
       return await request()
     } catch (err) {
-      throw new UserActionError(apiErrorMessage(err))
+      throw new UserActionError(apiErrorMessage(err), (err as { statusCode?: number } | null)?.statusCode)
     }
   }
 
