@@ -16,6 +16,8 @@ export interface DrawnFace {
   distance: number | null
   landmarks: { x: number; y: number }[] | null
   expression: string | null
+  /** Its number in a list of the faces beside the picture, drawn before the name. */
+  number?: number
 }
 
 /** A page's canvas, or one a worker draws on for the page (`transferControlToOffscreen`). */
@@ -45,6 +47,7 @@ export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: D
       for (const point of face.landmarks) context.fillRect(point.x - scale, point.y - scale, 2 * scale, 2 * scale)
     }
     const parts: string[] = []
+    if (face.number !== undefined) parts.push(String(face.number))
     if (options.names) parts.push(face.name ?? 'unknown')
     if (options.distance && face.distance !== null) parts.push(face.distance.toFixed(2))
     if (options.expressions && face.expression) parts.push(face.expression)

@@ -205,6 +205,25 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     await expect.poll(() => page.getByTestId('photo-recognition').getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
     const names = await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))
     expect(names).toEqual(['barack_obama', 'joe_biden'])
+    expect(await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-number')))).toEqual(['1', '2'])
     await page.screenshot({ path: path.join(screenshotDir, 'recognize-photo.png'), fullPage: true })
+  })
+
+  it('clears the last photo\'s names and picture as soon as another is chosen', async () => {
+    const recognition = page.getByTestId('photo-recognition')
+    const picture = recognition.locator('canvas')
+    expect(await page.getByTestId('photo-face').count()).toBe(2)
+    // Not an image: an error, and nothing of the group photo beside it.
+    await page.getByTestId('photo-input').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') })
+    await expect.poll(() => recognition.getAttribute('data-status')).toBe('error')
+    expect(await recognition.getByRole('alert').textContent()).toBe('notes.jpg is not an image this browser can read')
+    expect(await page.getByTestId('photo-face').count()).toBe(0)
+    expect(await picture.isVisible()).toBe(false)
+
+    await page.getByTestId('photo-input').setInputFiles(path.join(facesDir, 'people/barack_obama/obama.jpg'))
+    await expect.poll(() => recognition.getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
+    expect(await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))).toEqual(['barack_obama'])
+    expect(await recognition.getByRole('alert').count()).toBe(0)
+    expect(await picture.isVisible()).toBe(true)
   })
 })
