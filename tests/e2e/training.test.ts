@@ -59,6 +59,10 @@ describe('training in Chromium', () => {
     expect(await page.getByTestId('untrained').textContent()).toContain('barack_obama, joe_biden, kit_harington')
     await page.getByTestId('train-all').click()
     const progress = page.getByTestId('training-progress')
+    // While it runs: one progress bar (the models' loading is told in the training's own), and no "not trained yet".
+    await expect.poll(() => progress.getAttribute('data-status')).toBe('running')
+    expect(await page.locator('progress').count()).toBe(1)
+    expect(await page.getByTestId('untrained').count()).toBe(0)
     await expect.poll(() => progress.getAttribute('data-status'), { timeout: 90_000 }).toBe('done')
     expect(await progress.getByRole('status').textContent()).toMatch(/^Trained 8 photos in \d+:\d\d$/)
 
@@ -148,9 +152,23 @@ describe('training in Chromium', () => {
     }))
     const file = path.join(data.path, '..', `legacy-${path.basename(data.path)}.json`)
     await writeFile(file, JSON.stringify(legacy))
+    const before = await readModel()
     try {
+      // Nothing is replaced until the confirmation, which says what now is and what the file holds.
       await page.getByTestId('import-model').setInputFiles(file)
-      await expect.poll(() => page.getByTestId('import-result').textContent()).toContain('Imported')
+      const dialog = page.getByRole('dialog', { name: 'Replace the face model?' })
+      await expect.poll(() => dialog.isVisible()).toBe(true)
+      expect(await dialog.getByTestId('import-current').textContent()).toBe('Now3 people, 7 descriptors')
+      expect(await dialog.getByTestId('import-incoming').textContent()).toBe(`In ${path.basename(file)}3 people, 7 descriptors`)
+      await page.screenshot({ path: path.join(screenshotDir, 'train-import-confirm.png') })
+      await dialog.getByTestId('cancel-button').click()
+      await expect.poll(() => dialog.isVisible()).toBe(false)
+      expect(await readModel()).toEqual(before)
+
+      await page.getByTestId('import-model').setInputFiles(file)
+      await expect.poll(() => dialog.isVisible()).toBe(true)
+      await dialog.getByTestId('confirm-button').click()
+      await expect.poll(() => page.getByTestId('import-result').textContent()).toBe(`Imported ${path.basename(file)}: 3 people, 7 descriptors`)
     } finally {
       await rm(file, { force: true })
     }
@@ -160,6 +178,28 @@ describe('training in Chromium', () => {
     )
     // Imported photos have no known hash, so the next training processes them again.
     expect(imported.people.flatMap((person) => person.descriptors.map((entry) => entry.hash))).toEqual(Array(7).fill(''))
+  })
+
+  const badFiles = [
+    { label: 'not JSON', text: 'faces', says: 'it is not a JSON file.' },
+    { label: 'a newer version', text: JSON.stringify({ version: 2, generation: 0, updatedAt: '', people: [] }), says: 'it is a version 2 face model; this facer reads version 1.' },
+    { label: 'no version', text: JSON.stringify({ people: [] }), says: 'it has no version number, so it is not a face model exported by facer.' },
+    { label: 'a damaged descriptor', text: JSON.stringify([{ user: 'ada', descriptors: [{ path: 'a.jpg', descriptor: { 0: 1 } }] }]), says: 'a face descriptor (ada) is not 128 numbers a face gives, so the file may be damaged.' },
+  ]
+  it.each(badFiles)('refuses a faces.json that is $label in plain words, asking nothing and changing nothing', async ({ text, says }) => {
+    await page.goto(`${server.url}/train`)
+    const before = await readModel()
+    const file = path.join(data.path, '..', `bad-${path.basename(data.path)}.json`)
+    await writeFile(file, text)
+    try {
+      await page.getByTestId('import-model').setInputFiles(file)
+      await expect.poll(() => page.getByTestId('import-result').textContent()).toBe(`${path.basename(file)} cannot be imported: ${says}`)
+    } finally {
+      await rm(file, { force: true })
+    }
+    expect(await page.getByRole('dialog', { name: 'Replace the face model?' }).isVisible()).toBe(false)
+    expect(await page.getByTestId('import-result').getAttribute('role')).toBe('alert')
+    expect(await readModel()).toEqual(before)
   })
 
   it('trains one new person on their own, and can be cancelled with what was done kept', async () => {
