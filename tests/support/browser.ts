@@ -67,10 +67,17 @@ export function collectPageErrors(page: Page): string[] {
   return errors
 }
 
-/** axe-core's serious and critical violations on the page as it is now. */
-export async function seriousA11yViolations(page: Page): Promise<string[]> {
+type Impact = 'minor' | 'moderate' | 'serious' | 'critical'
+
+/** axe-core's violations on the page as it is now, of the given impacts. */
+export async function a11yViolations(page: Page, impacts: Impact[] = ['moderate', 'serious', 'critical']): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze()
   return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target).join(', ')})`)
+    .filter((violation) => impacts.includes(violation.impact as Impact))
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} (${violation.nodes.map((node) => node.target).join(', ')})`)
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export function seriousA11yViolations(page: Page): Promise<string[]> {
+  return a11yViolations(page, ['serious', 'critical'])
 }
