@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { a11yViolations } from '../support/browser.js'
 import { horizontalOverflow, screens, screenshotDir, startApp, type App } from '../support/app.js'
+import { facesDir } from '../support/data.js'
 import { fakeCameraVideo } from '../support/video.js'
 
 // Every page as a person sees it, on a laptop and on a phone: nothing scrolls sideways, axe finds no
@@ -115,5 +116,60 @@ describe('every page at a laptop\'s and a phone\'s size', () => {
     await page.waitForURL(`${app.server.url}/people`)
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('People')
     expect(app.pageErrors.filter((error) => !/404/.test(error))).toEqual([])
+  })
+
+  it('asks before leaving a page while a photo uploads, and leaves freely once it is done', async () => {
+    const { page } = app
+    await page.setViewportSize(screens[0])
+    await page.goto(`${app.server.url}/people/lin_manuel_miranda`)
+    // The upload is held at the network until the test lets it go.
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route('**/api/users/*/photos', async (route) => {
+      await held
+      await route.continue()
+    })
+    await page.getByTestId('file-input').setInputFiles(path.join(facesDir, 'people/lin_manuel_miranda/lin-manuel-miranda.png'))
+    await expect.poll(() => page.getByTestId('upload-item').first().getAttribute('data-status')).toBe('uploading')
+    const asked: string[] = []
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message())
+      void dialog.dismiss()
+    })
+    await page.getByTestId('nav-train').click()
+    await expect.poll(() => asked).toEqual(['Photos are still uploading. Leave this page and lose the ones not sent yet?'])
+    expect(page.url()).toBe(`${app.server.url}/people/lin_manuel_miranda`)
+
+    release()
+    await expect.poll(() => page.getByTestId('upload-item').first().getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
+    await page.unroute('**/api/users/*/photos')
+    await page.getByTestId('nav-train').click()
+    await page.waitForURL(`${app.server.url}/train`)
+  })
+
+  it('wraps a long name after an underscore, never inside a word', async () => {
+    const name = 'lin_manuel_miranda_hamilton_original_cast'
+    expect((await fetch(`${app.server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).status).toBe(201)
+    const { page } = app
+    for (const screen of screens) {
+      await page.setViewportSize(screen)
+      await page.goto(`${app.server.url}/people/${name}`)
+      // The character before each line's first one, from the position of every character of the heading.
+      const breaks = await page.getByRole('heading', { level: 1 }).evaluate((heading) => {
+        const walker = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT)
+        const chars: { char: string; top: number }[] = []
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (let index = 0; index < node.textContent!.length; index++) {
+            const range = document.createRange()
+            range.setStart(node, index)
+            range.setEnd(node, index + 1)
+            chars.push({ char: node.textContent![index]!, top: range.getBoundingClientRect().top })
+          }
+        }
+        return chars.flatMap((entry, index) => (index > 0 && entry.top > chars[index - 1]!.top + 1 ? [chars[index - 1]!.char] : []))
+      })
+      if (screen.name === 'phone') expect(breaks.length, 'the name wraps on a phone').toBeGreaterThan(0)
+      for (const before of breaks) expect(before, `at ${screen.width} px`).toBe('_')
+    }
   })
 })

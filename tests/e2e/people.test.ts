@@ -102,10 +102,13 @@ describe('people and photos in Chromium', () => {
     await expectAccessible(page, 'person page with the camera on')
   })
 
-  it('deletes one photo after confirmation', async () => {
+  it('deletes one photo after confirmation, the dialog showing that photo', async () => {
     const before = await filesOf('Lin-Manuel Miranda')
     const first = await page.getByTestId('photo').first().getAttribute('data-photo')
     await page.getByTestId('delete-photo').first().click()
+    const shown = page.getByTestId('confirm-image').filter({ visible: true })
+    expect(await shown.getAttribute('src')).toBe(await page.getByTestId('photo').first().locator('img').getAttribute('src'))
+    expect(await shown.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)).toBe(true)
     await page.getByTestId('confirm-button').filter({ visible: true }).click()
     await expect.poll(() => page.getByTestId('photo').count()).toBe(3)
     expect(await filesOf('Lin-Manuel Miranda')).toEqual(before.filter((file) => file !== first))
