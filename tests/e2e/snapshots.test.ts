@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { a11yViolations } from '../support/browser.js'
-import { screenshotDir, startApp, type App } from '../support/app.js'
+import { horizontalOverflow, screens, screenshotDir, startApp, type App } from '../support/app.js'
 import { fakeCameraVideo, plainCameraVideo } from '../support/video.js'
 
 async function startWithPerson(camera: (dir: string) => string): Promise<App> {
@@ -38,6 +38,14 @@ describe('camera snapshots with the fixture clip as the camera', () => {
   // Lin-Manuel Miranda stands alone on stage for seconds of each loop of the clip.
   it('hints "Face found" before the snap, over an oval guide', async () => {
     await expectHint(app, 'face_found', 'Face found')
+  })
+
+  it('fits a phone with the camera on', async () => {
+    const { page } = app
+    await page.setViewportSize(screens[1])
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    await page.screenshot({ path: path.join(screenshotDir, 'camera-phone.png'), fullPage: true })
+    await page.setViewportSize(screens[0])
   })
 
   it('counts down 3 seconds when asked, and keeps each snap with its own result', async () => {
