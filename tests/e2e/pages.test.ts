@@ -173,3 +173,24 @@ describe('every page at a laptop\'s and a phone\'s size', () => {
     }
   })
 })
+
+describe('the sign-in page at a laptop\'s and a phone\'s size', () => {
+  let app: App
+
+  beforeAll(async () => {
+    app = await startApp({ env: { ADMIN_PASSWORD: 'a long enough test password' } })
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+
+  it.each(screens)('fits $width x $height, and is accessible', async (screen) => {
+    const { page } = app
+    await page.setViewportSize(screen)
+    await page.goto(`${app.server.url}/login`)
+    await expect.poll(() => page.getByTestId('login-submit').isEnabled()).toBe(true)
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    expect(await a11yViolations(page)).toEqual([])
+    await page.screenshot({ path: path.join(screenshotDir, `login-${screen.name}.png`), fullPage: true })
+  })
+})
