@@ -1,5 +1,5 @@
 import type { UploadResponse } from '~/api/photos/schema'
-import { maxPhotoBytes } from '~/api/photos/limits'
+import { maxPhotoBytes } from '~/shared/photos/limits'
 import type { ErrorBody } from '~/api/errors'
 
 export const minimumPhotos = 3

@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
-import type { AppConfig, Credential, Role } from '../config.js'
+import type { AppConfig, Credential } from '../config.js'
+import type { Role } from '../../shared/auth/roles.js'
 import { HttpError } from '../errors.js'
 import { clientOf, countOrRefuse, type RateLimitStore } from '../security/rate-limit.js'
 import { validateBody } from '../validate.js'

@@ -11,7 +11,7 @@ import { startApi, useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, listFiles, snapshotDir } from '../../tests/support/data.js'
 import { PersonSchema } from '../users/schema.js'
 import { storedPhotoName } from '../users/service.js'
-import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from './limits.js'
+import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from '../../shared/photos/limits.js'
 import type { StoredPhoto } from './schema.js'
 
 const fixture = (photo: string) => path.join(facesDir, photo)

@@ -7,7 +7,7 @@ import { personParam } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
 import { parseOr400 } from '../validate.js'
 import { normalisePhoto } from './image.js'
-import { maxPhotoBytes, maxPhotosPerRequest } from './limits.js'
+import { maxPhotoBytes, maxPhotosPerRequest } from '../../shared/photos/limits.js'
 import { SnapshotBodySchema, type UploadResponse } from './schema.js'
 import { deletePhoto, removeQuietly, storePhotos, uploadsFolder, uploadTempName } from './service.js'
 

@@ -1,7 +1,7 @@
 import { Router } from 'express'
 import type { AppConfig } from '../config.js'
 import { parseOr400, validateBody } from '../validate.js'
-import { PersonNameParamSchema } from './names.js'
+import { PersonNameParamSchema } from '../../shared/people/names.js'
 import {
   CreatePersonBodySchema,
   RenamePersonBodySchema,

@@ -4,7 +4,7 @@ import { renamedPerson, withoutPerson } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
-import { nameKey } from './names.js'
+import { nameKey } from '../../shared/people/names.js'
 import type { Person } from './schema.js'
 
 /** Stored photos are JPEGs with plain names; anything else in a person's folder is ignored. */
