@@ -9,7 +9,7 @@ import { faceModel } from '../api/faces/store.js'
 import { listPeople, personDir } from '../api/users/service.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
+import { personChanged, planTraining, recordResult, secondLookAtSideways, minimumUsablePhotos, summariseModel, type PhotoRef } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - startedAt) / 1000
   console.log(`\nTrained ${done} photos in ${seconds.toFixed(1)} s${done ? ` (${(seconds / done * 1000).toFixed(0)} ms per photo)` : ''}.`)
   for (const person of summary.people) {
-    const flag = person.needsPhotos ? '  ← needs at least 3 usable photos' : ''
+    const flag = person.needsPhotos ? `  ← needs at least ${minimumUsablePhotos} usable photos` : ''
     console.log(`  ${person.name}: ${person.usable} usable, ${person.rejected.length} rejected${flag}`)
     for (const rejected of person.rejected) console.log(`      ${rejected.photo}: ${rejected.detail}`)
   }
