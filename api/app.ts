@@ -17,6 +17,7 @@ import { sameOriginWrites } from './security/origin.js'
 import { FileRateLimitStore, MemoryRateLimitStore, rateLimit } from './security/rate-limit.js'
 import { removeDeletionLeftovers, usersDir } from './users/service.js'
 import { usersRouter } from './users/router.js'
+import { personName } from './validate.js'
 
 /**
  * The API and the files it owns (/api, /data, /models, /wasm). Any other path falls
@@ -41,6 +42,8 @@ export function createApiApp(config: AppConfig): Express {
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
+  // The person of `/users/:name/photos`; the users and faces routers parse their own `:name` the same way.
+  api.param('name', personName)
   api.post('/users/:name/photos', rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads'))
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config))
