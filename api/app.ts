@@ -15,7 +15,7 @@ import { sendSecurityHeaders } from './security/headers.js'
 import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
 import { FileRateLimitStore, MemoryRateLimitStore, rateLimit } from './security/rate-limit.js'
-import { removeDeletionLeftovers, usersDir } from './users/service.js'
+import { removeDeletionLeftovers, usersDir } from './users/folders.js'
 import { usersRouter } from './users/router.js'
 import { personName } from './validate.js'
 

@@ -7,7 +7,9 @@ import { HttpError } from '../errors.js'
 import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
-import { personDir, photoUrl, requirePerson, storedPhotoName } from '../users/service.js'
+import { photoUrl } from '../../shared/people/photos.js'
+import { personDir, storedPhotoName } from '../users/folders.js'
+import { requirePerson } from '../users/service.js'
 import type { StoredPhoto } from './schema.js'
 
 let lastStamp = 0

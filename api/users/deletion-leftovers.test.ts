@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
 import { PeopleResponseSchema } from './schema.js'
-import { deletePerson, removeDeletionLeftovers } from './service.js'
+import { removeDeletionLeftovers } from './folders.js'
+import { deletePerson } from './service.js'
 
 // Named as deletePerson names them: `.deleted-` and 12 hex digits.
 const leftovers = ['.deleted-0123456789ab', '.deleted-fedcba987654']

@@ -2,7 +2,8 @@ import { Router, type Request } from 'express'
 import type { AppConfig } from '../config.js'
 import { personName, withBody } from '../validate.js'
 import { CreatePersonBodySchema, RenamePersonBodySchema, type PeopleResponse } from './schema.js'
-import { createPerson, deletePerson, listPeople, renamePerson, requirePerson } from './service.js'
+import { listPeople } from './folders.js'
+import { createPerson, deletePerson, renamePerson, requirePerson } from './service.js'
 
 /** The routes of one person: `:name`, parsed by `personName`. */
 export type PersonParams = { name: string }
