@@ -1,12 +1,11 @@
 import { Router, type Request, type Response } from 'express'
 import type { FaceModel } from '../../shared/face/model.js'
-import type { AppConfig } from '../config.js'
+import type { Storage } from '../storage/port.js'
 import type { PersonParams } from '../users/router.js'
 import { personName, withBody } from '../validate.js'
 import { modelJson } from './body.js'
 import { AnyModelBodySchema, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
-import { listPhotoHashes, patchPersonModel, putPersonModel, removePersonModel, replaceModel } from './service.js'
-import { faceModel } from './store.js'
+import { patchPersonModel, putPersonModel, removePersonModel, replaceModel } from './service.js'
 
 /** Every write answers with the generation it made, which the next whole-model write must quote. */
 function sendGeneration(res: Response, saved: FaceModel): void {
@@ -14,44 +13,42 @@ function sendGeneration(res: Response, saved: FaceModel): void {
   res.json(body)
 }
 
-export function facesRouter(config: AppConfig): Router {
+export function facesRouter(storage: Storage): Router {
   const router = Router()
-  const { dataDir } = config
-  const store = faceModel(dataDir)
   router.param('name', personName)
 
   router.get('/', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(await store.read())
+    res.set('Cache-Control', 'no-store').json(await storage.readModel())
   })
 
   router.get('/export', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').attachment('faces.json').json(await store.read())
+    res.set('Cache-Control', 'no-store').attachment('faces.json').json(await storage.readModel())
   })
 
   router.get('/photos', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ photos: await listPhotoHashes(dataDir) })
+    res.set('Cache-Control', 'no-store').json({ photos: await storage.photoHashes() })
   })
 
   router.put(
     '/',
     modelJson,
-    withBody(AnyModelBodySchema, async (body, req, res) => sendGeneration(res, await replaceModel(dataDir, body, Array.isArray(req.body))), refusedModel),
+    withBody(AnyModelBodySchema, async (body, req, res) => sendGeneration(res, await replaceModel(storage, body, Array.isArray(req.body))), refusedModel),
   )
 
   router.put(
     '/people/:name',
     modelJson,
-    withBody(PersonModelBodySchema, async (entry, req: Request<PersonParams>, res) => sendGeneration(res, await putPersonModel(dataDir, req.params.name, entry)), refusedModel),
+    withBody(PersonModelBodySchema, async (entry, req: Request<PersonParams>, res) => sendGeneration(res, await putPersonModel(storage, req.params.name, entry)), refusedModel),
   )
 
   router.patch(
     '/people/:name',
     modelJson,
-    withBody(PersonModelPatchSchema, async (patch, req: Request<PersonParams>, res) => sendGeneration(res, await patchPersonModel(dataDir, req.params.name, patch)), refusedModel),
+    withBody(PersonModelPatchSchema, async (patch, req: Request<PersonParams>, res) => sendGeneration(res, await patchPersonModel(storage, req.params.name, patch)), refusedModel),
   )
 
   router.delete('/people/:name', async (req, res) => {
-    sendGeneration(res, await removePersonModel(dataDir, req.params.name))
+    sendGeneration(res, await removePersonModel(storage, req.params.name))
   })
 
   return router
