@@ -1,7 +1,7 @@
 // Nuxt renders the pages; the Express API in `api/` is a separate app that
 // `server/index.ts` mounts in front of Nuxt in production.
 import { modelsUrl, wasmUrl } from './api/assets/urls'
-import { securityHeaders } from './api/security/headers'
+import { securityHeaders } from './shared/http/headers'
 
 // `npm run dev` runs the API beside `nuxt dev`; these paths are proxied to it.
 const devApi = `http://127.0.0.1:${process.env.API_PORT ?? 3001}`

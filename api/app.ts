@@ -10,13 +10,15 @@ import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
 import { log } from './logging.js'
 import { photosRouter } from './photos/router.js'
-import { removeAbandonedUploads } from './photos/service.js'
+import { filesStorage } from './storage/files.js'
+import type { Storage } from './storage/port.js'
 import { sendSecurityHeaders } from './security/headers.js'
 import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
 import { FileRateLimitStore, MemoryRateLimitStore, rateLimit } from './security/rate-limit.js'
-import { removeDeletionLeftovers, usersDir } from './users/service.js'
+import { usersDir } from './storage/people-folders.js'
 import { usersRouter } from './users/router.js'
+import { personName } from './validate.js'
 
 /**
  * The API and the files it owns (/api, /data, /models, /wasm). Any other path falls
@@ -32,7 +34,8 @@ export function createApiApp(config: AppConfig): Express {
   app.use(knownHostsOnly(config))
   app.use(sameOriginWrites())
 
-  sweepLeftovers(config.dataDir)
+  const storage = filesStorage(config.dataDir)
+  sweepLeftovers(storage)
   const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
   const { login, loginWindowMs, upload, uploadWindowMs } = config.rateLimits
   // Guesses are counted for the whole host, so that each PM2 worker does not grant its own. An
@@ -41,14 +44,16 @@ export function createApiApp(config: AppConfig): Express {
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
+  // The person of `/users/:name/photos`; the users and faces routers parse their own `:name` the same way.
+  api.param('name', personName)
   api.post('/users/:name/photos', rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads'))
   // Photos and the face model first: they take larger bodies than the rest of the API.
-  api.use('/users/:name/photos', photosRouter(config))
-  api.use('/faces', facesRouter(config))
+  api.use('/users/:name/photos', photosRouter(config, storage))
+  api.use('/faces', facesRouter(storage))
   api.use(express.json({ limit: '100kb' }))
   api.use('/auth', authRouter(config, sessions, failedSignIns))
   api.use('/health', healthRouter(config))
-  api.use('/users', usersRouter(config))
+  api.use('/users', usersRouter(storage))
   api.use(notFound)
   app.use('/api', api)
 
@@ -74,17 +79,11 @@ export function createApiApp(config: AppConfig): Express {
  * waits for it, as nothing lists the hidden files; one that fails is logged and tried again at
  * the next start.
  */
-function sweepLeftovers(dataDir: string): void {
-  const sweeps = [
-    { what: 'folders left by interrupted deletions', sweep: removeDeletionLeftovers },
-    { what: 'files left by interrupted uploads', sweep: removeAbandonedUploads },
-  ]
-  for (const { what, sweep } of sweeps) {
-    sweep(dataDir).then(
-      (count) => {
-        if (count) log('info', `removed ${what}`, { count })
-      },
-      (err: unknown) => log('warn', `could not remove ${what}`, { error: String(err) }),
-    )
-  }
+function sweepLeftovers(storage: Storage): void {
+  storage.sweep().then(
+    (swept) => {
+      for (const { what, count } of swept) if (count) log('info', `removed ${what}`, { count })
+    },
+    (err: unknown) => log('warn', 'could not remove what interrupted changes left', { error: String(err) }),
+  )
 }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { parsePasswordHash, type PasswordHash } from './auth/password.js'
+import type { Role } from '../shared/auth/roles.js'
 
 const port = z
   .string()
@@ -56,8 +57,6 @@ const EnvSchema = z.object({
   LOGIN_RATE_LIMIT: wholeNumber('attempts').optional(),
   UPLOAD_RATE_LIMIT: wholeNumber('uploads').optional(),
 })
-
-export type Role = 'admin' | 'viewer'
 
 /** What a password is checked against: the password itself (from ADMIN_PASSWORD) or its scrypt hash. */
 export type Credential = { password: string } | { hash: PasswordHash }

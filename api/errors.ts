@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
+import { log } from './logging.js'
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
@@ -57,15 +58,11 @@ function toHttpError(err: unknown): HttpError | undefined {
 }
 
 function logError(req: Request, err: unknown): void {
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: err instanceof HttpError ? 'request failed' : 'unhandled error',
-      method: req.method,
-      path: req.path,
-      error: err instanceof Error ? err.stack : String(err),
-    }),
-  )
+  log('error', err instanceof HttpError ? 'request failed' : 'unhandled error', {
+    method: req.method,
+    path: req.path,
+    error: err instanceof Error ? err.stack : String(err),
+  })
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {

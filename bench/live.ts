@@ -18,7 +18,7 @@ import { registerWithFixtures, trainInNode, videoEnrolment } from './lib/enrol.j
 import { describeMachine, recordMachine } from './lib/machine.js'
 import { faceApiRoutes, serveBenchPages } from './lib/pages.js'
 import { readRecording, recordFrames, startCamera, stopCamera, waitUntilReady } from './lib/recognize-page.js'
-import { median, percentile, round, writeResults } from './lib/results.js'
+import { median, quantile, round, writeResults } from './lib/results.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -152,7 +152,7 @@ function summarise(variant: Variant) {
     frames: window.length,
     fps: round((window.length / measureMs) * 1000, 2),
     medianMs: round(median(ms)),
-    p90Ms: round(percentile(ms, 0.9)),
+    p90Ms: round(quantile(ms, 0.9)),
     facesPerFrame: round(window.reduce((sum, frame) => sum + frame.faces, 0) / Math.max(1, window.length), 2),
     namesSeen: [...new Set(window.flatMap((frame) => frame.names))].sort(),
     error: variant.error,

@@ -21,7 +21,7 @@ import { collectPageErrors, findChromium, launchBrowser } from '../tests/support
 import { addFixturePhotos, createTempDataDir, facesDir, repoRoot } from '../tests/support/data.js'
 import { startServer } from '../tests/support/server.js'
 import { fakeCameraVideo } from '../tests/support/video.js'
-import { percentile, round } from './lib/stats.js'
+import { quantile, round } from '../shared/stats.js'
 import { readMainThread, readRecording, recordFrames, stopCamera, watchMainThread, type AppFrame, type AppRecording, type MainThreadFigures } from './lib/recognize-page.js'
 
 const people = {
@@ -171,11 +171,11 @@ async function runBackend(page: Page, url: string, choice: string, engine: (type
     result.firstRecognisedName = recording.firstNamed?.name ?? null
     // The first frame pays for shapes the blank warm-up image did not have: it is reported on its own.
     const steady = samples.slice(1)
-    result.medianMs = percentile(steady.map((sample) => sample.ms), 0.5)
-    result.p90Ms = percentile(steady.map((sample) => sample.ms), 0.9)
+    result.medianMs = quantile(steady.map((sample) => sample.ms), 0.5)
+    result.p90Ms = quantile(steady.map((sample) => sample.ms), 0.9)
     // The page's FPS counts the frames of the last second: only meaningful once a second has passed.
     const firstAt = samples[0]?.atMs ?? 0
-    result.medianFps = percentile(
+    result.medianFps = quantile(
       samples.filter((sample) => sample.atMs - firstAt >= 1000).map((sample) => sample.fps),
       0.5,
     )
@@ -285,8 +285,8 @@ function summariseDetector(label: string, frames: FrameResult[]) {
     frames: frames.length,
     facesTotal: frames.reduce((sum, frame) => sum + frame.faces.length, 0),
     framesWithFace: frames.filter((frame) => frame.faces.length).length,
-    medianMs: round(percentile(times, 0.5)!),
-    p90Ms: round(percentile(times, 0.9)!),
+    medianMs: round(quantile(times, 0.5)!),
+    p90Ms: round(quantile(times, 0.9)!),
     framesNaming,
     nearestLin: best('lin_manuel_miranda', lin),
     nearestObama: best('barack_obama', obama),

@@ -1,4 +1,4 @@
-import type { Role } from '~/api/config'
+import type { Role } from '~/shared/auth/roles'
 
 export const signInPage = '/login'
 

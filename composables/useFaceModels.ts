@@ -1,7 +1,7 @@
 import type { FaceRuntime } from '~/shared/face/enrol'
 import { useAppStore } from '~/store'
-import { backendOrder, savedBackendChoice } from './faceBackend'
-import { loadFaceRuntime } from './faceRuntime'
+import { backendOrder, savedBackendChoice } from '~/browser/face-backend'
+import { loadFaceRuntime } from '~/browser/face-runtime'
 
 // Named, not indexed: each net face-api needs for detection, landmarks and descriptors. The expression
 // network loads only when live video's Expressions is switched on (LiveRecognizer).

@@ -7,10 +7,11 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { appRoot } from '../api/paths.js'
 import { normalisePhoto } from '../api/photos/image.js'
-import { euclideanDistance } from '../shared/face/descriptor.js'
+import { euclideanDistance, meanDescriptor } from '../shared/face/descriptor.js'
+import { quantile } from '../shared/stats.js'
 import { enrolDefaults, enrolFace, type FaceRuntime } from '../shared/face/enrol.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
-import { peopleFromPairs, photoNumber, readCsv, type LabelledPair } from './lib/photo-sets.js'
+import { peopleFromPairs, photoNumber, readCsv, type LabelledPair, type UnusablePhoto } from './lib/photo-sets.js'
 
 const variants = ['normalised', 'raw'] as const
 type Variant = (typeof variants)[number]
@@ -39,15 +40,9 @@ interface Photo {
   file: string
 }
 
-interface Unusable {
-  key: string
-  reason: string
-  detail: string
-}
-
 interface Extraction {
   descriptors: Map<string, Float32Array>
-  unusable: Unusable[]
+  unusable: UnusablePhoto[]
 }
 
 interface SweepRow {
@@ -93,32 +88,26 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, index) => from + index)
 }
 
-function quantile(sorted: number[], fraction: number): number {
-  const position = (sorted.length - 1) * fraction
-  const below = Math.floor(position)
-  return sorted[below]! + (sorted[Math.min(below + 1, sorted.length - 1)]! - sorted[below]!) * (position - below)
-}
-
 function distanceStats(distances: number[]): DistanceStats | null {
   if (!distances.length) return null
   const sorted = [...distances].sort((a, b) => a - b)
   const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length
   const sd = Math.sqrt(sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / sorted.length)
-  const at = (fraction: number) => quantile(sorted, fraction)
+  const at = (fraction: number) => quantile(sorted, fraction)!
   return { count: sorted.length, mean, sd, min: sorted[0]!, p1: at(0.01), p5: at(0.05), median: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1)! }
 }
 
-async function descriptorOf(runtime: FaceRuntime, photo: Photo, variant: Variant): Promise<Float32Array | Unusable> {
+async function descriptorOf(runtime: FaceRuntime, photo: Photo, variant: Variant): Promise<Float32Array | UnusablePhoto> {
   let image
   try {
     const bytes = await readFile(photo.file)
     image = await decodePhoto(variant === 'normalised' ? await normalisePhoto(bytes, photo.key) : bytes)
   } catch (err) {
-    return { key: photo.key, reason: 'unreadable', detail: err instanceof Error ? err.message : String(err) }
+    return { photo: photo.key, reason: 'unreadable', detail: err instanceof Error ? err.message : String(err) }
   }
   try {
     const result = await enrolFace(runtime, image, enrolDefaults)
-    return result.ok ? result.descriptor : { key: photo.key, reason: result.reason, detail: result.detail }
+    return result.ok ? result.descriptor : { photo: photo.key, reason: result.reason, detail: result.detail }
   } finally {
     image.dispose()
   }
@@ -218,12 +207,6 @@ interface Ranked {
   bestDistance: number
   /** Distance to the second-nearest person; Infinity when the gallery holds only one. */
   secondDistance: number
-}
-
-function meanDescriptor(descriptors: Float32Array[]): Float32Array {
-  const mean = new Float32Array(descriptors[0]!.length)
-  for (const descriptor of descriptors) descriptor.forEach((value, index) => (mean[index]! += value / descriptors.length))
-  return mean
 }
 
 function personDistance(query: Float32Array, descriptors: Float32Array[], rule: MatchRule): number {
@@ -380,7 +363,7 @@ function printIdentificationTable(report: IdentificationReport): void {
 }
 
 interface VariantResults {
-  unusable: { verification: Unusable[]; fixtures: Unusable[] }
+  unusable: { verification: UnusablePhoto[]; fixtures: UnusablePhoto[] }
   verification: { master: VerificationReport; allPairs: VerificationReport }
   fixtures: VerificationReport
   deepface: ReturnType<typeof deepfaceReference>
@@ -400,7 +383,7 @@ async function measure(runtime: FaceRuntime, variant: Variant, sets: {
   const fixtures = await extractAll(runtime, sets.fixturePhotos, variant, 'fixture people')
   console.log(`\n===== ${variant} photos${variant === 'normalised' ? ' (320x247, as the app stores them)' : ' (as given, for reference)'} =====`)
   for (const unusable of [...verification.unusable, ...fixtures.unusable]) {
-    console.log(`  unusable: ${unusable.key}: ${unusable.reason} (${unusable.detail})`)
+    console.log(`  unusable: ${unusable.photo}: ${unusable.reason} (${unusable.detail})`)
   }
   const master = verify(sets.master, verification.descriptors)
   const allPairs = verify(sets.verificationAllPairs, verification.descriptors)

@@ -19,6 +19,7 @@ import { LiveTracker, type DropReason } from '../shared/face/live.js'
 import { faceApiLiveOps } from '../shared/face/live-ops.js'
 import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from '../shared/face/match.js'
 import { iou } from '../shared/face/tracking.js'
+import { quantile } from '../shared/stats.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const facesDir = path.join(appRoot, 'tests', 'fixtures', 'faces')
@@ -29,7 +30,6 @@ const enrolment: Record<string, string[]> = {
 }
 
 const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : NaN)
-const quantile = (values: number[], q: number) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]! : NaN)
 
 interface Run {
   frames: number
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       console.log(`  frames naming each person: ${JSON.stringify(run.namedFrames)}`)
       console.log(
         `  tracked boxes against a full detection of the same frame: median IoU ${median(run.trackedIoU).toFixed(2)}, ` +
-          `p10 ${quantile(run.trackedIoU, 0.1).toFixed(2)} (${run.trackedIoU.length} boxes)`,
+          `p10 ${(quantile(run.trackedIoU, 0.1) ?? NaN).toFixed(2)} (${run.trackedIoU.length} boxes)`,
       )
       console.log(`  tracks dropped: ${JSON.stringify(run.drops)}`)
       console.log(`  what was shown, from frame: ${run.labels.join(' | ')}`)

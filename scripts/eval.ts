@@ -8,18 +8,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { normalisePhoto } from '../api/photos/image.js'
-import { euclideanDistance } from '../shared/face/descriptor.js'
+import { euclideanDistance, meanDescriptor } from '../shared/face/descriptor.js'
 import { enrolDefaults, enrolFace } from '../shared/face/enrol.js'
 import { createGalleryFromVectors, decide, defaultDecisionRule, matchDescriptor, type DecisionRule, type PersonDistance } from '../shared/face/match.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
-import { readPhotoSet, type LabelledPhoto } from './lib/photo-sets.js'
+import { readPhotoSet, type LabelledPhoto, type UnusablePhoto } from './lib/photo-sets.js'
 import { renderRoc, type RocPoint } from './lib/roc.js'
-
-interface Unusable {
-  photo: string
-  reason: string
-  detail: string
-}
 
 interface Query {
   photo: string
@@ -40,7 +34,7 @@ const usage = 'usage: npm run eval -- <folder> [--gallery N] [--json] [--roc FIL
 async function describe(photos: LabelledPhoto[], log: (line: string) => void) {
   const runtime = await nodeFaceRuntime()
   const descriptors = new Map<string, Float32Array>()
-  const unusable: Unusable[] = []
+  const unusable: UnusablePhoto[] = []
   const notes: { photo: string; note: string }[] = []
   const startedAt = Date.now()
   for (const [index, photo] of photos.entries()) {
@@ -67,12 +61,6 @@ async function describe(photos: LabelledPhoto[], log: (line: string) => void) {
   return { descriptors, unusable, notes }
 }
 
-function meanOf(vectors: Float32Array[]): Float32Array {
-  const mean = new Float32Array(vectors[0]!.length)
-  for (const vector of vectors) vector.forEach((value, index) => (mean[index]! += value / vectors.length))
-  return mean
-}
-
 const byDistance = (a: PersonDistance, b: PersonDistance) => a.distance - b.distance || (a.name < b.name ? -1 : 1)
 
 function nearestRanking(query: Query): PersonDistance[] {
@@ -96,7 +84,7 @@ const candidates = (descriptorsOf: Map<string, Float32Array>): Candidate[] => [
   {
     label: 'mean descriptor < 0.50',
     rank: (query, gallery) =>
-      [...gallery].map(([name, own]) => ({ name, distance: euclideanDistance(descriptorsOf.get(query.photo)!, meanOf(own)) })).sort(byDistance),
+      [...gallery].map(([name, own]) => ({ name, distance: euclideanDistance(descriptorsOf.get(query.photo)!, meanDescriptor(own)) })).sort(byDistance),
     rule: fixedRule(defaultDecisionRule),
   },
   {

@@ -1,15 +1,13 @@
 // `npm run train [-- --person NAME] [--detector ssd|tiny]`: trains the data folder without a
 // browser, with the same enrolment code and models as the Train page.
 import { parseArgs } from 'node:util'
-import path from 'node:path'
 import { loadConfig } from '../api/config.js'
 import { HttpError } from '../api/errors.js'
-import { listPhotoHashes, updatePersonModel } from '../api/faces/service.js'
-import { faceModel } from '../api/faces/store.js'
-import { listPeople, personDir } from '../api/users/service.js'
+import { updateModel, updatePersonModel } from '../api/faces/service.js'
+import { filesStorage } from '../api/storage/files.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
+import { personChanged, planTraining, recordResult, secondLookAtSideways, minimumUsablePhotos, summariseModel, type PhotoRef } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
@@ -30,13 +28,13 @@ async function main(): Promise<void> {
   const detector = detectors[values.detector ?? 'ssd']
   if (!detector) throw new Error(`--detector must be one of: ${Object.keys(detectors).join(', ')}`)
   const { dataDir } = loadConfig()
-  const store = faceModel(dataDir)
-  const registered = (await listPeople(dataDir)).map((person) => person.name)
+  const storage = filesStorage(dataDir)
+  const registered = (await storage.listPeople()).map((person) => person.name)
   for (const name of values.person ?? []) {
     if (!registered.includes(name)) throw new Error(`Nobody is registered as "${name}"`)
   }
-  const before = await store.read()
-  const plan = planTraining(before, registered, await listPhotoHashes(dataDir), detector, values.person)
+  const before = await storage.readModel()
+  const plan = planTraining(before, registered, await storage.photoHashes(), detector, values.person)
   console.log(`Training ${plan.people.length} people in ${dataDir}: ${plan.toProcess.length} new or changed photos.`)
 
   // Loading the networks takes seconds: only when there is something to train.
@@ -46,7 +44,11 @@ async function main(): Promise<void> {
   let done = 0
   for (let person of plan.people) {
     const photos = plan.toProcess.filter((candidate) => candidate.person === person.name)
-    const loadImage = (photo: PhotoRef) => decodePhoto(path.join(personDir(dataDir, photo.person), photo.photo))
+    const loadImage = async (photo: PhotoRef) => {
+      const bytes = await storage.readPhoto(photo.person, photo.photo)
+      if (!bytes) throw new Error(`${photo.person}'s photo ${photo.photo} was removed while training`)
+      return decodePhoto(bytes)
+    }
     for (const photo of photos) {
       const image = await loadImage(photo)
       try {
@@ -63,20 +65,20 @@ async function main(): Promise<void> {
     const trained = person
     if (personChanged(before, trained)) {
       // Saved only if they are still registered under that name: the server may have deleted or renamed them meanwhile.
-      await updatePersonModel(dataDir, trained.name, (model) => withPerson(model, trained)).catch((err: unknown) => {
+      await updatePersonModel(storage, trained.name, (model) => withPerson(model, trained)).catch((err: unknown) => {
         if (!(err instanceof HttpError && err.status === 404)) throw err
         console.error(`\n${trained.name} was deleted or renamed while being trained: their results are not saved.`)
       })
     }
   }
   if (interactive && done) process.stderr.write('\n')
-  for (const name of plan.removedPeople) await store.update((model) => withoutPerson(model, name))
+  for (const name of plan.removedPeople) await updateModel(storage, (model) => withoutPerson(model, name))
 
-  const summary = summariseModel(await store.read())
+  const summary = summariseModel(await storage.readModel())
   const seconds = (Date.now() - startedAt) / 1000
   console.log(`\nTrained ${done} photos in ${seconds.toFixed(1)} s${done ? ` (${(seconds / done * 1000).toFixed(0)} ms per photo)` : ''}.`)
   for (const person of summary.people) {
-    const flag = person.needsPhotos ? '  ← needs at least 3 usable photos' : ''
+    const flag = person.needsPhotos ? `  ← needs at least ${minimumUsablePhotos} usable photos` : ''
     console.log(`  ${person.name}: ${person.usable} usable, ${person.rejected.length} rejected${flag}`)
     for (const rejected of person.rejected) console.log(`      ${rejected.photo}: ${rejected.detail}`)
   }

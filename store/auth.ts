@@ -1,6 +1,6 @@
 import type { Module } from 'vuex'
 import type { SessionResponse } from '../api/auth/schema'
-import type { Role } from '../api/config'
+import type { Role } from '../shared/auth/roles'
 import { apiErrorMessage, type ApiFetch } from './api'
 import type { RootState } from './types'
 

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express'
-import type { AppConfig, Role } from '../config.js'
+import type { AppConfig } from '../config.js'
+import type { Role } from '../../shared/auth/roles.js'
 import { HttpError } from '../errors.js'
 import { sessionCookie, type Session, type SessionKeeper } from './session.js'
 

@@ -1,12 +1,13 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
-import type { AppConfig, Credential, Role } from '../config.js'
+import type { AppConfig, Credential } from '../config.js'
+import type { Role } from '../../shared/auth/roles.js'
 import { HttpError } from '../errors.js'
 import { clientOf, countOrRefuse, type RateLimitStore } from '../security/rate-limit.js'
-import { validateBody } from '../validate.js'
+import { withBody } from '../validate.js'
 import { sessionOf } from './access.js'
 import { verifyPassword } from './password.js'
-import { LoginBodySchema, type LoginBody, type SessionResponse } from './schema.js'
+import { LoginBodySchema, type SessionResponse } from './schema.js'
 import { sessionCookie, type Session, type SessionKeeper } from './session.js'
 
 const digest = (text: string) => createHash('sha256').update(text.normalize('NFC')).digest()
@@ -51,19 +52,21 @@ export function authRouter(config: AppConfig, sessions: SessionKeeper | undefine
     res.set('Cache-Control', 'no-store').json(sessionBody(config, sessionOf(res)))
   })
 
-  router.post('/login', validateBody(LoginBodySchema), async (req, res) => {
-    if (!config.auth || !sessions) {
-      throw new HttpError(409, 'auth_disabled', 'Authentication is off: set ADMIN_PASSWORD to turn it on')
-    }
-    await countOrRefuse(failedSignIns, req, res, 'failed sign-ins')
-    const { password } = req.body as LoginBody
-    const role = await roleFor(password, config.auth.credentials)
-    if (!role) throw new HttpError(401, 'wrong_password', 'That password is not right')
-    await failedSignIns.giveBack(clientOf(req))
-    const { token, session } = await sessions.issue(role)
-    res.cookie(sessionCookie, token, { ...cookieOptions(req), maxAge: config.auth.sessionTtlMs })
-    res.set('Cache-Control', 'no-store').json(sessionBody(config, session))
-  })
+  router.post(
+    '/login',
+    withBody(LoginBodySchema, async ({ password }, req, res) => {
+      if (!config.auth || !sessions) {
+        throw new HttpError(409, 'auth_disabled', 'Authentication is off: set ADMIN_PASSWORD to turn it on')
+      }
+      await countOrRefuse(failedSignIns, req, res, 'failed sign-ins')
+      const role = await roleFor(password, config.auth.credentials)
+      if (!role) throw new HttpError(401, 'wrong_password', 'That password is not right')
+      await failedSignIns.giveBack(clientOf(req))
+      const { token, session } = await sessions.issue(role)
+      res.cookie(sessionCookie, token, { ...cookieOptions(req), maxAge: config.auth.sessionTtlMs })
+      res.set('Cache-Control', 'no-store').json(sessionBody(config, session))
+    }),
+  )
 
   router.post('/logout', async (req, res) => {
     const session = sessionOf(res)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Role } from '../config.js'
+import type { Role } from '../../shared/auth/roles.js'
 
 export const maxPasswordLength = 1024
 

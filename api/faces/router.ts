@@ -1,12 +1,11 @@
-import { Router, type Response } from 'express'
-import { parseAnyModel, withoutPerson, withoutPhotos, withPerson, type FaceModel } from '../../shared/face/model.js'
-import type { AppConfig } from '../config.js'
-import { HttpError } from '../errors.js'
-import { personParam } from '../users/router.js'
+import { Router, type Request, type Response } from 'express'
+import type { FaceModel } from '../../shared/face/model.js'
+import type { Storage } from '../storage/port.js'
+import type { PersonParams } from '../users/router.js'
+import { personName, withBody } from '../validate.js'
 import { modelJson } from './body.js'
-import { parseModelBody, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
-import { listPhotoHashes, updatePersonModel } from './service.js'
-import { faceModel } from './store.js'
+import { AnyModelBodySchema, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
+import { patchPersonModel, putPersonModel, removePersonModel, replaceModel } from './service.js'
 
 /** Every write answers with the generation it made, which the next whole-model write must quote. */
 function sendGeneration(res: Response, saved: FaceModel): void {
@@ -14,67 +13,42 @@ function sendGeneration(res: Response, saved: FaceModel): void {
   res.json(body)
 }
 
-export function facesRouter(config: AppConfig): Router {
+export function facesRouter(storage: Storage): Router {
   const router = Router()
-  const { dataDir } = config
-  const store = faceModel(dataDir)
+  router.param('name', personName)
 
   router.get('/', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(await store.read())
+    res.set('Cache-Control', 'no-store').json(await storage.readModel())
   })
 
   router.get('/export', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').attachment('faces.json').json(await store.read())
+    res.set('Cache-Control', 'no-store').attachment('faces.json').json(await storage.readModel())
   })
 
   router.get('/photos', async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ photos: await listPhotoHashes(dataDir) })
+    res.set('Cache-Control', 'no-store').json({ photos: await storage.photoHashes() })
   })
 
-  /**
-   * The whole model, in this app's format (its `generation` must be the current one, or the
-   * write is stale: 409) or the reference app's array (an import, which replaces the model).
-   */
-  router.put('/', modelJson, async (req, res) => {
-    const parsed = parseAnyModel(req.body)
-    if (!parsed.success) throw refusedModel(parsed.error)
-    const isImport = Array.isArray(req.body)
-    const saved = await store.update((current) => {
-      if (!isImport && parsed.data.generation !== current.generation) {
-        throw new HttpError(409, 'stale_model', `The face model changed since you read it (generation ${current.generation}, yours ${parsed.data.generation}); reload and try again`)
-      }
-      return parsed.data
-    })
-    sendGeneration(res, saved)
-  })
+  router.put(
+    '/',
+    modelJson,
+    withBody(AnyModelBodySchema, async (body, req, res) => sendGeneration(res, await replaceModel(storage, body, Array.isArray(req.body))), refusedModel),
+  )
 
-  router.put('/people/:name', modelJson, async (req, res) => {
-    const name = personParam(req.params.name)
-    const entry = parseModelBody(PersonModelBodySchema, req.body)
-    const saved = await updatePersonModel(dataDir, name, (current) => withPerson(current, { name, ...entry }))
-    sendGeneration(res, saved)
-  })
+  router.put(
+    '/people/:name',
+    modelJson,
+    withBody(PersonModelBodySchema, async (entry, req: Request<PersonParams>, res) => sendGeneration(res, await putPersonModel(storage, req.params.name, entry)), refusedModel),
+  )
 
-  router.patch('/people/:name', modelJson, async (req, res) => {
-    const name = personParam(req.params.name)
-    const patch = parseModelBody(PersonModelPatchSchema, req.body)
-    const changed = [...patch.descriptors, ...patch.rejected].map((entry) => entry.photo)
-    const saved = await updatePersonModel(dataDir, name, (current) => {
-      const base = withoutPhotos(current, name, [...changed, ...patch.remove])
-      const person = base.people.find((candidate) => candidate.name === name) ?? { name, descriptors: [], rejected: [] }
-      return withPerson(base, {
-        name,
-        descriptors: [...person.descriptors, ...patch.descriptors],
-        rejected: [...person.rejected, ...patch.rejected],
-      })
-    })
-    sendGeneration(res, saved)
-  })
+  router.patch(
+    '/people/:name',
+    modelJson,
+    withBody(PersonModelPatchSchema, async (patch, req: Request<PersonParams>, res) => sendGeneration(res, await patchPersonModel(storage, req.params.name, patch)), refusedModel),
+  )
 
   router.delete('/people/:name', async (req, res) => {
-    const name = personParam(req.params.name)
-    const saved = await store.update((current) => withoutPerson(current, name))
-    sendGeneration(res, saved)
+    sendGeneration(res, await removePersonModel(storage, req.params.name))
   })
 
   return router

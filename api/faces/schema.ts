@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { listOf, modelLimits, PersonModelSchema } from '../../shared/face/model.js'
+import { listOf, modelLimits, parseAnyModel, PersonModelSchema } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { firstProblem } from '../validate.js'
 
@@ -16,6 +16,17 @@ export const PersonModelPatchSchema = z.strictObject({
   remove: listOf(z.string(), modelLimits.entriesPerPerson, 'photos to remove at once').default([]),
 })
 
+/**
+ * The whole model: this app's format, or the reference app's array (an import), which becomes this
+ * app's format. The issues refusing it are those of the format it was given in.
+ */
+export const AnyModelBodySchema = z.unknown().transform((value, context) => {
+  const parsed = parseAnyModel(value)
+  if (parsed.success) return parsed.data
+  for (const issue of parsed.error.issues) context.addIssue({ ...issue })
+  return z.NEVER
+})
+
 /** A 413 when the schema refused more entries than a model holds (see modelLimits). */
 export function tooLarge(error: z.ZodError): HttpError | undefined {
   const issue = error.issues[0]
@@ -26,12 +37,6 @@ export function tooLarge(error: z.ZodError): HttpError | undefined {
 /** Why a model, or a person's entry, was refused: a 413 when it is too large, else a 400. */
 export function refusedModel(error: z.ZodError): HttpError {
   return tooLarge(error) ?? new HttpError(400, 'invalid_model', `The face model is not valid${where(error.issues[0])}: ${firstProblem(error)}`)
-}
-
-export function parseModelBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body)
-  if (!parsed.success) throw refusedModel(parsed.error)
-  return parsed.data
 }
 
 const where = (issue: z.core.$ZodIssue | undefined) => (issue?.path.length ? ` at ${issue.path.join('.')}` : '')

@@ -1,36 +1,15 @@
-import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
-import path from 'node:path'
-import type { FaceModel } from '../../shared/face/model.js'
-import { listPeople, personDir, requirePerson } from '../users/service.js'
-import type { PhotoHash } from './schema.js'
-import { faceModel } from './store.js'
+// The rules for the face model: a whole-model write must quote the current generation (or it is an
+// import), a person's entry is written only while they are registered, and a patch merges per photo.
+import { withoutPerson, withoutPhotos, withPerson, type FaceModel } from '../../shared/face/model.js'
+import { HttpError } from '../errors.js'
+import type { Storage } from '../storage/port.js'
+import { requirePerson } from '../users/service.js'
+import type { PersonModelBody, PersonModelPatch } from './schema.js'
 
-const hashCache = new Map<string, { key: string; hash: string }>()
-
-async function photoHash(file: string): Promise<string> {
-  const info = await stat(file)
-  const key = `${info.size}:${info.mtimeMs}`
-  const cached = hashCache.get(file)
-  if (cached?.key === key) return cached.hash
-  const hash = createHash('sha256').update(await readFile(file)).digest('hex')
-  hashCache.set(file, { key, hash })
-  return hash
-}
-
-/** The content hash of every stored photo: training processes a photo again only when it changed. */
-export async function listPhotoHashes(dataDir: string): Promise<PhotoHash[]> {
-  const people = await listPeople(dataDir)
-  const hashes = await Promise.all(
-    people.flatMap((person) =>
-      person.photos.map(async (photo) => ({
-        person: person.name,
-        photo: photo.name,
-        hash: await photoHash(path.join(personDir(dataDir, person.name), photo.name)),
-      })),
-    ),
-  )
-  return hashes
+/** Changes the model alone, in one storage change. */
+export async function updateModel(storage: Storage, edit: (model: FaceModel) => FaceModel): Promise<FaceModel> {
+  const { model } = await storage.change(async (change) => ({ model: edit(change.model), result: undefined }))
+  return model
 }
 
 /**
@@ -38,9 +17,52 @@ export async function listPhotoHashes(dataDir: string): Promise<PhotoHash[]> {
  * lock as registering, renaming and deleting people take: an entry cannot be written for
  * someone who was deleted or renamed a moment before.
  */
-export function updatePersonModel(dataDir: string, name: string, change: (model: FaceModel) => FaceModel): Promise<FaceModel> {
-  return faceModel(dataDir).update(async (model) => {
-    await requirePerson(dataDir, name)
-    return change(model)
+export async function updatePersonModel(storage: Storage, name: string, edit: (model: FaceModel) => FaceModel): Promise<FaceModel> {
+  const { model } = await storage.change(async (change) => {
+    await requirePerson(change, name)
+    return { model: edit(change.model), result: undefined }
   })
+  return model
+}
+
+/**
+ * Replaces the whole model. A model in this app's format must quote the current generation, or it
+ * was made from a model that has changed since (another tab, another admin): a 409, and nothing is
+ * written. An import (the reference app's array) has no generation and replaces the model as it is.
+ */
+export function replaceModel(storage: Storage, next: FaceModel, isImport: boolean): Promise<FaceModel> {
+  return updateModel(storage, (current) => {
+    if (!isImport && next.generation !== current.generation) {
+      throw new HttpError(409, 'stale_model', `The face model changed since you read it (generation ${current.generation}, yours ${next.generation}); reload and try again`)
+    }
+    return next
+  })
+}
+
+/** Per-person training: the person's whole entry replaces theirs. */
+export function putPersonModel(storage: Storage, name: string, entry: PersonModelBody): Promise<FaceModel> {
+  return updatePersonModel(storage, name, (current) => withPerson(current, { name, ...entry }))
+}
+
+/**
+ * One-by-one training: each photo in the patch gets the result given for it (a descriptor or a
+ * rejection, replacing any it had), the photos listed in `remove` lose theirs, and every other
+ * photo of the person keeps what it had.
+ */
+export function patchPersonModel(storage: Storage, name: string, patch: PersonModelPatch): Promise<FaceModel> {
+  const changed = [...patch.descriptors, ...patch.rejected].map((entry) => entry.photo)
+  return updatePersonModel(storage, name, (current) => {
+    const base = withoutPhotos(current, name, [...changed, ...patch.remove])
+    const person = base.people.find((candidate) => candidate.name === name) ?? { name, descriptors: [], rejected: [] }
+    return withPerson(base, {
+      name,
+      descriptors: [...person.descriptors, ...patch.descriptors],
+      rejected: [...person.rejected, ...patch.rejected],
+    })
+  })
+}
+
+/** Forgets a person's entry (their folder stays: see deletePerson for both). */
+export function removePersonModel(storage: Storage, name: string): Promise<FaceModel> {
+  return updateModel(storage, (current) => withoutPerson(current, name))
 }

@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { HttpError } from '../errors.js'
-import { maxInputPixels, storedHeight, storedWidth } from './limits.js'
+import { maxInputPixels, storedHeight, storedWidth } from '../../shared/photos/limits.js'
 
 const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif'])
 

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApi, useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, listFiles, snapshotDir } from '../../tests/support/data.js'
 import { PersonSchema } from '../users/schema.js'
-import { storedPhotoName } from '../users/service.js'
-import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from './limits.js'
+import { storedPhotoName } from '../storage/people-folders.js'
+import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from '../../shared/photos/limits.js'
 import type { StoredPhoto } from './schema.js'
 
 const fixture = (photo: string) => path.join(facesDir, photo)

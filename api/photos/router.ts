@@ -2,14 +2,16 @@ import { readFile } from 'node:fs/promises'
 import express, { Router, type Request, type RequestHandler } from 'express'
 import multer from 'multer'
 import type { AppConfig } from '../config.js'
+import type { Storage } from '../storage/port.js'
+import { removeQuietly, uploadsFolder, uploadTempName } from '../storage/uploads.js'
 import { HttpError } from '../errors.js'
-import { personParam } from '../users/router.js'
+import type { PersonParams } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
 import { parseOr400 } from '../validate.js'
 import { normalisePhoto } from './image.js'
-import { maxPhotoBytes, maxPhotosPerRequest } from './limits.js'
+import { maxPhotoBytes, maxPhotosPerRequest } from '../../shared/photos/limits.js'
 import { SnapshotBodySchema, type UploadResponse } from './schema.js'
-import { deletePhoto, removeQuietly, storePhotos, uploadsFolder, uploadTempName } from './service.js'
+import { deletePhoto, storePhotos } from './service.js'
 
 const megabytes = maxPhotoBytes / 1024 / 1024
 const fileTooLarge = `A photo can be at most ${megabytes} MB`
@@ -91,9 +93,7 @@ function uploadedInputs(req: Request): { read: () => Promise<Buffer>; label: str
   return receivedFiles(req).map((file) => ({ read: () => readFile(file.path), label: `"${file.originalname}"` }))
 }
 
-type PersonParams = { name: string }
-
-export function photosRouter(config: AppConfig): Router {
+export function photosRouter(config: AppConfig, storage: Storage): Router {
   const router = Router({ mergeParams: true })
   const { dataDir } = config
   const receivePhotos = photoUploads(dataDir)
@@ -108,7 +108,7 @@ export function photosRouter(config: AppConfig): Router {
   // Checked before the body is read: an upload for nobody is refused without being received.
   // storePhotos checks again, under the lock that deleting a person takes.
   const personExists: RequestHandler<PersonParams> = async (req, _res, next) => {
-    await requirePerson(dataDir, personParam(req.params.name))
+    await requirePerson(storage, req.params.name)
     next()
   }
 
@@ -118,7 +118,7 @@ export function photosRouter(config: AppConfig): Router {
     // Every file is judged before any is stored: one bad file refuses the whole request.
     const photos: Buffer[] = []
     for (const input of inputs) photos.push(await normalisePhoto(await input.read(), input.label))
-    const { stored, person } = await storePhotos(dataDir, personParam(req.params.name), photos)
+    const { stored, person } = await storePhotos(storage, req.params.name, photos)
     return { photos: stored, person }
   }
 
@@ -129,7 +129,7 @@ export function photosRouter(config: AppConfig): Router {
   })
 
   router.delete<'/:photo', PersonParams & { photo: string }>('/:photo', async (req, res) => {
-    await deletePhoto(dataDir, personParam(req.params.name), req.params.photo)
+    await deletePhoto(storage, req.params.name, req.params.photo)
     res.status(204).end()
   })
 

@@ -5,7 +5,7 @@ import { useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, listFiles, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
 import { modelsUrl } from '../assets/urls.js'
 import { formatPasswordHash, hashPassword } from '../auth/password.js'
-import { contentSecurityPolicy, inlineScriptHashes } from './headers.js'
+import { contentSecurityPolicy, inlineScriptHashes } from '../../shared/http/headers.js'
 import { FileRateLimitStore, MemoryRateLimitStore } from './rate-limit.js'
 
 const adminPassword = 'admin password for the limits'

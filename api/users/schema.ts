@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PersonNameSchema } from './names.js'
+import { PersonNameSchema } from '../../shared/people/names.js'
 
 export const PhotoSchema = z.object({
   name: z.string(),

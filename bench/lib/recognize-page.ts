@@ -2,7 +2,7 @@
 // the accessible list of detections (`data-frames` counts processed frames). Times are page time
 // (performance.now(), from the navigation's start).
 import type { Page } from 'playwright-core'
-import { percentile, round } from './stats.js'
+import { quantile, round } from '../../shared/stats.js'
 
 export interface AppFrame {
   frame: number
@@ -113,9 +113,9 @@ export async function readMainThread(page: Page, fromMs: number, toMs: number): 
   const gaps = paints.slice(1).map((time, index) => time - paints[index]!)
   const longTaskMs = watch.longTasks.filter((task) => task.start >= fromMs && task.start <= toMs).reduce((sum, task) => sum + task.duration, 0)
   return {
-    paintGapMedianMs: round(percentile(gaps, 0.5)),
-    paintGapP90Ms: round(percentile(gaps, 0.9)),
-    paintGapMaxMs: round(percentile(gaps, 1)),
+    paintGapMedianMs: round(quantile(gaps, 0.5)),
+    paintGapP90Ms: round(quantile(gaps, 0.9)),
+    paintGapMaxMs: round(quantile(gaps, 1)),
     longTaskMsPerSecond: toMs > fromMs ? Math.round((longTaskMs / (toMs - fromMs)) * 1000) : null,
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { describeMachine, type Machine } from './machine.js'
 
-export { median, percentile, round } from './stats.js'
+export { median, quantile, round } from '../../shared/stats.js'
 
 export const resultsDir = new URL('../results/', import.meta.url)
 

@@ -5,7 +5,7 @@ import { descriptorLength, encodeDescriptor } from '../../shared/face/descriptor
 import { createGallery, matchDescriptor } from '../../shared/face/match.js'
 import { currentModelVersion, type FaceModel } from '../../shared/face/model.js'
 import { seededRandom } from '../../tests/support/random.js'
-import { percentile, round } from '../lib/stats.js'
+import { quantile, round } from '../../shared/stats.js'
 
 export const sizes = [
   { people: 10, perPerson: 100 },
@@ -71,7 +71,7 @@ function time(queries: Float32Array[], match: (query: Float32Array) => unknown, 
     match(query)
     times.push(performance.now() - start)
   }
-  return { queries: times.length, medianMs: percentile(times, 0.5)!, p90Ms: percentile(times, 0.9)! }
+  return { queries: times.length, medianMs: quantile(times, 0.5)!, p90Ms: quantile(times, 0.9)! }
 }
 
 function timeOnce<T>(make: () => T): { value: T; ms: number } {

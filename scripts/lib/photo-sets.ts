@@ -11,6 +11,13 @@ export interface LabelledPhoto {
   file: string
 }
 
+/** A photo that gave no descriptor, and why (an enrolment rejection, or "unreadable"). */
+export interface UnusablePhoto {
+  photo: string
+  reason: string
+  detail: string
+}
+
 export interface LabelledPair {
   a: string
   b: string

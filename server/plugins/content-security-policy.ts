@@ -1,6 +1,6 @@
 // A Nitro plugin (Nuxt loads server/plugins/ into its server bundle): each page's CSP lists the
 // hashes of the inline scripts Nuxt wrote into it, so they run and no other inline script does.
-import { contentSecurityPolicy, inlineScriptHashes } from '../../api/security/headers'
+import { contentSecurityPolicy, inlineScriptHashes } from '../../shared/http/headers'
 
 interface RenderedPage {
   body?: unknown

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { encodedDescriptor, seededDescriptor } from '../../tests/support/faces.js'
-import { decodeDescriptor, descriptorLength, encodeDescriptor, euclideanDistance, isEncodedDescriptor, isPlausibleDescriptor } from './descriptor.js'
+import { decodeDescriptor, descriptorLength, encodeDescriptor, euclideanDistance, isEncodedDescriptor, isPlausibleDescriptor, meanDescriptor } from './descriptor.js'
 
 /** The exact bits of each float: tells -0 from 0, and any rounding at all. */
 const bitsOf = (values: Float32Array) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length))
@@ -196,5 +196,16 @@ describe('euclideanDistance', () => {
   it('survives the trip through base64: a decoded descriptor is at distance 0 from the original', () => {
     const descriptor = seededDescriptor(12)
     expect(euclideanDistance(decodeDescriptor(encodeDescriptor(descriptor)), descriptor)).toBe(0)
+  })
+})
+
+describe('meanDescriptor', () => {
+  it('is the element-wise mean, as the calibration and the evaluation use it for a person', () => {
+    const a = seededDescriptor(1)
+    const b = seededDescriptor(2)
+    const mean = meanDescriptor([a, b])
+    expect(mean).toHaveLength(descriptorLength)
+    for (let index = 0; index < descriptorLength; index++) expect(mean[index]).toBeCloseTo((a[index]! + b[index]!) / 2, 6)
+    expect(meanDescriptor([a])).toEqual(Float32Array.from(a))
   })
 })

@@ -84,3 +84,12 @@ export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): n
   }
   return Math.sqrt(sum)
 }
+
+/** The element-wise mean of descriptors of the same length. */
+export function meanDescriptor(descriptors: readonly ArrayLike<number>[]): Float32Array {
+  const mean = new Float32Array(descriptors[0]?.length ?? descriptorLength)
+  for (const descriptor of descriptors) {
+    for (let index = 0; index < mean.length; index++) mean[index]! += descriptor[index]! / descriptors.length
+  }
+  return mean
+}

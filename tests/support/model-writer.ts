@@ -4,13 +4,13 @@
 // prints "locked", then keeps its event loop busy for holdMs (no timer, no I/O runs meanwhile);
 // after the write, "saved <generation>".
 import { writeSync } from 'node:fs'
-import { faceModel } from '../../api/faces/store.js'
+import { modelFile } from '../../api/storage/model-file.js'
 import { withPerson, type DescriptorEntry } from '../../shared/face/model.js'
 
 const [dataDir, holdMs, updates] = process.argv.slice(2) as [string, string, string]
 
 for (const { name, entry } of JSON.parse(updates) as { name: string; entry: DescriptorEntry }[]) {
-  const saved = await faceModel(dataDir).update((model) => {
+  const saved = await modelFile(dataDir).update((model) => {
     writeSync(1, 'locked\n')
     const until = Date.now() + Number(holdMs)
     while (Date.now() < until);

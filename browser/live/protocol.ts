@@ -1,8 +1,8 @@
 // Messages between the Recognize page and its live recognition worker. One request is handled at a
 // time, in order; `frame` is answered by `frame` or `error`, `init` by `ready` or `failed`.
-import type { FaceNetName } from '~/composables/faceRuntime'
+import type { FaceNetName } from '~/browser/face-runtime'
 import type { Gallery } from '~/shared/face/match'
-import type { LiveFrame, LiveSettings } from './live-recognizer'
+import type { LiveFrame, LiveSettings } from './recognizer'
 
 export type WorkerRequest =
   | { type: 'init'; modelsUrl: string; wasmUrl: string; backends: string[]; nets: FaceNetName[]; warmUpPhoto: string | null }

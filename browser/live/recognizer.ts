@@ -3,7 +3,7 @@
 // own descriptors), then the frame itself and its faces drawn together, so that every box belongs to
 // the picture it is drawn on.
 import type * as TensorFlow from '@tensorflow/tfjs'
-import { drawFaces, type DrawingSurface, type DrawOptions } from '~/composables/recognition'
+import { drawFaces, type DrawingSurface, type DrawOptions } from '~/browser/drawing'
 import type { FaceRuntime } from '~/shared/face/enrol'
 import { LiveTracker, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
 import { faceApiLiveOps } from '~/shared/face/live-ops'

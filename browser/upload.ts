@@ -1,8 +1,7 @@
+// Uploading a photo from the page, with progress: fetch cannot report upload progress, XMLHttpRequest can.
 import type { UploadResponse } from '~/api/photos/schema'
-import { maxPhotoBytes } from '~/api/photos/limits'
+import { maxPhotoBytes } from '~/shared/photos/limits'
 import type { ErrorBody } from '~/api/errors'
-
-export const minimumPhotos = 3
 
 export class UploadError extends Error {
   override name = 'UploadError'

@@ -1,6 +1,6 @@
+// Drawing recognised faces (boxes, names, landmarks) on a canvas: the Recognize page's photo view and the live
+// recognizer, in a worker or on the page, share it.
 import type { Box } from '~/shared/face/model'
-
-export { detectorOptions, recognizeFaces, type RecognitionOptions, type RecognizedFace } from '~/shared/face/recognize'
 
 export interface DrawOptions {
   boxes: boolean

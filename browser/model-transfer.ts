@@ -1,3 +1,4 @@
+// Reading a faces.json file in the browser before an import: checked with the same schema the server uses, and counted for the confirmation.
 import type { z } from 'zod'
 import { currentModelVersion, parseAnyModel, type FaceModel } from '~/shared/face/model'
 

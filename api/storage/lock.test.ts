@@ -22,7 +22,7 @@ import {
 } from '../../tests/support/faces.js'
 import { sendJson } from '../../tests/support/http.js'
 import { lockModel } from './lock.js'
-import { faceModel } from './store.js'
+import { modelFile } from './model-file.js'
 
 const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson']
 const writerScript = path.join(repoRoot, 'tests/support/model-writer.ts')
@@ -171,7 +171,7 @@ describe('lockModel', () => {
   ])('breaks a lock left by $label, and the write goes through', async ({ owner, age }) => {
     await leaveLock(await owner())
     if (age) await utimes(`${file()}.lock`, ago(age), ago(age))
-    const saved = await faceModel(api.dataDir).update(addPhoto('after-break.jpg'))
+    const saved = await modelFile(api.dataDir).update(addPhoto('after-break.jpg'))
     expect(saved.people[0]!.descriptors.map((entry) => entry.photo)).toEqual(['after-break.jpg'])
     expect(existsSync(`${file()}.lock`)).toBe(false)
   })
@@ -236,7 +236,7 @@ describe('lockModel', () => {
   })
 
   it('writes nothing, and answers 503 model_lock_lost, when its lock was taken while the change was made', async () => {
-    const store = faceModel(api.dataDir)
+    const store = modelFile(api.dataDir)
     const before = await readFile(file(), 'utf8')
     const other = { pid: process.pid, started: null, token: 'someone-else' }
 

@@ -4,9 +4,9 @@ import path from 'node:path'
 import { emptyModel, FaceModelSchema, parseAnyModel, withoutImplausibleDescriptors, type FaceModel } from '../../shared/face/model.js'
 import { log } from '../logging.js'
 import { lockModel } from './lock.js'
-import { tooLarge } from './schema.js'
+import { tooLarge } from '../faces/schema.js'
 
-const modelFile = 'faces.json'
+const modelFileName = 'faces.json'
 const backupFile = 'faces.json.bak'
 const tempPattern = /^faces\.json(\.bak)?\.[0-9a-f]+\.tmp$/
 
@@ -73,12 +73,12 @@ async function syncFolder(dir: string): Promise<void> {
  * last good version, kept beside it, is served instead); writes hold a lock across processes
  * and bump the generation.
  */
-export class FaceModelStore {
+export class ModelFile {
   readonly file: string
   private readonly backup: string
 
   constructor(private readonly dataDir: string) {
-    this.file = path.join(dataDir, modelFile)
+    this.file = path.join(dataDir, modelFileName)
     this.backup = path.join(dataDir, backupFile)
   }
 
@@ -131,7 +131,7 @@ export class FaceModelStore {
   private async write(text: string, beforeCommit: () => Promise<void>): Promise<void> {
     const temps: string[] = []
     try {
-      temps.push(await writeTemp(this.dataDir, modelFile, text))
+      temps.push(await writeTemp(this.dataDir, modelFileName, text))
       temps.push(await writeTemp(this.dataDir, backupFile, text))
       const [model, backup] = temps as [string, string]
       await beforeCommit()
@@ -150,6 +150,6 @@ export class FaceModelStore {
   }
 }
 
-export function faceModel(dataDir: string): FaceModelStore {
-  return new FaceModelStore(dataDir)
+export function modelFile(dataDir: string): ModelFile {
+  return new ModelFile(dataDir)
 }

@@ -3,9 +3,9 @@
 // Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
 import type { FaceRuntime } from '~/shared/face/enrol'
 import type { Gallery } from '~/shared/face/match'
-import { LiveRecognizer, type LiveFrame, type LiveSettings } from '~/workers/live-recognizer'
-import type { WorkerReply, WorkerRequest } from '~/workers/protocol'
-import type { FaceNetName } from './faceRuntime'
+import { LiveRecognizer, type LiveFrame, type LiveSettings } from './recognizer'
+import type { WorkerReply, WorkerRequest } from './protocol'
+import type { FaceNetName } from '../face-runtime'
 
 export interface LiveEngine {
   /** Where the networks run. */
@@ -46,7 +46,7 @@ export function canRunInWorker(): boolean {
  * still the page's, when the worker cannot load the networks.
  */
 export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
-  const worker = new Worker(new URL('../workers/recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
+  const worker = new Worker(new URL('./recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
   const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
   // The worker answers frames in the order they were posted.
   const pending: { resolve: (frame: LiveFrame) => void; reject: (err: Error) => void }[] = []

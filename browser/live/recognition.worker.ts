@@ -1,9 +1,9 @@
 // Live recognition off the main thread: the page posts a bitmap of each video frame, this worker runs the
 // networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
-import { loadFaceRuntime } from '~/composables/faceRuntime'
+import { loadFaceRuntime } from '~/browser/face-runtime'
 import type { FaceRuntime } from '~/shared/face/enrol'
 import { warmUpNetworks } from '~/shared/face/recognize'
-import { LiveRecognizer } from './live-recognizer'
+import { LiveRecognizer } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 
 /** The parts of DedicatedWorkerGlobalScope used here (the DOM and webworker type libraries clash). */

@@ -3,8 +3,10 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
-import { PeopleResponseSchema } from './schema.js'
-import { deletePerson, removeDeletionLeftovers } from './service.js'
+import { PeopleResponseSchema } from '../users/schema.js'
+import { filesStorage } from './files.js'
+import { removeDeletionLeftovers } from './people-folders.js'
+import { deletePerson } from '../users/service.js'
 
 // Named as deletePerson names them: `.deleted-` and 12 hex digits.
 const leftovers = ['.deleted-0123456789ab', '.deleted-fedcba987654']
@@ -61,7 +63,7 @@ describe('removeDeletionLeftovers', () => {
     for (let index = 0; index < 16; index++) await addLeftover(data.path, `.deleted-${index.toString(16).padStart(12, '0')}`)
     const leftoversOnDisk = async () => (await usersIn(data.path)).filter((name) => name.startsWith('.deleted-')).length
 
-    const work = [deletePerson(data.path, 'Grace Hopper')]
+    const work = [deletePerson(filesStorage(data.path), 'Grace Hopper')]
     // Each sweep starts once those before it have removed a folder: some that it lists are then gone when it gets to them.
     for (let left = await leftoversOnDisk(); left > 0 && work.length <= 4; left = await leftoversOnDisk()) {
       work.push(removeDeletionLeftovers(data.path).then(() => {}))

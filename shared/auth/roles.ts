@@ -1,0 +1,4 @@
+// Shared by the API and the browser: who may do what.
+
+/** An admin manages people, photos and the face model; a viewer only recognises. */
+export type Role = 'admin' | 'viewer'
