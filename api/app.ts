@@ -41,7 +41,9 @@ export function createApiApp(config: AppConfig): Express {
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
-  api.post('/users/:name/photos', rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads'))
+  const uploads = rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads')
+  api.post('/users/:name/photos', uploads)
+  api.put('/users/:name/photos/:photo', uploads)
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config))
   api.use('/faces', facesRouter(config))

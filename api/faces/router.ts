@@ -1,18 +1,24 @@
-import { Router, type Response } from 'express'
+import express, { Router, type Response } from 'express'
 import { parseAnyModel, withoutPerson, withoutPhotos, withPerson, type FaceModel } from '../../shared/face/model.js'
 import type { AppConfig } from '../config.js'
-import { HttpError } from '../errors.js'
 import { personParam } from '../users/router.js'
 import { modelJson } from './body.js'
-import { parseModelBody, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
-import { listPhotoHashes, updatePersonModel } from './service.js'
+import { validateBody } from '../validate.js'
+import { ConfirmPhotoBodySchema, type ConfirmPhotoBody, parseModelBody, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
+import { assertGeneration, confirmPhoto, flaggedPhotos, listPhotoHashes, updatePersonModel } from './service.js'
 import { faceModel } from './store.js'
 
-/** Every write answers with the generation it made, which the next whole-model write must quote. */
-function sendGeneration(res: Response, saved: FaceModel): void {
+/**
+ * Every write answers with the generation it made, which the next whole-model write must quote;
+ * a write of one person's entry, with that person's photos flagged as someone else's look-alike.
+ */
+function sendGeneration(res: Response, saved: FaceModel, person?: string): void {
   const body: ModelWriteResponse = { generation: saved.generation }
+  if (person !== undefined) body.flagged = flaggedPhotos(saved, person)
   res.json(body)
 }
+
+const smallJson = express.json({ limit: '1kb' })
 
 export function facesRouter(config: AppConfig): Router {
   const router = Router()
@@ -40,9 +46,7 @@ export function facesRouter(config: AppConfig): Router {
     if (!parsed.success) throw refusedModel(parsed.error)
     const isImport = Array.isArray(req.body)
     const saved = await store.update((current) => {
-      if (!isImport && parsed.data.generation !== current.generation) {
-        throw new HttpError(409, 'stale_model', `The face model changed since you read it (generation ${current.generation}, yours ${parsed.data.generation}); reload and try again`)
-      }
+      if (!isImport) assertGeneration(current, parsed.data.generation)
       return parsed.data
     })
     sendGeneration(res, saved)
@@ -52,7 +56,7 @@ export function facesRouter(config: AppConfig): Router {
     const name = personParam(req.params.name)
     const entry = parseModelBody(PersonModelBodySchema, req.body)
     const saved = await updatePersonModel(dataDir, name, (current) => withPerson(current, { name, ...entry }))
-    sendGeneration(res, saved)
+    sendGeneration(res, saved, name)
   })
 
   router.patch('/people/:name', modelJson, async (req, res) => {
@@ -68,7 +72,15 @@ export function facesRouter(config: AppConfig): Router {
         rejected: [...person.rejected, ...patch.rejected],
       })
     })
-    sendGeneration(res, saved)
+    sendGeneration(res, saved, name)
+  })
+
+  /** A photo flagged as another person's look-alike is theirs after all: `{ generation }` of the model the flag was read from. */
+  router.post<'/people/:name/photos/:photo/confirm', { name: string; photo: string }>('/people/:name/photos/:photo/confirm', smallJson, validateBody(ConfirmPhotoBodySchema), async (req, res) => {
+    const name = personParam(req.params.name)
+    const { generation } = req.body as ConfirmPhotoBody
+    const saved = await confirmPhoto(dataDir, name, req.params.photo, generation)
+    sendGeneration(res, saved, name)
   })
 
   router.delete('/people/:name', async (req, res) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { listOf, modelLimits, PersonModelSchema } from '../../shared/face/model.js'
+import { listOf, modelLimits, PersonModelSchema, type LookAlike } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { firstProblem } from '../validate.js'
 
@@ -15,6 +15,9 @@ export const PersonModelPatchSchema = z.strictObject({
   rejected: rejected.default([]),
   remove: listOf(z.string(), modelLimits.entriesPerPerson, 'photos to remove at once').default([]),
 })
+
+/** Confirming a flagged photo, based on the model at `generation`. */
+export const ConfirmPhotoBodySchema = z.strictObject({ generation: z.number().int().nonnegative() })
 
 /** A 413 when the schema refused more entries than a model holds (see modelLimits). */
 export function tooLarge(error: z.ZodError): HttpError | undefined {
@@ -45,6 +48,10 @@ export interface PhotoHash {
   hash: string
 }
 
+export type ConfirmPhotoBody = z.infer<typeof ConfirmPhotoBodySchema>
+
 export interface ModelWriteResponse {
   generation: number
+  /** After a write of one person's entry: their photos flagged as someone else's look-alike. */
+  flagged?: { photo: string; lookAlike: LookAlike }[]
 }

@@ -5,11 +5,11 @@ import type { AppConfig } from '../config.js'
 import { HttpError } from '../errors.js'
 import { personParam } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
-import { parseOr400 } from '../validate.js'
+import { parseOr400, validateBody } from '../validate.js'
 import { normalisePhoto } from './image.js'
 import { maxPhotoBytes, maxPhotosPerRequest } from './limits.js'
-import { SnapshotBodySchema, type UploadResponse } from './schema.js'
-import { deletePhoto, removeQuietly, storePhotos, uploadsFolder, uploadTempName } from './service.js'
+import { MovePhotoBodySchema, SnapshotBodySchema, type MovePhotoBody, type MovePhotoResponse, type UploadResponse } from './schema.js'
+import { deletePhoto, movePhoto, removeQuietly, replacePhoto, storePhotos, uploadsFolder, uploadTempName } from './service.js'
 
 const megabytes = maxPhotoBytes / 1024 / 1024
 const fileTooLarge = `A photo can be at most ${megabytes} MB`
@@ -126,6 +126,25 @@ export function photosRouter(config: AppConfig): Router {
     // The files received are removed before the answer is sent, whatever it is.
     const body = await storeUpload(req).finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))
     res.status(201).json(body)
+  })
+
+  /** Replace: one photo (multipart or snapshot) takes the place of `:photo`; answers as an upload does. */
+  router.put<'/:photo', PersonParams & { photo: string }>('/:photo', personExists, receiveBody, async (req, res) => {
+    const replace = async (): Promise<UploadResponse> => {
+      const inputs = uploadedInputs(req)
+      if (inputs.length !== 1) throw new HttpError(400, inputs.length ? 'too_many_files' : 'no_photos', 'Choose one photo to put in its place')
+      const bytes = await normalisePhoto(await inputs[0]!.read(), inputs[0]!.label)
+      const { stored, person } = await replacePhoto(dataDir, personParam(req.params.name), req.params.photo, bytes)
+      return { photos: [stored], person }
+    }
+    const body = await replace().finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))
+    res.json(body)
+  })
+
+  router.post<'/:photo/move', PersonParams & { photo: string }>('/:photo/move', express.json({ limit: '1kb' }), validateBody(MovePhotoBodySchema), async (req, res) => {
+    const { to, generation } = req.body as MovePhotoBody
+    const body: MovePhotoResponse = await movePhoto(dataDir, personParam(req.params.name), req.params.photo, personParam(to), generation)
+    res.json(body)
   })
 
   router.delete<'/:photo', PersonParams & { photo: string }>('/:photo', async (req, res) => {

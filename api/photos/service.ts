@@ -2,8 +2,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import path from 'node:path'
-import { withoutPhotos } from '../../shared/face/model.js'
+import { withoutPhotos, withPhotoMoved } from '../../shared/face/model.js'
+import { flagLookAlikes } from '../../shared/face/training.js'
 import { HttpError } from '../errors.js'
+import { assertGeneration } from '../faces/service.js'
 import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
@@ -128,6 +130,75 @@ export async function storePhotos(dataDir: string, person: string, photos: Buffe
   return { stored, person: registered }
 }
 
+function assertPhoto(current: Person, photo: string): void {
+  if (!storedPhotoName.test(photo) || !current.photos.some((stored) => stored.name === photo)) {
+    throw new HttpError(404, 'photo_not_found', `${current.name} has no photo "${photo}"`)
+  }
+}
+
+/**
+ * Gives a photo to another person: the file moves between their folders in one rename and its
+ * descriptor (or rejection) follows in the same critical section, based on the model at
+ * `generation`; flags are judged again for both. Should the model not be written, the file goes back.
+ */
+export async function movePhoto(dataDir: string, from: string, photo: string, to: string, generation: number): Promise<{ from: Person; to: Person }> {
+  if (from === to) throw new HttpError(400, 'same_person', `The photo is already ${from}'s`)
+  let moved: { source: string; target: string } | undefined
+  try {
+    await faceModel(dataDir).update(async (model) => {
+      assertGeneration(model, generation)
+      assertPhoto(await requirePerson(dataDir, from), photo)
+      const target = await requirePerson(dataDir, to)
+      // Names are unique by time and chance; under the lock no other writer can take this one meanwhile.
+      if (target.photos.some((stored) => stored.name === photo)) throw new HttpError(409, 'photo_exists', `${to} already has a photo "${photo}"`)
+      const paths = { source: resolveInside(personDir(dataDir, from), photo), target: resolveInside(personDir(dataDir, to), photo) }
+      await rename(paths.source, paths.target)
+      moved = paths
+      return flagLookAlikes(withPhotoMoved(model, from, to, photo), [from, to])
+    })
+  } catch (err) {
+    if (moved) await rename(moved.target, moved.source).catch(() => {})
+    throw err
+  }
+  return { from: await requirePerson(dataDir, from), to: await requirePerson(dataDir, to) }
+}
+
+/**
+ * Puts a new, already-normalised photo in the place of one: the new file is stored under a new name,
+ * the old one and its descriptor go, in one critical section. The new photo is trained as an upload is.
+ */
+export async function replacePhoto(dataDir: string, person: string, photo: string, bytes: Buffer): Promise<{ stored: StoredPhoto; person: Person }> {
+  const folder = await uploadsFolder(dataDir)
+  const name = newPhotoName()
+  const temp = path.join(folder, uploadTempName(name))
+  const trash = path.join(folder, uploadTempName(`replaced-${randomBytes(6).toString('hex')}`))
+  let old: string | undefined
+  let placed: string | undefined
+  let registered!: Person
+  try {
+    await writeFile(temp, bytes, { flag: 'wx' })
+    await faceModel(dataDir).update(async (model) => {
+      assertPhoto(await requirePerson(dataDir, person), photo)
+      const file = resolveInside(personDir(dataDir, person), photo)
+      await rename(file, trash)
+      old = file
+      const final = resolveInside(personDir(dataDir, person), name)
+      await rename(temp, final)
+      placed = final
+      registered = await requirePerson(dataDir, person)
+      return flagLookAlikes(withoutPhotos(model, person, [photo]), [person])
+    })
+  } catch (err) {
+    if (placed) await removeQuietly(placed)
+    if (old) await rename(trash, old).catch(() => {})
+    throw err
+  } finally {
+    await removeQuietly(temp)
+  }
+  await rm(trash, { force: true })
+  return { stored: { name, url: photoUrl(person, name), hash: createHash('sha256').update(bytes).digest('hex') }, person: registered }
+}
+
 /**
  * Removes a photo and its descriptor or rejection in one critical section. The photo is first
  * moved aside, so that it can be put back should the model not be written (a full disk).
@@ -137,14 +208,12 @@ export async function deletePhoto(dataDir: string, person: string, photo: string
   let moved: string | undefined
   try {
     await faceModel(dataDir).update(async (model) => {
-      const current = await requirePerson(dataDir, person)
-      if (!storedPhotoName.test(photo) || !current.photos.some((stored) => stored.name === photo)) {
-        throw new HttpError(404, 'photo_not_found', `${person} has no photo "${photo}"`)
-      }
+      assertPhoto(await requirePerson(dataDir, person), photo)
       const file = resolveInside(personDir(dataDir, person), photo)
       await rename(file, trash)
       moved = file
-      return withoutPhotos(model, person, [photo])
+      // A photo of someone else's flagged for looking like this one is judged again without it.
+      return flagLookAlikes(withoutPhotos(model, person, [photo]), [person])
     })
   } catch (err) {
     if (moved) await rename(trash, moved).catch(() => {})

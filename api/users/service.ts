@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { renamedPerson, withoutPerson } from '../../shared/face/model.js'
+import { flagLookAlikes } from '../../shared/face/training.js'
 import { HttpError } from '../errors.js'
 import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
@@ -102,7 +103,8 @@ export async function renamePerson(dataDir: string, from: string, to: string): P
       await rename(personDir(dataDir, from), personDir(dataDir, to))
       moved = true
       renamed = await readPerson(dataDir, to)
-      return renamedPerson(model, from, to)
+      // Flags naming them as someone's look-alike are judged again under the new name.
+      return flagLookAlikes(renamedPerson(model, from, to), [to])
     })
   } catch (err) {
     // The folder moved but its descriptors could not follow (a full disk): it goes back.
@@ -129,7 +131,8 @@ export async function deletePerson(dataDir: string, name: string): Promise<void>
       await requirePerson(dataDir, name)
       await rename(personDir(dataDir, name), trash)
       moved = true
-      return withoutPerson(model, name)
+      // A photo flagged for looking like one of theirs is judged again without them.
+      return flagLookAlikes(withoutPerson(model, name), [])
     })
   } catch (err) {
     // Their descriptors could not be removed (a full disk): the person stays whole.

@@ -2,7 +2,7 @@ import type * as TensorFlow from '@tensorflow/tfjs'
 import { euclideanDistance, decodeDescriptor } from './descriptor.js'
 import { enrolTurned, mayBeSideways, toModelEntry, type EnrolResult, type FaceRuntime } from './enrol.js'
 import { defaultDecisionRule } from './match.js'
-import type { DescriptorEntry, Detector, FaceModel, PersonModel, RejectedPhoto } from './model.js'
+import { isMatchable, type DescriptorEntry, type Detector, type FaceModel, type LookAlike, type PersonModel, type RejectedPhoto } from './model.js'
 
 /** A stored photo and the hash of its content. */
 export interface PhotoRef {
@@ -106,10 +106,112 @@ export function recordResult(person: PersonModel, result: DescriptorEntry | Reje
     : { ...person, descriptors: others(person.descriptors), rejected: [...others(person.rejected), result] }
 }
 
+/**
+ * A face this close to another person's photo is flagged as a likely mix-up: the same face under two
+ * names. No two different people of the verification pairs came this close (bench/CALIBRATION.md,
+ * "Look-alikes: the same face under two names").
+ */
+export const lookAlikeDistance = 0.45
+
+interface Row {
+  person: number
+  entry: number
+  descriptor: Float32Array
+  confirmed: boolean
+}
+
+/**
+ * Brings the look-alike flags up to date after the people in `changed` had entries added, moved or
+ * removed (`changed` may be empty: only the flags already set are judged again, as after a person was
+ * renamed or deleted). A photo is flagged when its face is within `threshold` of another person's photo,
+ * unless it is clearly its own person's and the other is not: its own person has another photo within
+ * `sameThreshold` of it (recognition's threshold), and the other photo has no such support or was
+ * confirmed. So a photo uploaded under a second name is flagged, the first person's copy is not, and
+ * two single photos of one face under two names are both flagged. A confirmed photo is never flagged,
+ * and confirming one flags nothing else. Judges only the changed people's photos, the photos flagged
+ * before and the photos near a changed one, so a write costs one pass over the model per photo judged.
+ * Returns `model` itself when no flag changed.
+ */
+export function flagLookAlikes(
+  model: FaceModel,
+  changed: readonly string[],
+  threshold = lookAlikeDistance,
+  sameThreshold = defaultDecisionRule.threshold,
+): FaceModel {
+  const rows: Row[] = model.people.flatMap((person, personIndex) =>
+    person.descriptors.map((entry, entryIndex) => ({
+      person: personIndex,
+      entry: entryIndex,
+      descriptor: decodeDescriptor(entry.descriptor),
+      confirmed: entry.confirmed === true,
+    })),
+  )
+  const changedPeople = new Set(model.people.flatMap((person, index) => (changed.includes(person.name) ? [index] : [])))
+  const judged = new Set<Row>()
+  for (const row of rows) {
+    if (changedPeople.has(row.person) || model.people[row.person]!.descriptors[row.entry]!.lookAlike) judged.add(row)
+  }
+  for (const row of rows.filter((candidate) => changedPeople.has(candidate.person))) {
+    for (const other of rows) {
+      if (other.person !== row.person && euclideanDistance(row.descriptor, other.descriptor) < threshold) judged.add(other)
+    }
+  }
+  const supported = (row: Row) => rows.some((own) => own !== row && own.person === row.person && euclideanDistance(own.descriptor, row.descriptor) < sameThreshold)
+
+  // By `person:entry`: the new flag of each judged entry, undefined for none.
+  const flags = new Map<string, LookAlike | undefined>()
+  for (const row of judged) {
+    let nearest: { row: Row; distance: number } | undefined
+    if (!row.confirmed) {
+      for (const other of rows) {
+        if (other.person === row.person) continue
+        const distance = euclideanDistance(row.descriptor, other.descriptor)
+        if (distance < threshold && (!nearest || distance < nearest.distance)) nearest = { row: other, distance }
+      }
+    }
+    const clearlyOwn = nearest && supported(row) && (nearest.row.confirmed || !supported(nearest.row))
+    const other = nearest && !clearlyOwn ? model.people[nearest.row.person]! : undefined
+    flags.set(`${row.person}:${row.entry}`, other && { person: other.name, photo: other.descriptors[nearest!.row.entry]!.photo, distance: round(nearest!.distance) })
+  }
+
+  let changedAny = false
+  const people = model.people.map((person, personIndex) => {
+    let touched = false
+    const descriptors = person.descriptors.map((entry, entryIndex) => {
+      const key = `${personIndex}:${entryIndex}`
+      if (!flags.has(key)) return entry
+      const flag = flags.get(key)
+      if (sameLookAlike(entry.lookAlike, flag)) return entry
+      touched = true
+      const { lookAlike: _previous, ...rest } = entry
+      return flag ? { ...rest, lookAlike: flag } : rest
+    })
+    if (!touched) return person
+    changedAny = true
+    return { ...person, descriptors }
+  })
+  return changedAny ? { ...model, people } : model
+}
+
+const round = (distance: number) => Math.round(distance * 1000) / 1000
+
+function sameLookAlike(a: LookAlike | undefined, b: LookAlike | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.person === b.person && a.photo === b.photo && a.distance === b.distance)
+}
+
+/** The message a flagged photo shows: "looks like barack_obama (0.04): wrong person?" */
+export function lookAlikeMessage(lookAlike: LookAlike): string {
+  return `looks like ${lookAlike.person} (${lookAlike.distance.toFixed(2)}): wrong person?`
+}
+
 export interface PersonSummary {
   name: string
+  /** Photos whose descriptor names faces: not rejected, not flagged. */
   usable: number
+  usablePhotos: string[]
   rejected: RejectedPhoto[]
+  /** Photos flagged as another person's look-alike: kept out of recognition until confirmed or moved. */
+  flagged: { photo: string; lookAlike: LookAlike }[]
   /** Usable photos whose face was found only on a retry, with what was done. */
   retried: { photo: string; note: string }[]
   /** Fewer usable photos than recognition needs to be reliable. */
@@ -119,21 +221,28 @@ export interface PersonSummary {
 export interface ClosePair {
   a: string
   b: string
-  /** The smallest distance between a descriptor of one and a descriptor of the other. */
+  /** The smallest distance between a descriptor of one and a descriptor of the other, flagged ones included. */
   distance: number
+  /** Closer than different people come: most likely the same face under two names (lookAlikeDistance). */
+  sameFace: boolean
 }
 
 export const minimumUsablePhotos = 3
 
 /** Per person: usable and rejected photos; and which people are closest to one another. */
 export function summariseModel(model: FaceModel, limit = 5): { people: PersonSummary[]; closest: ClosePair[] } {
-  const people = model.people.map((person) => ({
-    name: person.name,
-    usable: person.descriptors.length,
-    rejected: person.rejected,
-    retried: person.descriptors.flatMap(({ photo, note }) => (note ? [{ photo, note }] : [])),
-    needsPhotos: person.descriptors.length < minimumUsablePhotos,
-  }))
+  const people = model.people.map((person): PersonSummary => {
+    const usable = person.descriptors.filter(isMatchable)
+    return {
+      name: person.name,
+      usable: usable.length,
+      usablePhotos: usable.map((entry) => entry.photo),
+      rejected: person.rejected,
+      flagged: person.descriptors.flatMap(({ photo, lookAlike }) => (lookAlike ? [{ photo, lookAlike }] : [])),
+      retried: usable.flatMap(({ photo, note }) => (note ? [{ photo, note }] : [])),
+      needsPhotos: usable.length < minimumUsablePhotos,
+    }
+  })
   const decoded = model.people.map((person) => ({ name: person.name, descriptors: person.descriptors.map((entry) => decodeDescriptor(entry.descriptor)) }))
   const closest: ClosePair[] = []
   for (let i = 0; i < decoded.length; i++) {
@@ -142,7 +251,7 @@ export function summariseModel(model: FaceModel, limit = 5): { people: PersonSum
       for (const first of decoded[i]!.descriptors) {
         for (const second of decoded[j]!.descriptors) distance = Math.min(distance, euclideanDistance(first, second))
       }
-      if (Number.isFinite(distance)) closest.push({ a: decoded[i]!.name, b: decoded[j]!.name, distance })
+      if (Number.isFinite(distance)) closest.push({ a: decoded[i]!.name, b: decoded[j]!.name, distance, sameFace: distance < lookAlikeDistance })
     }
   }
   closest.sort((first, second) => first.distance - second.distance)
