@@ -165,7 +165,7 @@ describe('one face under two names', () => {
     async function uploadOnPage(file: string): Promise<Locator> {
       await page.getByTestId('file-input').setInputFiles(path.join(facesDir, file))
       const item = page.getByTestId('upload-item').first()
-      await expect.poll(() => item.getAttribute('data-training'), { timeout: 90_000 }).not.toBe('pending')
+      await expect.poll(async () => String(await item.getAttribute('data-training')), { timeout: 90_000 }).toMatch(/^(trained|rejected)$/)
       return item
     }
 
