@@ -154,7 +154,7 @@ export async function movePhoto(dataDir: string, from: string, photo: string, to
       const paths = { source: resolveInside(personDir(dataDir, from), photo), target: resolveInside(personDir(dataDir, to), photo) }
       await rename(paths.source, paths.target)
       moved = paths
-      return flagLookAlikes(withPhotoMoved(model, from, to, photo), [from, to])
+      return flagLookAlikes(withPhotoMoved(model, from, to, photo), [from, to], model)
     })
   } catch (err) {
     if (moved) await rename(moved.target, moved.source).catch(() => {})
@@ -186,7 +186,7 @@ export async function replacePhoto(dataDir: string, person: string, photo: strin
       await rename(temp, final)
       placed = final
       registered = await requirePerson(dataDir, person)
-      return flagLookAlikes(withoutPhotos(model, person, [photo]), [person])
+      return flagLookAlikes(withoutPhotos(model, person, [photo]), [person], model)
     })
   } catch (err) {
     if (placed) await removeQuietly(placed)
@@ -213,7 +213,7 @@ export async function deletePhoto(dataDir: string, person: string, photo: string
       await rename(file, trash)
       moved = file
       // A photo of someone else's flagged for looking like this one is judged again without it.
-      return flagLookAlikes(withoutPhotos(model, person, [photo]), [person])
+      return flagLookAlikes(withoutPhotos(model, person, [photo]), [person], model)
     })
   } catch (err) {
     if (moved) await rename(trash, moved).catch(() => {})

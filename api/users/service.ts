@@ -104,7 +104,7 @@ export async function renamePerson(dataDir: string, from: string, to: string): P
       moved = true
       renamed = await readPerson(dataDir, to)
       // Flags naming them as someone's look-alike are judged again under the new name.
-      return flagLookAlikes(renamedPerson(model, from, to), [to])
+      return flagLookAlikes(renamedPerson(model, from, to), [])
     })
   } catch (err) {
     // The folder moved but its descriptors could not follow (a full disk): it goes back.

@@ -100,6 +100,16 @@ describe('flagLookAlikes', () => {
     expect(entryOf(withoutObama, 'ada', 'a.jpg').lookAlike).toBeUndefined()
   })
 
+  it('judges only the entries that are new since `before`, and the flags already set', () => {
+    // As a PUT of a whole person sends back every entry: the ones already judged are not judged again.
+    const model = modelOf(['ada', [photoAt('a.jpg', -0.04)]], obama())
+    expect(flagLookAlikes(model, ['ada'], model)).toBe(model)
+    const withNew = modelOf(['ada', [photoAt('a.jpg', -0.04), photoAt('b.jpg', -0.05)]], obama())
+    const flagged = flagLookAlikes(withNew, ['ada'], model)
+    expect(entryOf(flagged, 'ada', 'b.jpg').lookAlike?.person).toBe('barack_obama')
+    expect(entryOf(flagged, 'ada', 'a.jpg').lookAlike).toBeUndefined()
+  })
+
   it('answers the model itself when no flag changes', () => {
     const apart = modelOf(['ada', [photoAt('a.jpg', -1)]], obama())
     expect(flagLookAlikes(apart, ['ada'])).toBe(apart)

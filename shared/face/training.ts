@@ -1,5 +1,5 @@
 import type * as TensorFlow from '@tensorflow/tfjs'
-import { euclideanDistance, decodeDescriptor } from './descriptor.js'
+import { euclideanDistance, decodeDescriptor, descriptorLength } from './descriptor.js'
 import { enrolTurned, mayBeSideways, toModelEntry, type EnrolResult, type FaceRuntime } from './enrol.js'
 import { defaultDecisionRule } from './match.js'
 import { isMatchable, type DescriptorEntry, type Detector, type FaceModel, type LookAlike, type PersonModel, type RejectedPhoto } from './model.js'
@@ -116,7 +116,8 @@ export const lookAlikeDistance = 0.45
 interface Row {
   person: number
   entry: number
-  descriptor: Float32Array
+  /** Where its numbers start in the packed descriptors. */
+  offset: number
   confirmed: boolean
 }
 
@@ -127,60 +128,93 @@ interface Row {
  * unless it is clearly its own person's and the other is not: its own person has another photo within
  * `sameThreshold` of it (recognition's threshold), and the other photo has no such support or was
  * confirmed. So a photo uploaded under a second name is flagged, the first person's copy is not, and
- * two single photos of one face under two names are both flagged. A confirmed photo is never flagged,
- * and confirming one flags nothing else. Judges only the changed people's photos, the photos flagged
- * before and the photos near a changed one, so a write costs one pass over the model per photo judged.
+ * two single photos of one face under two names are both flagged. A confirmed photo is never flagged.
+ *
+ * Judged are the changed people's new entries (all of their entries when `before` is not given), the
+ * photos flagged before and other people's photos near a new entry: each costs one pass over the
+ * other people's descriptors, so a write of a few photos stays quick in a model of 100,000.
  * Returns `model` itself when no flag changed.
  */
 export function flagLookAlikes(
   model: FaceModel,
   changed: readonly string[],
+  before?: FaceModel,
   threshold = lookAlikeDistance,
   sameThreshold = defaultDecisionRule.threshold,
 ): FaceModel {
-  const rows: Row[] = model.people.flatMap((person, personIndex) =>
-    person.descriptors.map((entry, entryIndex) => ({
-      person: personIndex,
-      entry: entryIndex,
-      descriptor: decodeDescriptor(entry.descriptor),
-      confirmed: entry.confirmed === true,
-    })),
-  )
-  const changedPeople = new Set(model.people.flatMap((person, index) => (changed.includes(person.name) ? [index] : [])))
-  const judged = new Set<Row>()
-  for (const row of rows) {
-    if (changedPeople.has(row.person) || model.people[row.person]!.descriptors[row.entry]!.lookAlike) judged.add(row)
-  }
-  for (const row of rows.filter((candidate) => changedPeople.has(candidate.person))) {
-    for (const other of rows) {
-      if (other.person !== row.person && euclideanDistance(row.descriptor, other.descriptor) < threshold) judged.add(other)
+  const total = model.people.reduce((sum, person) => sum + person.descriptors.length, 0)
+  const packed = new Float32Array(total * descriptorLength)
+  const rows: Row[] = []
+  const ownRows: Row[][] = model.people.map(() => [])
+  model.people.forEach((person, personIndex) => {
+    person.descriptors.forEach((entry, entryIndex) => {
+      const row = { person: personIndex, entry: entryIndex, offset: rows.length * descriptorLength, confirmed: entry.confirmed === true }
+      packed.set(decodeDescriptor(entry.descriptor), row.offset)
+      rows.push(row)
+      ownRows[personIndex]!.push(row)
+    })
+  })
+  const squared = (a: Row, b: Row) => {
+    let sum = 0
+    for (let i = 0; i < descriptorLength; i++) {
+      const difference = packed[a.offset + i]! - packed[b.offset + i]!
+      sum += difference * difference
     }
+    return sum
   }
-  const supported = (row: Row) => rows.some((own) => own !== row && own.person === row.person && euclideanDistance(own.descriptor, row.descriptor) < sameThreshold)
+  const limit = threshold * threshold
+  /** The nearest other person's photo within the threshold, and every other photo within it. */
+  const nearOthers = (row: Row) => {
+    let nearest: { row: Row; squared: number } | undefined
+    const near: Row[] = []
+    for (const other of rows) {
+      if (other.person === row.person) continue
+      const distance = squared(row, other)
+      if (distance >= limit) continue
+      near.push(other)
+      if (!nearest || distance < nearest.squared) nearest = { row: other, squared: distance }
+    }
+    return { nearest, near }
+  }
+  const supported = (row: Row) => ownRows[row.person]!.some((own) => own !== row && squared(own, row) < sameThreshold * sameThreshold)
+
+  const key = (name: string, entry: DescriptorEntry) => `${name}\u0000${entry.photo}\u0000${entry.descriptor}`
+  const known = new Set(
+    (before?.people ?? []).filter((person) => changed.includes(person.name)).flatMap((person) => person.descriptors.map((entry) => key(person.name, entry))),
+  )
+  const isNew = (person: PersonModel, entry: DescriptorEntry) => !before || !known.has(key(person.name, entry))
+  const entryOf = (row: Row) => model.people[row.person]!.descriptors[row.entry]!
+  const judged = new Set<Row>()
+  const found = new Map<Row, ReturnType<typeof nearOthers>>()
+  for (const row of rows) {
+    const person = model.people[row.person]!
+    if (changed.includes(person.name) && isNew(person, entryOf(row))) {
+      const result = nearOthers(row)
+      found.set(row, result)
+      judged.add(row)
+      for (const other of result.near) judged.add(other)
+    } else if (entryOf(row).lookAlike) judged.add(row)
+  }
 
   // By `person:entry`: the new flag of each judged entry, undefined for none.
   const flags = new Map<string, LookAlike | undefined>()
   for (const row of judged) {
-    let nearest: { row: Row; distance: number } | undefined
-    if (!row.confirmed) {
-      for (const other of rows) {
-        if (other.person === row.person) continue
-        const distance = euclideanDistance(row.descriptor, other.descriptor)
-        if (distance < threshold && (!nearest || distance < nearest.distance)) nearest = { row: other, distance }
-      }
-    }
+    const nearest = row.confirmed ? undefined : (found.get(row) ?? nearOthers(row)).nearest
     const clearlyOwn = nearest && supported(row) && (nearest.row.confirmed || !supported(nearest.row))
-    const other = nearest && !clearlyOwn ? model.people[nearest.row.person]! : undefined
-    flags.set(`${row.person}:${row.entry}`, other && { person: other.name, photo: other.descriptors[nearest!.row.entry]!.photo, distance: round(nearest!.distance) })
+    const other = nearest && !clearlyOwn ? nearest : undefined
+    flags.set(
+      `${row.person}:${row.entry}`,
+      other && { person: model.people[other.row.person]!.name, photo: entryOf(other.row).photo, distance: round(Math.sqrt(other.squared)) },
+    )
   }
 
   let changedAny = false
   const people = model.people.map((person, personIndex) => {
     let touched = false
     const descriptors = person.descriptors.map((entry, entryIndex) => {
-      const key = `${personIndex}:${entryIndex}`
-      if (!flags.has(key)) return entry
-      const flag = flags.get(key)
+      const at = `${personIndex}:${entryIndex}`
+      if (!flags.has(at)) return entry
+      const flag = flags.get(at)
       if (sameLookAlike(entry.lookAlike, flag)) return entry
       touched = true
       const { lookAlike: _previous, ...rest } = entry

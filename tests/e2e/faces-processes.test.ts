@@ -39,7 +39,8 @@ describe('the face model with two server processes on one data folder', () => {
     data = await createTempDataDir()
     for (const name of names) await addFixturePhotos(data.path, name, ['people/barack_obama/obama.jpg'])
     servers.push(...(await Promise.all([startServer({ DATA_DIR: data.path }), startServer({ DATA_DIR: data.path })])))
-    const start = faceModelOf(names.map((name) => personModel(name, [descriptorEntry('photo-1.jpg', 1)])), 0)
+    // A descriptor of each person's own: one face under two names would be flagged as a look-alike.
+    const start = faceModelOf(names.map((name, index) => personModel(name, [descriptorEntry('photo-1.jpg', index + 1)])), 0)
     const res = await sendJson(servers[0]!.url, 'PUT', '/api/faces', start)
     if (res.status !== 200) throw new Error(`Could not write the first model: ${JSON.stringify(res.body)}`)
   })
