@@ -96,7 +96,8 @@ describe('the face model with two server processes on one data folder', () => {
     const streams = names.map(async (name, stream) => {
       for (let index = 0; ; index++) {
         const photo = `killed-${round}-${stream}-${index}.jpg`
-        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(photo, 5000 + index)], rejected: [] } }
+        // A seed of each stream's own: the same descriptor under two names would be flagged as a look-alike.
+        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(photo, 5000 + 1000 * (round * names.length + stream) + index)], rejected: [] } }
         const reply = await sendUpdate(victim.url, update).catch(() => undefined)
         if (!reply) return
         if (reply.status === 200) acknowledged.push({ update, reply })
