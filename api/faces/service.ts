@@ -71,6 +71,7 @@ export function confirmPhoto(dataDir: string, name: string, photo: string, gener
     const entry = model.people.find((person) => person.name === name)?.descriptors.find((candidate) => candidate.photo === photo)
     if (!entry) throw new HttpError(404, 'photo_not_found', `${name} has no trained photo "${photo}"`)
     if (!entry.lookAlike) throw new HttpError(409, 'not_flagged', `${name}'s photo "${photo}" is not flagged as someone else's look-alike`)
-    return flagLookAlikes(withPhotoConfirmed(model, name, photo), [name], model)
+    // The photo it looked like is judged again: confirming one photo never flags another.
+    return flagLookAlikes(withPhotoConfirmed(model, name, photo), [])
   })
 }

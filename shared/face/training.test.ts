@@ -110,6 +110,15 @@ describe('flagLookAlikes', () => {
     expect(entryOf(flagged, 'ada', 'a.jpg').lookAlike).toBeUndefined()
   })
 
+  it("keeps the flags the server set, whatever a client's write of the entries says", () => {
+    const flagged = flagLookAlikes(modelOf(['ada', [photoAt('a.jpg', -0.04)]], obama()), ['ada'])
+    // A client sends the flagged entry back as confirmed, and a new entry as confirmed: neither sticks.
+    const sent = modelOf(['ada', [photoAt('a.jpg', -0.04, { confirmed: true }), photoAt('b.jpg', -0.05, { confirmed: true })]], obama())
+    const saved = flagLookAlikes(sent, ['ada'], flagged)
+    expect(entryOf(saved, 'ada', 'a.jpg')).toEqual(entryOf(flagged, 'ada', 'a.jpg'))
+    expect(entryOf(saved, 'ada', 'b.jpg')).toEqual(photoAt('b.jpg', -0.05, { lookAlike: { person: 'barack_obama', photo: 'obama.jpg', distance: 0.05 } }))
+  })
+
   it('answers the model itself when no flag changes', () => {
     const apart = modelOf(['ada', [photoAt('a.jpg', -1)]], obama())
     expect(flagLookAlikes(apart, ['ada'])).toBe(apart)

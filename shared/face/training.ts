@@ -130,18 +130,25 @@ interface Row {
  * confirmed. So a photo uploaded under a second name is flagged, the first person's copy is not, and
  * two single photos of one face under two names are both flagged. A confirmed photo is never flagged.
  *
+ * With `before` (the model the write started from), the changed people's entries keep the flags they
+ * had there and new entries start with none: a client's write cannot set or clear a flag.
  * Judged are the changed people's new entries (all of their entries when `before` is not given), the
  * photos flagged before and other people's photos near a new entry: each costs one pass over the
  * other people's descriptors, so a write of a few photos stays quick in a model of 100,000.
  * Returns `model` itself when no flag changed.
  */
 export function flagLookAlikes(
-  model: FaceModel,
+  written: FaceModel,
   changed: readonly string[],
   before?: FaceModel,
   threshold = lookAlikeDistance,
   sameThreshold = defaultDecisionRule.threshold,
 ): FaceModel {
+  const key = (name: string, entry: DescriptorEntry) => `${name}\u0000${entry.photo}\u0000${entry.descriptor}`
+  const known = new Map(
+    (before?.people ?? []).filter((person) => changed.includes(person.name)).flatMap((person) => person.descriptors.map((entry) => [key(person.name, entry), entry] as const)),
+  )
+  const model = before ? withFlagsFrom(written, changed, (name, entry) => known.get(key(name, entry))) : written
   const total = model.people.reduce((sum, person) => sum + person.descriptors.length, 0)
   const packed = new Float32Array(total * descriptorLength)
   const rows: Row[] = []
@@ -178,10 +185,6 @@ export function flagLookAlikes(
   }
   const supported = (row: Row) => ownRows[row.person]!.some((own) => own !== row && squared(own, row) < sameThreshold * sameThreshold)
 
-  const key = (name: string, entry: DescriptorEntry) => `${name}\u0000${entry.photo}\u0000${entry.descriptor}`
-  const known = new Set(
-    (before?.people ?? []).filter((person) => changed.includes(person.name)).flatMap((person) => person.descriptors.map((entry) => key(person.name, entry))),
-  )
   const isNew = (person: PersonModel, entry: DescriptorEntry) => !before || !known.has(key(person.name, entry))
   const entryOf = (row: Row) => model.people[row.person]!.descriptors[row.entry]!
   const judged = new Set<Row>()
@@ -224,7 +227,40 @@ export function flagLookAlikes(
     changedAny = true
     return { ...person, descriptors }
   })
-  return changedAny ? { ...model, people } : model
+  return changedAny ? { ...model, people } : changedFlags(written, model) ? model : written
+}
+
+/**
+ * The flags are the server's: an entry a client sends again keeps the flag or confirmation it had
+ * (`previous`), a new one starts with neither, so no write can set or clear them but the rule and
+ * the confirm route.
+ */
+function withFlagsFrom(model: FaceModel, changed: readonly string[], previous: (name: string, entry: DescriptorEntry) => DescriptorEntry | undefined): FaceModel {
+  return {
+    ...model,
+    people: model.people.map((person) =>
+      changed.includes(person.name)
+        ? {
+            ...person,
+            descriptors: person.descriptors.map((entry) => {
+              const { lookAlike: _flag, confirmed: _confirmed, ...rest } = entry
+              const old = previous(person.name, entry)
+              return { ...rest, ...(old?.lookAlike && { lookAlike: old.lookAlike }), ...(old?.confirmed && { confirmed: old.confirmed }) }
+            }),
+          }
+        : person,
+    ),
+  }
+}
+
+/** Whether normalising the flags changed any entry: the caller's model is kept when it did not. */
+function changedFlags(a: FaceModel, b: FaceModel): boolean {
+  return a.people.some((person, index) =>
+    person.descriptors.some((entry, at) => {
+      const other = b.people[index]!.descriptors[at]!
+      return !sameLookAlike(entry.lookAlike, other.lookAlike) || entry.confirmed !== other.confirmed
+    }),
+  )
 }
 
 const round = (distance: number) => Math.round(distance * 1000) / 1000
