@@ -161,25 +161,19 @@ export function flagLookAlikes(
       ownRows[personIndex]!.push(row)
     })
   })
-  const squared = (a: Row, b: Row) => {
-    let sum = 0
-    for (let i = 0; i < descriptorLength; i++) {
-      const difference = packed[a.offset + i]! - packed[b.offset + i]!
-      sum += difference * difference
-    }
-    return sum
-  }
+  const rowPerson = Int32Array.from(rows, (row) => row.person)
+  const squared = (a: Row, b: Row) => squaredDistance(packed, a.offset, b.offset)
   const limit = threshold * threshold
   /** The nearest other person's photo within the threshold, and every other photo within it. */
   const nearOthers = (row: Row) => {
     let nearest: { row: Row; squared: number } | undefined
     const near: Row[] = []
-    for (const other of rows) {
-      if (other.person === row.person) continue
-      const distance = squared(row, other)
+    for (let other = 0; other < rows.length; other++) {
+      if (rowPerson[other] === row.person) continue
+      const distance = squaredDistance(packed, row.offset, other * descriptorLength)
       if (distance >= limit) continue
-      near.push(other)
-      if (!nearest || distance < nearest.squared) nearest = { row: other, squared: distance }
+      near.push(rows[other]!)
+      if (!nearest || distance < nearest.squared) nearest = { row: rows[other]!, squared: distance }
     }
     return { nearest, near }
   }
@@ -261,6 +255,25 @@ function changedFlags(a: FaceModel, b: FaceModel): boolean {
       return !sameLookAlike(entry.lookAlike, other.lookAlike) || entry.confirmed !== other.confirmed
     }),
   )
+}
+
+/** Between two rows of packed descriptors; four running sums let the additions overlap (as in match.ts). */
+function squaredDistance(packed: Float32Array, a: number, b: number): number {
+  let sum0 = 0
+  let sum1 = 0
+  let sum2 = 0
+  let sum3 = 0
+  for (let i = 0; i < descriptorLength; i += 4) {
+    const difference0 = packed[a + i]! - packed[b + i]!
+    const difference1 = packed[a + i + 1]! - packed[b + i + 1]!
+    const difference2 = packed[a + i + 2]! - packed[b + i + 2]!
+    const difference3 = packed[a + i + 3]! - packed[b + i + 3]!
+    sum0 += difference0 * difference0
+    sum1 += difference1 * difference1
+    sum2 += difference2 * difference2
+    sum3 += difference3 * difference3
+  }
+  return sum0 + sum1 + sum2 + sum3
 }
 
 const round = (distance: number) => Math.round(distance * 1000) / 1000
