@@ -46,7 +46,9 @@ export function createApiApp(config: AppConfig): Express {
   api.use(requireSession(config, sessions, 'api'))
   // The person of `/users/:name/photos`; the users and faces routers parse their own `:name` the same way.
   api.param('name', personName)
-  api.post('/users/:name/photos', rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads'))
+  const uploads = rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads')
+  api.post('/users/:name/photos', uploads)
+  api.put('/users/:name/photos/:photo', uploads)
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config, storage))
   api.use('/faces', facesRouter(storage))

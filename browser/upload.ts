@@ -17,6 +17,22 @@ export function uploadPhoto(
   fileName: string,
   onProgress: (fraction: number) => void = () => {},
 ): Promise<UploadResponse> {
+  return sendPhoto('POST', `/api/users/${encodeURIComponent(person)}/photos`, 201, photo, fileName, onProgress)
+}
+
+/** Puts a new photo in the place of `replaced` (a rejected or flagged one); answers as an upload does. */
+export function replacePhoto(person: string, replaced: string, photo: Blob, fileName: string): Promise<UploadResponse> {
+  return sendPhoto('PUT', `/api/users/${encodeURIComponent(person)}/photos/${encodeURIComponent(replaced)}`, 200, photo, fileName, () => {})
+}
+
+function sendPhoto(
+  method: 'POST' | 'PUT',
+  url: string,
+  success: number,
+  photo: Blob,
+  fileName: string,
+  onProgress: (fraction: number) => void,
+): Promise<UploadResponse> {
   if (photo.size > maxPhotoBytes) {
     return Promise.reject(new UploadError(`${fileName} is larger than ${maxPhotoBytes / 1024 / 1024} MB`))
   }
@@ -24,13 +40,13 @@ export function uploadPhoto(
   form.append('photos', photo, fileName)
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest()
-    request.open('POST', `/api/users/${encodeURIComponent(person)}/photos`)
+    request.open(method, url)
     request.responseType = 'json'
     request.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total)
     }
     request.onload = () => {
-      if (request.status === 201) {
+      if (request.status === success) {
         onProgress(1)
         resolve(request.response as UploadResponse)
         return

@@ -1,9 +1,10 @@
-import type { PhotoHash } from '~/api/faces/schema'
+import type { ModelWriteResponse, PhotoHash } from '~/api/faces/schema'
 import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'
 import { enrolDefaults, enrolFace, toModelEntry, type FaceRuntime } from '~/shared/face/enrol'
 import type { DescriptorEntry, FaceModel, PersonModel, RejectedPhoto } from '~/shared/face/model'
-import { personChanged, planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
+import { lookAlikeMessage, personChanged, planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
+import { useAppStore } from '~/store'
 import { apiErrorMessage, type ApiFetch } from '~/store/api'
 
 export interface TrainingProgress {
@@ -132,6 +133,7 @@ export function useTraining() {
 export function useUploadTraining() {
   const { load } = useFaceModels()
   const api = useNuxtApp().$api as ApiFetch
+  const store = useAppStore()
 
   async function trainUploaded(response: UploadResponse): Promise<{ usable: boolean; message: string }> {
     try {
@@ -146,12 +148,20 @@ export function useUploadTraining() {
       const isUploaded = (entry: { photo: string }) => uploaded.some((photo) => photo.photo === entry.photo)
       const descriptors = person.descriptors.filter(isUploaded)
       const rejected = person.rejected.filter(isUploaded)
-      await api(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'PATCH', body: { descriptors, rejected } })
-      return rejected.length
-        ? { usable: false, message: `Not usable for recognition: ${rejected.map((entry) => entry.detail).join('; ')}` }
-        : { usable: true, message: ['Trained: ready for recognition', ...descriptors.flatMap((entry) => (entry.note ? [entry.note] : []))].join('. ') }
+      // The server flags a photo that looks like someone else's as it saves it (flagLookAlikes).
+      const saved = await api<ModelWriteResponse>(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'PATCH', body: { descriptors, rejected } })
+      const flagged = (saved.flagged ?? []).filter(isUploaded)
+      if (rejected.length) return { usable: false, message: `Not usable for recognition: ${rejected.map((entry) => entry.detail).join('; ')}` }
+      if (flagged.length) {
+        const looks = flagged.map((entry) => lookAlikeMessage(entry.lookAlike)).join('; ')
+        return { usable: false, message: `Not used for recognition: ${looks} Confirm or move it under Photos.` }
+      }
+      return { usable: true, message: ['Trained: ready for recognition', ...descriptors.flatMap((entry) => (entry.note ? [entry.note] : []))].join('. ') }
     } catch (err) {
       return { usable: false, message: `Saved, but not trained: ${apiErrorMessage(err)}. Train from the Train page.` }
+    } finally {
+      // The pages show each photo's state from the model: usable, rejected or flagged.
+      await store.dispatch('face/loadSummary')
     }
   }
 

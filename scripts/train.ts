@@ -7,7 +7,7 @@ import { updateModel, updatePersonModel } from '../api/faces/service.js'
 import { filesStorage } from '../api/storage/files.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { personChanged, planTraining, recordResult, secondLookAtSideways, minimumUsablePhotos, summariseModel, type PhotoRef } from '../shared/face/training.js'
+import { lookAlikeMessage, minimumUsablePhotos, personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
 
 const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     const trained = person
     if (personChanged(before, trained)) {
       // Saved only if they are still registered under that name: the server may have deleted or renamed them meanwhile.
+      // The save flags their photos that look like someone else's (updatePersonModel), as the server's routes do.
       await updatePersonModel(storage, trained.name, (model) => withPerson(model, trained)).catch((err: unknown) => {
         if (!(err instanceof HttpError && err.status === 404)) throw err
         console.error(`\n${trained.name} was deleted or renamed while being trained: their results are not saved.`)
@@ -79,12 +80,18 @@ async function main(): Promise<void> {
   console.log(`\nTrained ${done} photos in ${seconds.toFixed(1)} s${done ? ` (${(seconds / done * 1000).toFixed(0)} ms per photo)` : ''}.`)
   for (const person of summary.people) {
     const flag = person.needsPhotos ? `  ← needs at least ${minimumUsablePhotos} usable photos` : ''
-    console.log(`  ${person.name}: ${person.usable} usable, ${person.rejected.length} rejected${flag}`)
+    const flagged = person.flagged.length ? `, ${person.flagged.length} flagged` : ''
+    console.log(`  ${person.name}: ${person.usable} usable, ${person.rejected.length} rejected${flagged}${flag}`)
     for (const rejected of person.rejected) console.log(`      ${rejected.photo}: ${rejected.detail}`)
+    for (const { photo, lookAlike } of person.flagged) {
+      console.log(`      ${photo}: ${lookAlikeMessage(lookAlike)} Not used until confirmed or moved (on ${person.name}'s page).`)
+    }
   }
   if (summary.closest.length) {
     console.log('\nClosest people (smallest distance between their photos; below 0.5 they may be confused):')
-    for (const pair of summary.closest) console.log(`  ${pair.a} ↔ ${pair.b}: ${pair.distance.toFixed(3)}`)
+    for (const pair of summary.closest) {
+      console.log(`  ${pair.a} ↔ ${pair.b}: ${pair.distance.toFixed(3)}${pair.sameFace ? '  ← the same face under two names?' : ''}`)
+    }
   }
   for (const name of plan.removedPeople) console.log(`Removed ${name}, who is no longer registered.`)
 }

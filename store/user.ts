@@ -1,4 +1,5 @@
 import type { Module } from 'vuex'
+import type { MovePhotoResponse } from '../api/photos/schema'
 import type { PeopleResponse, Person } from '../api/users/schema'
 import { apiErrorMessage, type ApiFetch } from './api'
 import type { LoadStatus, RootState } from './types'
@@ -92,7 +93,21 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
       },
       async deletePhoto({ dispatch }, { person, photo }: { person: string; photo: string }): Promise<void> {
         await call(() => api(`${path(person)}/photos/${encodeURIComponent(photo)}`, { method: 'DELETE' }))
-        await dispatch('loadPerson', person)
+        await Promise.all([dispatch('loadPerson', person), dispatch('face/loadSummary', undefined, { root: true })])
+      },
+      /** A photo flagged as someone else's look-alike is this person's after all; `generation`: the model the flag was read from. */
+      async confirmPhoto({ dispatch }, { person, photo, generation }: { person: string; photo: string; generation: number }): Promise<void> {
+        const url = `/api/faces/people/${encodeURIComponent(person)}/photos/${encodeURIComponent(photo)}/confirm`
+        await call(() => api(url, { method: 'POST', body: { generation } }))
+        await dispatch('face/loadSummary', undefined, { root: true })
+      },
+      /** Gives a photo, with its descriptor, to the person it belongs to. */
+      async movePhoto({ commit, dispatch }, { person, photo, to, generation }: { person: string; photo: string; to: string; generation: number }): Promise<void> {
+        const url = `${path(person)}/photos/${encodeURIComponent(photo)}/move`
+        const moved = await call(() => api<MovePhotoResponse>(url, { method: 'POST', body: { to, generation } }))
+        commit('personSaved', { person: moved.from })
+        commit('personSaved', { person: moved.to })
+        await dispatch('face/loadSummary', undefined, { root: true })
       },
     },
   }

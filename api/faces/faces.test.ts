@@ -153,14 +153,14 @@ describe('the face model: one person at a time', () => {
 
   it('replaces one person’s entry with PUT, leaving everyone else’s', async () => {
     const alan = { descriptors: [descriptorEntry('photo-1.jpg', 20)], rejected: [] }
-    expect((await send('PUT', '/api/faces/people/Alan%20Turing', alan)).body).toEqual({ generation: 1 })
+    expect((await send('PUT', '/api/faces/people/Alan%20Turing', alan)).body).toEqual({ generation: 1, flagged: [] })
 
     const first = { descriptors: [descriptorEntry('photo-1.jpg', 10)], rejected: [rejectedPhoto('photo-2.jpg')] }
-    expect((await send('PUT', '/api/faces/people/Ada%20Lovelace', first)).body).toEqual({ generation: 2 })
+    expect((await send('PUT', '/api/faces/people/Ada%20Lovelace', first)).body).toEqual({ generation: 2, flagged: [] })
     const second = { descriptors: [descriptorEntry('photo-2.jpg', 11)], rejected: [] }
     const res = await send('PUT', '/api/faces/people/Ada%20Lovelace', second)
     expect(res.status).toBe(200)
-    expect(res.body).toEqual({ generation: 3 })
+    expect(res.body).toEqual({ generation: 3, flagged: [] })
 
     const model = await readModelFile(api.dataDir)
     expect(model.generation).toBe(3)
@@ -176,7 +176,7 @@ describe('the face model: one person at a time', () => {
       rejected: [rejectedPhoto('photo-2.jpg', 'too_blurry')],
     })
     expect(res.status).toBe(200)
-    expect(res.body).toEqual({ generation: 4 })
+    expect(res.body).toEqual({ generation: 4, flagged: [] })
     // photo-2 had a descriptor: it now has only its rejection.
     expect(await personIn('Ada Lovelace')).toEqual({
       name: 'Ada Lovelace',
@@ -194,7 +194,7 @@ describe('the face model: one person at a time', () => {
 
   it('forgets the photos listed in remove', async () => {
     const res = await send('PATCH', '/api/faces/people/Ada%20Lovelace', { remove: ['photo-1.jpg', 'never-trained.jpg'] })
-    expect(res.body).toEqual({ generation: 6 })
+    expect(res.body).toEqual({ generation: 6, flagged: [] })
     expect(await personIn('Ada Lovelace')).toEqual({ name: 'Ada Lovelace', descriptors: [descriptorEntry('photo-2.jpg', 13)], rejected: [] })
     expect(await personIn('Alan Turing')).toEqual({ name: 'Alan Turing', descriptors: [descriptorEntry('photo-1.jpg', 20)], rejected: [] })
   })

@@ -1,17 +1,23 @@
-import { Router, type Request, type Response } from 'express'
+import express, { Router, type Request, type Response } from 'express'
 import type { FaceModel } from '../../shared/face/model.js'
 import type { Storage } from '../storage/port.js'
 import type { PersonParams } from '../users/router.js'
 import { personName, withBody } from '../validate.js'
 import { modelJson } from './body.js'
-import { AnyModelBodySchema, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
-import { patchPersonModel, putPersonModel, removePersonModel, replaceModel } from './service.js'
+import { AnyModelBodySchema, ConfirmPhotoBodySchema, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
+import { confirmPhoto, flaggedPhotos, patchPersonModel, putPersonModel, removePersonModel, replaceModel } from './service.js'
 
-/** Every write answers with the generation it made, which the next whole-model write must quote. */
-function sendGeneration(res: Response, saved: FaceModel): void {
+/**
+ * Every write answers with the generation it made, which the next whole-model write must quote;
+ * a write of one person's entry, with that person's photos flagged as someone else's look-alike.
+ */
+function sendGeneration(res: Response, saved: FaceModel, person?: string): void {
   const body: ModelWriteResponse = { generation: saved.generation }
+  if (person !== undefined) body.flagged = flaggedPhotos(saved, person)
   res.json(body)
 }
+
+const smallJson = express.json({ limit: '1kb' })
 
 export function facesRouter(storage: Storage): Router {
   const router = Router()
@@ -38,13 +44,22 @@ export function facesRouter(storage: Storage): Router {
   router.put(
     '/people/:name',
     modelJson,
-    withBody(PersonModelBodySchema, async (entry, req: Request<PersonParams>, res) => sendGeneration(res, await putPersonModel(storage, req.params.name, entry)), refusedModel),
+    withBody(PersonModelBodySchema, async (entry, req: Request<PersonParams>, res) => sendGeneration(res, await putPersonModel(storage, req.params.name, entry), req.params.name), refusedModel),
   )
 
   router.patch(
     '/people/:name',
     modelJson,
-    withBody(PersonModelPatchSchema, async (patch, req: Request<PersonParams>, res) => sendGeneration(res, await patchPersonModel(storage, req.params.name, patch)), refusedModel),
+    withBody(PersonModelPatchSchema, async (patch, req: Request<PersonParams>, res) => sendGeneration(res, await patchPersonModel(storage, req.params.name, patch), req.params.name), refusedModel),
+  )
+
+  /** A photo flagged as another person's look-alike is theirs after all: `{ generation }` of the model the flag was read from. */
+  router.post(
+    '/people/:name/photos/:photo/confirm',
+    smallJson,
+    withBody(ConfirmPhotoBodySchema, async ({ generation }, req: Request<PersonParams & { photo: string }>, res) => {
+      sendGeneration(res, await confirmPhoto(storage, req.params.name, req.params.photo, generation), req.params.name)
+    }),
   )
 
   router.delete('/people/:name', async (req, res) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { listOf, modelLimits, parseAnyModel, PersonModelSchema } from '../../shared/face/model.js'
+import { listOf, modelLimits, parseAnyModel, PersonModelSchema, type LookAlike } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { firstProblem } from '../validate.js'
 
@@ -27,6 +27,9 @@ export const AnyModelBodySchema = z.unknown().transform((value, context) => {
   return z.NEVER
 })
 
+/** Confirming a flagged photo, based on the model at `generation`. */
+export const ConfirmPhotoBodySchema = z.strictObject({ generation: z.number().int().nonnegative() })
+
 /** A 413 when the schema refused more entries than a model holds (see modelLimits). */
 export function tooLarge(error: z.ZodError): HttpError | undefined {
   const issue = error.issues[0]
@@ -50,6 +53,10 @@ export interface PhotoHash {
   hash: string
 }
 
+export type ConfirmPhotoBody = z.infer<typeof ConfirmPhotoBodySchema>
+
 export interface ModelWriteResponse {
   generation: number
+  /** After a write of one person's entry: their photos flagged as someone else's look-alike. */
+  flagged?: { photo: string; lookAlike: LookAlike }[]
 }

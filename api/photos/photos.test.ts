@@ -119,6 +119,9 @@ async function dataUrl(file: string, format: 'jpeg' | 'png' | 'webp'): Promise<s
 
 const photosOf = (person: string) => `/api/users/${encodeURIComponent(person)}/photos`
 
+/** A replacement: the same form, sent with PUT to a photo's URL. */
+const put = async (parts: Part[]): Promise<RequestInit> => ({ ...(await multipart(parts)), method: 'PUT' })
+
 /** One pixel column or row. */
 type Line = { x: number } | { y: number }
 
@@ -332,6 +335,27 @@ describe('photos: upload and delete', () => {
     expect(again.status).toBe(404)
     expect(again.body.error.code).toBe('photo_not_found')
   })
+
+  it('replaces one photo: the new one is stored under a new name, the old one and its model entry are gone', async () => {
+    const upload = await send(photosOf('Ada'), await multipart([{ file: fixture(smallPhoto) }]))
+    const old = upload.body.photos[0].name as string
+    const rejection = { photo: old, hash: upload.body.photos[0].hash, reason: 'no_face', detail: 'No face was found' }
+    expect((await send('/api/faces/people/Ada', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rejected: [rejection] }) })).status).toBe(200)
+
+    const res = await send(`${photosOf('Ada')}/${old}`, await put([{ file: landscapePhoto }]))
+    expect(res.status).toBe(200)
+    const [stored] = res.body.photos as StoredPhoto[]
+    expect(stored!.name).not.toBe(old)
+    expect(storedPhotoName.test(stored!.name)).toBe(true)
+    const bytes = await expectStoredPhoto('Ada', stored!.name)
+    expect(stored!.hash).toBe(createHash('sha256').update(bytes).digest('hex'))
+    const names = (res.body.person.photos as { name: string }[]).map((photo) => photo.name)
+    expect(names).toContain(stored!.name)
+    expect(names).not.toContain(old)
+    expect(await listFiles(path.join(api.dataDir, 'users', 'Ada'))).not.toContain(old)
+    const model = JSON.parse(await readFile(path.join(api.dataDir, 'faces.json'), 'utf8'))
+    expect(model.people.find((person: { name: string }) => person.name === 'Ada').rejected).toEqual([])
+  })
 })
 
 describe('photos: bad requests are refused and store nothing', () => {
@@ -394,6 +418,19 @@ describe('photos: bad requests are refused and store nothing', () => {
     { label: 'DELETE ..%2FAda%2Fphoto-1.jpg', route: '/api/users/Bob/photos/..%2FAda%2Fphoto-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
     { label: 'DELETE a photo of an unknown person', route: '/api/users/Nobody/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'person_not_found' },
     { label: 'DELETE a photo of ..%2FAda', route: '/api/users/..%2FAda/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 400, code: 'invalid_name' },
+    // Replacing: one readable photo in the place of one that is there
+    { label: 'PUT in the place of a photo that does not exist', route: '/api/users/Ada/photos/nope.jpg', request: () => put([good]), status: 404, code: 'photo_not_found' },
+    { label: 'PUT in the place of ..%2F..%2Fx.jpg', route: '/api/users/Ada/photos/..%2F..%2Fx.jpg', request: () => put([good]), status: 404, code: 'photo_not_found' },
+    { label: 'PUT two photos in the place of one', route: '/api/users/Ada/photos/photo-1.jpg', request: () => put([good, good]), status: 400, code: 'too_many_files' },
+    { label: 'PUT a form without files', route: '/api/users/Ada/photos/photo-1.jpg', request: async () => ({ method: 'PUT', body: formWithText() }), status: 400, code: 'no_photos' },
+    { label: 'PUT a text file', route: '/api/users/Ada/photos/photo-1.jpg', request: () => put([{ file: generated.text }]), status: 415, code: 'not_an_image' },
+    { label: 'PUT for an unknown person', route: '/api/users/Nobody/photos/photo-1.jpg', request: () => put([good]), status: 404, code: 'person_not_found' },
+    // Moving: to someone registered, based on the current model
+    { label: 'a move without a body', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => ({ method: 'POST' }), status: 400, code: 'invalid_to' },
+    { label: 'a move without a generation', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Bob' })), status: 400, code: 'invalid_generation' },
+    { label: 'a move of a stale model', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Bob', generation: 99 })), status: 409, code: 'stale_model' },
+    { label: 'a move to ..%2FBob', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: '../Bob', generation: 0 })), status: 400, code: 'invalid_name' },
+    { label: "a move of another person's photo", route: '/api/users/Bob/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Ada', generation: 0 })), status: 404, code: 'photo_not_found' },
   ] satisfies BadRequest[])('$label → $status $code', async ({ route = photosOf('Ada'), request, status, code }) => {
     const files = await listFiles(api.dataDir)
 

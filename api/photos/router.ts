@@ -7,11 +7,12 @@ import { removeQuietly, uploadsFolder, uploadTempName } from '../storage/uploads
 import { HttpError } from '../errors.js'
 import type { PersonParams } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
-import { parseOr400 } from '../validate.js'
+import { parseOr400, withBody } from '../validate.js'
 import { normalisePhoto } from './image.js'
 import { maxPhotoBytes, maxPhotosPerRequest } from '../../shared/photos/limits.js'
-import { SnapshotBodySchema, type UploadResponse } from './schema.js'
-import { deletePhoto, storePhotos } from './service.js'
+import { PersonNameParamSchema } from '../../shared/people/names.js'
+import { MovePhotoBodySchema, SnapshotBodySchema, type UploadResponse } from './schema.js'
+import { deletePhoto, movePhoto, replacePhoto, storePhotos } from './service.js'
 
 const megabytes = maxPhotoBytes / 1024 / 1024
 const fileTooLarge = `A photo can be at most ${megabytes} MB`
@@ -127,6 +128,27 @@ export function photosRouter(config: AppConfig, storage: Storage): Router {
     const body = await storeUpload(req).finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))
     res.status(201).json(body)
   })
+
+  /** Replace: one photo (multipart or snapshot) takes the place of `:photo`; answers as an upload does. */
+  router.put<'/:photo', PersonParams & { photo: string }>('/:photo', personExists, receiveBody, async (req, res) => {
+    const replace = async (): Promise<UploadResponse> => {
+      const inputs = uploadedInputs(req)
+      if (inputs.length !== 1) throw new HttpError(400, inputs.length ? 'too_many_files' : 'no_photos', 'Choose one photo to put in its place')
+      const bytes = await normalisePhoto(await inputs[0]!.read(), inputs[0]!.label)
+      const { stored, person } = await replacePhoto(storage, req.params.name, req.params.photo, bytes)
+      return { photos: [stored], person }
+    }
+    const body = await replace().finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))
+    res.json(body)
+  })
+
+  router.post(
+    '/:photo/move',
+    express.json({ limit: '1kb' }),
+    withBody(MovePhotoBodySchema, async ({ to, generation }, req: Request<PersonParams & { photo: string }>, res) => {
+      res.json(await movePhoto(storage, req.params.name, req.params.photo, parseOr400(PersonNameParamSchema, to, 'invalid_name'), generation))
+    }),
+  )
 
   router.delete<'/:photo', PersonParams & { photo: string }>('/:photo', async (req, res) => {
     await deletePhoto(storage, req.params.name, req.params.photo)

@@ -11,6 +11,19 @@ export const SnapshotBodySchema = z.strictObject({
     .transform((value) => Buffer.from(value.slice(value.indexOf(',') + 1), 'base64')),
 })
 
+/** Giving a photo to another person, based on the face model at `generation`. */
+export const MovePhotoBodySchema = z.strictObject({
+  to: z.string({ error: 'Name the person to move the photo to' }).min(1, 'Name the person to move the photo to'),
+  generation: z.number({ error: 'The generation of the face model read is required' }).int().nonnegative(),
+})
+
+export type MovePhotoBody = z.infer<typeof MovePhotoBodySchema>
+
+export interface MovePhotoResponse {
+  from: Person
+  to: Person
+}
+
 export type SnapshotBody = z.output<typeof SnapshotBodySchema>
 
 /** A photo just stored, with the SHA-256 of its bytes, which one-by-one training records. */

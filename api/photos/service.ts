@@ -1,12 +1,21 @@
-// The rules for a person's photos: they are stored only for someone registered, a photo is removed with
-// its descriptor or rejection, and each happens in one storage change.
-import { withoutPhotos } from '../../shared/face/model.js'
+// The rules for a person's photos: they are stored only for someone registered, a photo is removed,
+// replaced or given to another person together with its descriptor or rejection, and each happens in
+// one storage change, with the look-alike flags it affects judged again in the same write.
+import { withoutPhotos, withPhotoMoved } from '../../shared/face/model.js'
+import { flagLookAlikes } from '../../shared/face/training.js'
 import { photoUrl } from '../../shared/people/photos.js'
 import { HttpError } from '../errors.js'
+import { assertGeneration } from '../faces/service.js'
 import type { Storage } from '../storage/port.js'
 import type { Person } from '../users/schema.js'
 import { requirePerson } from '../users/service.js'
-import type { StoredPhoto } from './schema.js'
+import type { MovePhotoResponse, StoredPhoto } from './schema.js'
+
+function assertPhoto(current: Person, photo: string): void {
+  if (!current.photos.some((stored) => stored.name === photo)) {
+    throw new HttpError(404, 'photo_not_found', `${current.name} has no photo "${photo}"`)
+  }
+}
 
 /**
  * Stores already-normalised photos for a person: staged first, outside any change, then placed in
@@ -28,14 +37,53 @@ export async function storePhotos(storage: Storage, person: string, photos: Buff
   }
 }
 
+/**
+ * Gives a photo to another person: the photo and its descriptor (or rejection) move together, based
+ * on the model at `generation`; flags are judged again for both people.
+ */
+export async function movePhoto(storage: Storage, from: string, photo: string, to: string, generation: number): Promise<MovePhotoResponse> {
+  if (from === to) throw new HttpError(400, 'same_person', `The photo is already ${from}'s`)
+  const { result } = await storage.change(async (change) => {
+    assertGeneration(change.model, generation)
+    assertPhoto(await requirePerson(change, from), photo)
+    const target = await requirePerson(change, to)
+    // Names are unique by time and chance; within the change no other writer can take this one meanwhile.
+    if (target.photos.some((stored) => stored.name === photo)) throw new HttpError(409, 'photo_exists', `${to} already has a photo "${photo}"`)
+    await change.movePhoto(from, to, photo)
+    return {
+      model: flagLookAlikes(withPhotoMoved(change.model, from, to, photo), [from, to]),
+      result: { from: await requirePerson(change, from), to: await requirePerson(change, to) },
+    }
+  })
+  return result
+}
+
+/**
+ * Puts a new, already-normalised photo in the place of one: it is stored under a new name, and the old
+ * photo and its descriptor go, in one change. The new photo is trained as an upload is.
+ */
+export async function replacePhoto(storage: Storage, person: string, photo: string, bytes: Buffer): Promise<{ stored: StoredPhoto; person: Person }> {
+  const staged = await storage.stagePhotos([bytes])
+  try {
+    const { result } = await storage.change(async (change) => {
+      assertPhoto(await requirePerson(change, person), photo)
+      await change.deletePhoto(person, photo)
+      await change.placePhotos(person, staged.photos)
+      return { model: flagLookAlikes(withoutPhotos(change.model, person, [photo]), [person]), result: await requirePerson(change, person) }
+    })
+    const [added] = staged.photos
+    return { stored: { name: added!.name, url: photoUrl(person, added!.name), hash: added!.hash }, person: result }
+  } finally {
+    await staged.discard()
+  }
+}
+
 /** Removes a photo and its descriptor or rejection together. */
 export async function deletePhoto(storage: Storage, person: string, photo: string): Promise<void> {
   await storage.change(async (change) => {
-    const current = await requirePerson(change, person)
-    if (!current.photos.some((stored) => stored.name === photo)) {
-      throw new HttpError(404, 'photo_not_found', `${person} has no photo "${photo}"`)
-    }
+    assertPhoto(await requirePerson(change, person), photo)
     await change.deletePhoto(person, photo)
-    return { model: withoutPhotos(change.model, person, [photo]), result: undefined }
+    // A photo of someone else's flagged for looking like this one is judged again without it.
+    return { model: flagLookAlikes(withoutPhotos(change.model, person, [photo]), [person]), result: undefined }
   })
 }

@@ -2,6 +2,7 @@
 // renamed or deleted, and each change happens in one storage change with their descriptors, so no two
 // requests can both pass a check, and no descriptor outlives or misses its person.
 import { renamedPerson, withoutPerson } from '../../shared/face/model.js'
+import { flagLookAlikes } from '../../shared/face/training.js'
 import { nameKey } from '../../shared/people/names.js'
 import { HttpError } from '../errors.js'
 import type { Change, Storage } from '../storage/port.js'
@@ -37,7 +38,8 @@ export async function renamePerson(storage: Storage, from: string, to: string): 
     if (from === to) return { model: change.model, result: person }
     await assertNameFree(change, to, from)
     await change.renamePerson(from, to)
-    return { model: renamedPerson(change.model, from, to), result: await requirePerson(change, to) }
+    // Flags naming them as someone's look-alike are judged again under the new name.
+    return { model: flagLookAlikes(renamedPerson(change.model, from, to), []), result: await requirePerson(change, to) }
   })
   return result
 }
@@ -47,6 +49,7 @@ export async function deletePerson(storage: Storage, name: string): Promise<void
   await storage.change(async (change) => {
     await requirePerson(change, name)
     await change.deletePerson(name)
-    return { model: withoutPerson(change.model, name), result: undefined }
+    // A photo flagged for looking like one of theirs is judged again without them.
+    return { model: flagLookAlikes(withoutPerson(change.model, name), []), result: undefined }
   })
 }

@@ -93,6 +93,17 @@ describe('createGallery', () => {
     expect(matchDescriptor(gallery, origin).map(({ name }) => name)).toEqual(['bob'])
   })
 
+  it("leaves out a photo flagged as another person's look-alike until it is confirmed, so it names nobody", () => {
+    const flagged = { ...descriptorEntry('a2.jpg', 3), lookAlike: { person: 'bob', photo: 'b1.jpg', distance: 0 } }
+    const model = faceModelOf([personModel('ann', [descriptorEntry('a1.jpg', 1), flagged]), personModel('bob', [descriptorEntry('b1.jpg', 3)])])
+    const [nearest] = matchDescriptor(createGallery(model), seededDescriptor(3))
+    expect(nearest).toEqual({ name: 'bob', distance: 0 })
+    expect(createGallery(model).people).toHaveLength(2)
+    const { lookAlike: _flag, ...confirmed } = flagged
+    const afterConfirm = faceModelOf([personModel('ann', [descriptorEntry('a1.jpg', 1), { ...confirmed, confirmed: true }]), personModel('bob', [])])
+    expect(matchDescriptor(createGallery(afterConfirm), seededDescriptor(3))[0]).toEqual({ name: 'ann', distance: 0 })
+  })
+
   it('makes an empty gallery of an empty model', () => {
     const gallery = createGallery(faceModelOf([]))
     expect(gallery.names).toEqual([])

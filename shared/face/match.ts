@@ -3,7 +3,7 @@
 // descriptor on each query: hundreds of milliseconds per face against 100,000 descriptors, where this
 // loop takes about ten (`npm run bench:match`).
 import { decodeDescriptor, descriptorLength, isPlausibleDescriptor } from './descriptor.js'
-import type { FaceModel } from './model.js'
+import { isMatchable, type FaceModel } from './model.js'
 
 /** Every known descriptor, packed row after row, with the person each row belongs to. */
 export interface Gallery {
@@ -85,12 +85,14 @@ export function createGalleryFromVectors(entries: readonly { name: string; descr
 /**
  * The gallery of a trained model; people without a descriptor cannot be matched and are left out.
  * So is a descriptor no face has (NaN, ±Infinity) that an older faces.json may hold: one such entry
- * must not keep everyone else from being recognised.
+ * must not keep everyone else from being recognised. A photo flagged as another person's look-alike
+ * is left out until it is confirmed or moved: it would name that other person's face.
  */
 export function createGallery(model: FaceModel): Gallery {
   return createGalleryFromVectors(
     model.people.flatMap((person) =>
       person.descriptors.flatMap((entry) => {
+        if (!isMatchable(entry)) return []
         const descriptor = decodeDescriptor(entry.descriptor)
         return isPlausibleDescriptor(descriptor) ? [{ name: person.name, descriptor }] : []
       }),

@@ -46,6 +46,14 @@ describe('FaceModelSchema', () => {
   })
 
   const firstEntry = ada.descriptors[0]!
+
+  it("keeps a look-alike flag and a confirmation, which files written before them lack (as validModel's do)", () => {
+    const flagged = { ...firstEntry, lookAlike: { person: 'Alan', photo: 't1.jpg', distance: 0.04 } }
+    const confirmed = { ...ada.descriptors[1]!, confirmed: true as const }
+    const model = { ...validModel, people: [{ ...ada, descriptors: [flagged, confirmed] }] }
+    expect(FaceModelSchema.parse(model)).toEqual(model)
+  })
+
   const withEntry = (change: Record<string, unknown>) => ({
     ...validModel,
     people: [{ ...ada, descriptors: [{ ...firstEntry, ...change }] }],
@@ -77,6 +85,9 @@ describe('FaceModelSchema', () => {
     { label: 'an entry without a hash', model: { ...validModel, people: [{ ...ada, descriptors: [entryWithoutHash] }] } },
     { label: 'an entry without a photo name', model: withEntry({ photo: '' }) },
     { label: 'an unknown detector', model: withEntry({ detector: 'mtcnn' }) },
+    { label: 'a look-alike without a person', model: withEntry({ lookAlike: { photo: 't1.jpg', distance: 0.04 } }) },
+    { label: 'a look-alike at a negative distance', model: withEntry({ lookAlike: { person: 'Alan', photo: 't1.jpg', distance: -1 } }) },
+    { label: 'a confirmation that is not true', model: withEntry({ confirmed: 'yes' }) },
     { label: 'a box of negative width', model: withEntry({ box: { x: 0, y: 0, width: -1, height: 10 } }) },
     { label: 'a box without height', model: withEntry({ box: { x: 0, y: 0, width: 10 } }) },
     { label: 'an unknown rejection reason', model: { ...validModel, people: [{ ...ada, rejected: [{ ...rejectedPhoto('x.jpg'), reason: 'ugly' }] }] } },

@@ -74,6 +74,13 @@ export const BoxSchema = z.object({
 /** Why a photo gave no usable descriptor. */
 export const RejectionReasonSchema = z.enum(['no_face', 'several_faces', 'face_too_small', 'too_blurry', 'unreadable'])
 
+/** The other person's photo that a descriptor is nearly identical to (see flagLookAlikes in training.ts). */
+export const LookAlikeSchema = z.object({
+  person: z.string().min(1),
+  photo: z.string().min(1),
+  distance: z.number().nonnegative(),
+})
+
 export const DescriptorEntrySchema = z.object({
   photo: z.string().min(1),
   /** SHA-256 of the photo's bytes, hex: a photo is trained again only when this changes. */
@@ -83,6 +90,13 @@ export const DescriptorEntrySchema = z.object({
   descriptor: z.string().refine(isEncodedDescriptor, `not a base64 descriptor of ${descriptorLength} float32 numbers between -${maxDescriptorValue} and ${maxDescriptorValue}`),
   /** Set when the face was found only on a retry (a lower confidence, the other detector, a turned copy): what was done. */
   note: z.string().max(200).optional(),
+  /**
+   * Set while the face is very close to another person's photo: the same face under two names, most
+   * likely. Such an entry stays out of the matcher's gallery until the person confirms or moves it.
+   */
+  lookAlike: LookAlikeSchema.optional(),
+  /** The person said this photo is theirs despite a look-alike: it is not flagged again while its hash stays. */
+  confirmed: z.literal(true).optional(),
 })
 
 export const RejectedPhotoSchema = z.object({
@@ -131,6 +145,7 @@ export const LegacyFaceModelSchema = peopleList(
 export type Detector = z.infer<typeof DetectorSchema>
 export type Box = z.infer<typeof BoxSchema>
 export type RejectionReason = z.infer<typeof RejectionReasonSchema>
+export type LookAlike = z.infer<typeof LookAlikeSchema>
 export type DescriptorEntry = z.infer<typeof DescriptorEntrySchema>
 export type RejectedPhoto = z.infer<typeof RejectedPhotoSchema>
 export type PersonModel = z.infer<typeof PersonModelSchema>
@@ -211,6 +226,11 @@ export function renamedPerson(model: FaceModel, from: string, to: string): FaceM
   return person ? withPerson(withoutPerson(model, from), { ...person, name: to }) : model
 }
 
+/** Whether a descriptor may name faces: every entry but one flagged as another person's look-alike. */
+export function isMatchable(entry: DescriptorEntry): boolean {
+  return entry.lookAlike === undefined
+}
+
 /** Drops a photo's descriptor or rejection from a person's entry. */
 export function withoutPhotos(model: FaceModel, name: string, photos: string[]): FaceModel {
   const person = model.people.find((candidate) => candidate.name === name)
@@ -219,4 +239,27 @@ export function withoutPhotos(model: FaceModel, name: string, photos: string[]):
   if (!person || !(person.descriptors.some(listed) || person.rejected.some(listed))) return model
   const keep = <T extends { photo: string }>(entries: T[]) => entries.filter((entry) => !listed(entry))
   return withPerson(model, { ...person, descriptors: keep(person.descriptors), rejected: keep(person.rejected) })
+}
+
+/** Marks a flagged photo as its person's own: it names faces again and is not flagged again. */
+export function withPhotoConfirmed(model: FaceModel, name: string, photo: string): FaceModel {
+  const person = model.people.find((candidate) => candidate.name === name)
+  const entry = person?.descriptors.find((candidate) => candidate.photo === photo)
+  if (!person || !entry) return model
+  const { lookAlike: _flag, ...rest } = entry
+  const confirmed: DescriptorEntry = { ...rest, confirmed: true }
+  return withPerson(model, { ...person, descriptors: person.descriptors.map((candidate) => (candidate === entry ? confirmed : candidate)) })
+}
+
+/** Gives a photo's descriptor or rejection to another person, without the flag or confirmation it had. */
+export function withPhotoMoved(model: FaceModel, from: string, to: string, photo: string): FaceModel {
+  const source = model.people.find((candidate) => candidate.name === from)
+  const descriptor = source?.descriptors.find((candidate) => candidate.photo === photo)
+  const rejection = source?.rejected.find((candidate) => candidate.photo === photo)
+  if (!descriptor && !rejection) return model
+  const base = withoutPhotos(model, from, [photo])
+  const target = base.people.find((candidate) => candidate.name === to) ?? { name: to, descriptors: [], rejected: [] }
+  if (rejection) return withPerson(base, { ...target, rejected: [...target.rejected, rejection] })
+  const { lookAlike: _flag, confirmed: _confirmed, ...entry } = descriptor!
+  return withPerson(base, { ...target, descriptors: [...target.descriptors, entry] })
 }

@@ -1,8 +1,8 @@
 import type * as TensorFlow from '@tensorflow/tfjs'
-import { euclideanDistance, decodeDescriptor } from './descriptor.js'
+import { euclideanDistance, decodeDescriptor, descriptorLength } from './descriptor.js'
 import { enrolTurned, mayBeSideways, toModelEntry, type EnrolResult, type FaceRuntime } from './enrol.js'
 import { defaultDecisionRule } from './match.js'
-import type { DescriptorEntry, Detector, FaceModel, PersonModel, RejectedPhoto } from './model.js'
+import { isMatchable, type DescriptorEntry, type Detector, type FaceModel, type LookAlike, type PersonModel, type RejectedPhoto } from './model.js'
 
 /** A stored photo and the hash of its content. */
 export interface PhotoRef {
@@ -106,10 +106,195 @@ export function recordResult(person: PersonModel, result: DescriptorEntry | Reje
     : { ...person, descriptors: others(person.descriptors), rejected: [...others(person.rejected), result] }
 }
 
+/**
+ * A face this close to another person's photo is flagged as a likely mix-up: the same face under two
+ * names. No two different people of the verification pairs came this close (bench/CALIBRATION.md,
+ * "Look-alikes: the same face under two names").
+ */
+export const lookAlikeDistance = 0.45
+
+interface Row {
+  person: number
+  entry: number
+  /** Where its numbers start in the packed descriptors. */
+  offset: number
+  confirmed: boolean
+}
+
+/**
+ * Brings the look-alike flags up to date after the people in `changed` had entries added, moved or
+ * removed (`changed` may be empty: only the flags already set are judged again, as after a person was
+ * renamed or deleted). A photo is flagged when its face is within `threshold` of another person's photo,
+ * unless it is clearly its own person's and the other is not: its own person has another photo within
+ * `sameThreshold` of it (recognition's threshold), and the other photo has no such support or was
+ * confirmed. So a photo uploaded under a second name is flagged, the first person's copy is not, and
+ * two single photos of one face under two names are both flagged. A confirmed photo is never flagged.
+ *
+ * With `before` (the model the write started from), the changed people's entries keep the flags they
+ * had there and new entries start with none: a client's write cannot set or clear a flag.
+ * Judged are the changed people's new entries (all of their entries when `before` is not given), the
+ * photos flagged before and other people's photos near a new entry: each costs one pass over the
+ * other people's descriptors, so a write of a few photos stays quick in a model of 100,000.
+ * Returns `model` itself when no flag changed.
+ */
+export function flagLookAlikes(
+  written: FaceModel,
+  changed: readonly string[],
+  before?: FaceModel,
+  threshold = lookAlikeDistance,
+  sameThreshold = defaultDecisionRule.threshold,
+): FaceModel {
+  const key = (name: string, entry: DescriptorEntry) => `${name}\u0000${entry.photo}\u0000${entry.descriptor}`
+  const known = new Map(
+    (before?.people ?? []).filter((person) => changed.includes(person.name)).flatMap((person) => person.descriptors.map((entry) => [key(person.name, entry), entry] as const)),
+  )
+  const model = before ? withFlagsFrom(written, changed, (name, entry) => known.get(key(name, entry))) : written
+  const total = model.people.reduce((sum, person) => sum + person.descriptors.length, 0)
+  const packed = new Float32Array(total * descriptorLength)
+  const rows: Row[] = []
+  const ownRows: Row[][] = model.people.map(() => [])
+  model.people.forEach((person, personIndex) => {
+    person.descriptors.forEach((entry, entryIndex) => {
+      const row = { person: personIndex, entry: entryIndex, offset: rows.length * descriptorLength, confirmed: entry.confirmed === true }
+      packed.set(decodeDescriptor(entry.descriptor), row.offset)
+      rows.push(row)
+      ownRows[personIndex]!.push(row)
+    })
+  })
+  const rowPerson = Int32Array.from(rows, (row) => row.person)
+  const squared = (a: Row, b: Row) => squaredDistance(packed, a.offset, b.offset)
+  const limit = threshold * threshold
+  /** The nearest other person's photo within the threshold, and every other photo within it. */
+  const nearOthers = (row: Row) => {
+    let nearest: { row: Row; squared: number } | undefined
+    const near: Row[] = []
+    for (let other = 0; other < rows.length; other++) {
+      if (rowPerson[other] === row.person) continue
+      const distance = squaredDistance(packed, row.offset, other * descriptorLength)
+      if (distance >= limit) continue
+      near.push(rows[other]!)
+      if (!nearest || distance < nearest.squared) nearest = { row: rows[other]!, squared: distance }
+    }
+    return { nearest, near }
+  }
+  const supported = (row: Row) => ownRows[row.person]!.some((own) => own !== row && squared(own, row) < sameThreshold * sameThreshold)
+
+  const isNew = (person: PersonModel, entry: DescriptorEntry) => !before || !known.has(key(person.name, entry))
+  const entryOf = (row: Row) => model.people[row.person]!.descriptors[row.entry]!
+  const judged = new Set<Row>()
+  const found = new Map<Row, ReturnType<typeof nearOthers>>()
+  for (const row of rows) {
+    const person = model.people[row.person]!
+    if (changed.includes(person.name) && isNew(person, entryOf(row))) {
+      const result = nearOthers(row)
+      found.set(row, result)
+      judged.add(row)
+      for (const other of result.near) judged.add(other)
+    } else if (entryOf(row).lookAlike) judged.add(row)
+  }
+
+  // By `person:entry`: the new flag of each judged entry, undefined for none.
+  const flags = new Map<string, LookAlike | undefined>()
+  for (const row of judged) {
+    const nearest = row.confirmed ? undefined : (found.get(row) ?? nearOthers(row)).nearest
+    const clearlyOwn = nearest && supported(row) && (nearest.row.confirmed || !supported(nearest.row))
+    const other = nearest && !clearlyOwn ? nearest : undefined
+    flags.set(
+      `${row.person}:${row.entry}`,
+      other && { person: model.people[other.row.person]!.name, photo: entryOf(other.row).photo, distance: round(Math.sqrt(other.squared)) },
+    )
+  }
+
+  let changedAny = false
+  const people = model.people.map((person, personIndex) => {
+    let touched = false
+    const descriptors = person.descriptors.map((entry, entryIndex) => {
+      const at = `${personIndex}:${entryIndex}`
+      if (!flags.has(at)) return entry
+      const flag = flags.get(at)
+      if (sameLookAlike(entry.lookAlike, flag)) return entry
+      touched = true
+      const { lookAlike: _previous, ...rest } = entry
+      return flag ? { ...rest, lookAlike: flag } : rest
+    })
+    if (!touched) return person
+    changedAny = true
+    return { ...person, descriptors }
+  })
+  return changedAny ? { ...model, people } : changedFlags(written, model) ? model : written
+}
+
+/**
+ * The flags are the server's: an entry a client sends again keeps the flag or confirmation it had
+ * (`previous`), a new one starts with neither, so no write can set or clear them but the rule and
+ * the confirm route.
+ */
+function withFlagsFrom(model: FaceModel, changed: readonly string[], previous: (name: string, entry: DescriptorEntry) => DescriptorEntry | undefined): FaceModel {
+  return {
+    ...model,
+    people: model.people.map((person) =>
+      changed.includes(person.name)
+        ? {
+            ...person,
+            descriptors: person.descriptors.map((entry) => {
+              const { lookAlike: _flag, confirmed: _confirmed, ...rest } = entry
+              const old = previous(person.name, entry)
+              return { ...rest, ...(old?.lookAlike && { lookAlike: old.lookAlike }), ...(old?.confirmed && { confirmed: old.confirmed }) }
+            }),
+          }
+        : person,
+    ),
+  }
+}
+
+/** Whether normalising the flags changed any entry: the caller's model is kept when it did not. */
+function changedFlags(a: FaceModel, b: FaceModel): boolean {
+  return a.people.some((person, index) =>
+    person.descriptors.some((entry, at) => {
+      const other = b.people[index]!.descriptors[at]!
+      return !sameLookAlike(entry.lookAlike, other.lookAlike) || entry.confirmed !== other.confirmed
+    }),
+  )
+}
+
+/** Between two rows of packed descriptors; four running sums let the additions overlap (as in match.ts). */
+function squaredDistance(packed: Float32Array, a: number, b: number): number {
+  let sum0 = 0
+  let sum1 = 0
+  let sum2 = 0
+  let sum3 = 0
+  for (let i = 0; i < descriptorLength; i += 4) {
+    const difference0 = packed[a + i]! - packed[b + i]!
+    const difference1 = packed[a + i + 1]! - packed[b + i + 1]!
+    const difference2 = packed[a + i + 2]! - packed[b + i + 2]!
+    const difference3 = packed[a + i + 3]! - packed[b + i + 3]!
+    sum0 += difference0 * difference0
+    sum1 += difference1 * difference1
+    sum2 += difference2 * difference2
+    sum3 += difference3 * difference3
+  }
+  return sum0 + sum1 + sum2 + sum3
+}
+
+const round = (distance: number) => Math.round(distance * 1000) / 1000
+
+function sameLookAlike(a: LookAlike | undefined, b: LookAlike | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.person === b.person && a.photo === b.photo && a.distance === b.distance)
+}
+
+/** The message a flagged photo shows: "looks like barack_obama (0.04): wrong person?" */
+export function lookAlikeMessage(lookAlike: LookAlike): string {
+  return `looks like ${lookAlike.person} (${lookAlike.distance.toFixed(2)}): wrong person?`
+}
+
 export interface PersonSummary {
   name: string
+  /** Photos whose descriptor names faces: not rejected, not flagged. */
   usable: number
+  usablePhotos: string[]
   rejected: RejectedPhoto[]
+  /** Photos flagged as another person's look-alike: kept out of recognition until confirmed or moved. */
+  flagged: { photo: string; lookAlike: LookAlike }[]
   /** Usable photos whose face was found only on a retry, with what was done. */
   retried: { photo: string; note: string }[]
   /** Fewer usable photos than recognition needs to be reliable. */
@@ -119,21 +304,28 @@ export interface PersonSummary {
 export interface ClosePair {
   a: string
   b: string
-  /** The smallest distance between a descriptor of one and a descriptor of the other. */
+  /** The smallest distance between a descriptor of one and a descriptor of the other, flagged ones included. */
   distance: number
+  /** Closer than different people come: most likely the same face under two names (lookAlikeDistance). */
+  sameFace: boolean
 }
 
 export const minimumUsablePhotos = 3
 
 /** Per person: usable and rejected photos; and which people are closest to one another. */
 export function summariseModel(model: FaceModel, limit = 5): { people: PersonSummary[]; closest: ClosePair[] } {
-  const people = model.people.map((person) => ({
-    name: person.name,
-    usable: person.descriptors.length,
-    rejected: person.rejected,
-    retried: person.descriptors.flatMap(({ photo, note }) => (note ? [{ photo, note }] : [])),
-    needsPhotos: person.descriptors.length < minimumUsablePhotos,
-  }))
+  const people = model.people.map((person): PersonSummary => {
+    const usable = person.descriptors.filter(isMatchable)
+    return {
+      name: person.name,
+      usable: usable.length,
+      usablePhotos: usable.map((entry) => entry.photo),
+      rejected: person.rejected,
+      flagged: person.descriptors.flatMap(({ photo, lookAlike }) => (lookAlike ? [{ photo, lookAlike }] : [])),
+      retried: usable.flatMap(({ photo, note }) => (note ? [{ photo, note }] : [])),
+      needsPhotos: usable.length < minimumUsablePhotos,
+    }
+  })
   const decoded = model.people.map((person) => ({ name: person.name, descriptors: person.descriptors.map((entry) => decodeDescriptor(entry.descriptor)) }))
   const closest: ClosePair[] = []
   for (let i = 0; i < decoded.length; i++) {
@@ -142,7 +334,7 @@ export function summariseModel(model: FaceModel, limit = 5): { people: PersonSum
       for (const first of decoded[i]!.descriptors) {
         for (const second of decoded[j]!.descriptors) distance = Math.min(distance, euclideanDistance(first, second))
       }
-      if (Number.isFinite(distance)) closest.push({ a: decoded[i]!.name, b: decoded[j]!.name, distance })
+      if (Number.isFinite(distance)) closest.push({ a: decoded[i]!.name, b: decoded[j]!.name, distance, sameFace: distance < lookAlikeDistance })
     }
   }
   closest.sort((first, second) => first.distance - second.distance)

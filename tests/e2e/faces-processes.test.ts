@@ -39,7 +39,8 @@ describe('the face model with two server processes on one data folder', () => {
     data = await createTempDataDir()
     for (const name of names) await addFixturePhotos(data.path, name, ['people/barack_obama/obama.jpg'])
     servers.push(...(await Promise.all([startServer({ DATA_DIR: data.path }), startServer({ DATA_DIR: data.path })])))
-    const start = faceModelOf(names.map((name) => personModel(name, [descriptorEntry('photo-1.jpg', 1)])), 0)
+    // A descriptor of each person's own: one face under two names would be flagged as a look-alike.
+    const start = faceModelOf(names.map((name, index) => personModel(name, [descriptorEntry('photo-1.jpg', index + 1)])), 0)
     const res = await sendJson(servers[0]!.url, 'PUT', '/api/faces', start)
     if (res.status !== 200) throw new Error(`Could not write the first model: ${JSON.stringify(res.body)}`)
   })
@@ -95,7 +96,8 @@ describe('the face model with two server processes on one data folder', () => {
     const streams = names.map(async (name, stream) => {
       for (let index = 0; ; index++) {
         const photo = `killed-${round}-${stream}-${index}.jpg`
-        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(photo, 5000 + index)], rejected: [] } }
+        // A seed of each stream's own: the same descriptor under two names would be flagged as a look-alike.
+        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(photo, 5000 + 1000 * (round * names.length + stream) + index)], rejected: [] } }
         const reply = await sendUpdate(victim.url, update).catch(() => undefined)
         if (!reply) return
         if (reply.status === 200) acknowledged.push({ update, reply })

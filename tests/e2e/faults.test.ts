@@ -75,7 +75,8 @@ async function expectModelFilesWhole(dataDir: string): Promise<void> {
 
 async function seed(dataDir: string): Promise<void> {
   for (const name of names) await addFixturePhotos(dataDir, name, ['people/barack_obama/obama.jpg'])
-  const model = faceModelOf(names.map((name) => personModel(name, [descriptorEntry('photo-1.jpg', 1)])))
+  // A descriptor of each person's own: one face under two names would be flagged as a look-alike.
+  const model = faceModelOf(names.map((name, index) => personModel(name, [descriptorEntry('photo-1.jpg', index + 1)])))
   for (const file of ['faces.json', 'faces.json.bak']) await writeFile(path.join(dataDir, file), JSON.stringify(model))
 }
 
@@ -138,7 +139,7 @@ describe('two server processes on one data folder, under load and kill -9', () =
     const acknowledgedUpdates: Update[] = []
     const streams = names.map(async (name, stream) => {
       for (let index = 0; ; index++) {
-        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(`killed-${stream}-${index}.jpg`, 7000 + index)], rejected: [] } }
+        const update: Update = { name, method: 'PATCH', body: { descriptors: [descriptorEntry(`killed-${stream}-${index}.jpg`, 7000 + 1000 * stream + index)], rejected: [] } }
         const [uploaded, updated] = await Promise.all([upload(victim.url, name).catch(() => undefined), sendUpdate(victim.url, update).catch(() => undefined)])
         if (uploaded?.status === 201) acknowledgedUploads.push({ person: name, reply: uploaded })
         if (updated?.status === 200) acknowledgedUpdates.push(update)

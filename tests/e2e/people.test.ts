@@ -24,6 +24,11 @@ describe('people and photos in Chromium', () => {
   let page: Page
 
   const filesOf = async (person: string) => listFiles(path.join(data.path, 'users', person))
+  /** Usable photos as the face model has them: what the pages must show. */
+  const usableOf = async (person: string) => {
+    const model = JSON.parse(await readFile(path.join(data.path, 'faces.json'), 'utf8')) as { people: { name: string; descriptors: { lookAlike?: unknown }[] }[] }
+    return model.people.find((entry) => entry.name === person)?.descriptors.filter((entry) => !entry.lookAlike).length ?? 0
+  }
 
   beforeAll(async () => {
     data = await createTempDataDir()
@@ -57,7 +62,7 @@ describe('people and photos in Chromium', () => {
     await page.getByRole('button', { name: 'Register' }).click()
     await page.waitForURL(`${server.url}/people/Lin-Manuel%20Miranda`)
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Lin-Manuel Miranda')
-    expect(await page.getByTestId('photo-hint').textContent()).toContain('0 of 3 photos: add 3 more')
+    expect(await page.getByTestId('photo-hint').textContent()).toContain('0 usable of 0 photos: needs 3 more')
     expect(await filesOf('Lin-Manuel Miranda')).toEqual([])
   })
 
@@ -72,7 +77,10 @@ describe('people and photos in Chromium', () => {
       const meta = await sharp(path.join(data.path, 'users', 'Lin-Manuel Miranda', file)).metadata()
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 320, 247])
     }
-    expect(await page.getByTestId('photo-hint').textContent()).toContain('3 photos.')
+    await expect.poll(() => items.evaluateAll((all) => all.filter((item) => item.getAttribute('data-training') === 'pending').length), { timeout: 90_000 }).toBe(0)
+    const usable = await usableOf('Lin-Manuel Miranda')
+    await expect.poll(() => page.getByTestId('photo-hint').getAttribute('data-usable')).toBe(String(usable))
+    expect(await page.getByTestId('photo-hint').textContent()).toContain(`${usable} usable of 3 photos`)
     await page.screenshot({ path: path.join(screenshotDir, 'person-uploaded.png'), fullPage: true })
     await expectAccessible(page, 'person page after uploads')
   })
@@ -118,7 +126,7 @@ describe('people and photos in Chromium', () => {
     await page.getByRole('link', { name: '← People' }).click()
     await page.waitForURL(`${server.url}/people`)
     const card = page.locator('[data-testid="person"][data-name="Lin-Manuel Miranda"]')
-    expect(await card.getByTestId('photo-count').textContent()).toContain('3 photos')
+    expect(await card.getByTestId('photo-count').textContent()).toContain(`${await usableOf('Lin-Manuel Miranda')} usable of 3`)
     const photosBefore = await filesOf('Lin-Manuel Miranda')
     await card.getByTestId('rename').click()
     await card.getByLabel('New name').fill('Lin Manuel')
