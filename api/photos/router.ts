@@ -6,7 +6,7 @@ import { HttpError } from '../errors.js'
 import { personParam } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
 import { parseOr400 } from '../validate.js'
-import { normalisePhoto } from './image.js'
+import { preparePhoto, type PreparedPhoto } from './image.js'
 import { maxPhotoBytes, maxPhotosPerRequest } from './limits.js'
 import { SnapshotBodySchema, type UploadResponse } from './schema.js'
 import { deletePhoto, removeQuietly, storePhotos, uploadsFolder, uploadTempName } from './service.js'
@@ -116,8 +116,8 @@ export function photosRouter(config: AppConfig): Router {
     const inputs = uploadedInputs(req)
     if (inputs.length === 0) throw new HttpError(400, 'no_photos', 'Choose at least one photo to upload')
     // Every file is judged before any is stored: one bad file refuses the whole request.
-    const photos: Buffer[] = []
-    for (const input of inputs) photos.push(await normalisePhoto(await input.read(), input.label))
+    const photos: PreparedPhoto[] = []
+    for (const input of inputs) photos.push(await preparePhoto(await input.read(), input.label))
     const { stored, person } = await storePhotos(dataDir, personParam(req.params.name), photos)
     return { photos: stored, person }
   }

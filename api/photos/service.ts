@@ -8,6 +8,7 @@ import { faceModel } from '../faces/store.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 import { personDir, photoUrl, requirePerson, storedPhotoName } from '../users/service.js'
+import type { PreparedPhoto } from './image.js'
 import type { StoredPhoto } from './schema.js'
 
 let lastStamp = 0
@@ -91,12 +92,12 @@ export async function removeQuietly(file: string): Promise<void> {
  * registered (see api/users/service.ts). On any failure every file this call wrote is removed.
  * Answers with the photos and the person as they are then.
  */
-export async function storePhotos(dataDir: string, person: string, photos: Buffer[]): Promise<{ stored: StoredPhoto[]; person: Person }> {
+export async function storePhotos(dataDir: string, person: string, photos: PreparedPhoto[]): Promise<{ stored: StoredPhoto[]; person: Person }> {
   await removeAbandonedUploads(dataDir)
   const folder = await uploadsFolder(dataDir)
-  const planned = photos.map((bytes) => {
+  const planned = photos.map(({ bytes, framing }) => {
     const name = newPhotoName()
-    return { bytes, name, temp: path.join(folder, uploadTempName(name)) }
+    return { bytes, framing, name, temp: path.join(folder, uploadTempName(name)) }
   })
   let registered!: Person
   try {
@@ -124,6 +125,7 @@ export async function storePhotos(dataDir: string, person: string, photos: Buffe
     name: photo.name,
     url: photoUrl(person, photo.name),
     hash: createHash('sha256').update(photo.bytes).digest('hex'),
+    framing: photo.framing,
   }))
   return { stored, person: registered }
 }
