@@ -86,21 +86,16 @@ export function useCamera(video: Ref<HTMLVideoElement | null>) {
 }
 
 /**
- * The current video frame fitted inside width x height without stretching (black bars
- * where the shapes differ), the same fit the server gives uploaded photos.
+ * The current video frame, whole and at the camera's own size: the server finds the face on it and
+ * stores a frame around that face, as it does for an uploaded photo (api/photos/image.ts).
  */
-export function snapshotFrame(video: HTMLVideoElement, width: number, height: number): Promise<Blob> {
+export function snapshotFrame(video: HTMLVideoElement): Promise<Blob> {
   const canvas = document.createElement('canvas')
-  canvas.width = width
-  canvas.height = height
+  canvas.width = video.videoWidth
+  canvas.height = video.videoHeight
   const context = canvas.getContext('2d')
   if (!context) return Promise.reject(new Error('This browser cannot draw a snapshot.'))
-  const scale = Math.min(width / video.videoWidth, height / video.videoHeight)
-  const drawWidth = video.videoWidth * scale
-  const drawHeight = video.videoHeight * scale
-  context.fillStyle = '#000'
-  context.fillRect(0, 0, width, height)
-  context.drawImage(video, (width - drawWidth) / 2, (height - drawHeight) / 2, drawWidth, drawHeight)
+  context.drawImage(video, 0, 0, canvas.width, canvas.height)
   return new Promise((resolve, reject) =>
     canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The snapshot could not be encoded.'))), 'image/jpeg', 0.92),
   )

@@ -36,20 +36,18 @@ describe('npm run eval', () => {
       gallerySize: 3,
       people: 6,
       photos: 17,
-      queries: 4,
-      correctAccept: 0.5,
+      queries: 6,
+      correctAccept: 5 / 6,
       wrongAccept: 0,
-      strangerProbes: 13,
+      strangerProbes: 16,
       strangerAccept: 0,
-      unusablePhotos: 4,
+      unusablePhotos: 1,
+      // Obama, Alex and Kit have 3 usable photos or more (the tall photos are framed around their faces);
+      // Rose's third file is the text file, which counts as a photo that cannot be used.
+      enrolmentCoverage: { minimumPhotos: 3, covered: 3, of: 4, short: [{ person: 'rose_leslie', photos: 3, usable: 2 }] },
     })
-    expect(result.unusable.map(({ photo, reason }: { photo: string; reason: string }) => `${photo} ${reason}`).sort()).toEqual([
-      'barack_obama/obama3.jpg face_too_small',
-      'joe_biden/biden.jpg face_too_small',
-      'kit_harington/john1.jpeg face_too_small',
-      'rose_leslie/notes.txt unreadable',
-    ])
-    expect(result.retried).toEqual([{ photo: 'kit_harington/johnsnow_test1.jpg', note: 'Found on a second look, with a lower detector confidence (0.2)' }])
+    expect(result.unusable.map(({ photo, reason }: { photo: string; reason: string }) => `${photo} ${reason}`).sort()).toEqual(['rose_leslie/notes.txt unreadable'])
+    expect(result.retried).toEqual([])
     expect(await sharp(roc).metadata()).toMatchObject({ format: 'png', width: 640, height: 560 })
   }, 120_000)
 

@@ -3,7 +3,8 @@
 // well it turns strangers away. Every photo is stored as the app stores it and goes through the app's
 // own enrolment (detection, one-face rule, retries, descriptor) and decision rule, in Node on WASM.
 // Each person's first N usable photos are enrolled and the rest are queried; then each person in turn is
-// left out of the gallery and all their photos are queried as a stranger's.
+// left out of the gallery and all their photos are queried as a stranger's. Enrolment coverage: of the
+// people with 3 photos or more, those with 3 usable ones or more (what the app asks before recognising).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -156,6 +157,17 @@ function evaluate(photos: LabelledPhoto[], descriptors: Map<string, Float32Array
   return { people: usableByPerson.size, enrolled, genuine, strangers, app: score(appRule!), others: others.map(score), strangerSets }
 }
 
+/** Enrolment coverage: of the people with `minimumPhotos` photos or more, those with as many usable. */
+function coverage(photos: LabelledPhoto[], descriptors: Map<string, Float32Array>, minimumPhotos = 3) {
+  const people = [...new Set(photos.map((photo) => photo.person))].map((person) => {
+    const own = photos.filter((photo) => photo.person === person)
+    return { person, photos: own.length, usable: own.filter((photo) => descriptors.has(photo.key)).length }
+  })
+  const eligible = people.filter((person) => person.photos >= minimumPhotos)
+  const short = eligible.filter((person) => person.usable < minimumPhotos)
+  return { minimumPhotos, covered: eligible.length - short.length, of: eligible.length, short }
+}
+
 function rate(count: number, of: number): number {
   return of ? count / of : 0
 }
@@ -206,6 +218,7 @@ async function main(): Promise<void> {
     strangerProbes: result.strangers.length,
     strangerAccept: result.app.strangerAccept,
     unusablePhotos: unusable.length,
+    enrolmentCoverage: coverage(photos, descriptors),
     unusable,
     retried: notes,
     strangersAccepted: result.app.strangerAccepted,
@@ -224,6 +237,8 @@ async function main(): Promise<void> {
   print(`  wrong accept        ${percent(summary.wrongAccept)}`)
   print(`  stranger probes     ${summary.strangerProbes} (each person left out in turn)`)
   print(`  stranger accept     ${percent(summary.strangerAccept)}${summary.strangersAccepted.length ? `: ${summary.strangersAccepted.join(', ')}` : ''}`)
+  const { covered, of, short, minimumPhotos } = summary.enrolmentCoverage
+  print(`  enrolment coverage  ${covered} of ${of} people with ${minimumPhotos}+ photos have ${minimumPhotos}+ usable${short.length ? `; short: ${short.map((person) => `${person.person} (${person.usable} of ${person.photos})`).join(', ')}` : ''}`)
   print(`  unusable photos     ${summary.unusablePhotos}`)
   for (const photo of unusable) print(`    ${photo.photo}: ${photo.reason}, ${photo.detail}`)
   for (const { photo, note } of notes) print(`    ${photo}: usable after a retry. ${note}`)

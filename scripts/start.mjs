@@ -1,12 +1,12 @@
 // `npm start`: builds when no build is there, then runs the production server in this
-// process, or under PM2 in cluster mode with --pm2, the headless trainer with --train, or the
-// password hasher with --hash-password.
+// process, or under PM2 in cluster mode with --pm2, the headless trainer with --train, the
+// importer of a data folder with --import, or the password hasher with --hash-password.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const outputs = ['.output/server/index.mjs', 'dist/server/index.js', 'dist/scripts/train.js', 'dist/scripts/hash-password.js']
+const outputs = ['.output/server/index.mjs', 'dist/server/index.js', 'dist/scripts/train.js', 'dist/scripts/import.js', 'dist/scripts/hash-password.js']
 const built = outputs.every((file) => existsSync(new URL(`../${file}`, import.meta.url)))
 
 function run(command, args) {
@@ -25,6 +25,8 @@ if (process.argv.includes('--pm2')) {
   await import('../dist/scripts/hash-password.js')
 } else if (process.argv.includes('--train')) {
   await import('../dist/scripts/train.js')
+} else if (process.argv.includes('--import')) {
+  await import('../dist/scripts/import.js')
 } else {
   await import('../dist/server/index.js')
 }

@@ -9,6 +9,8 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApi, useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, listFiles, snapshotDir } from '../../tests/support/data.js'
+import { decodePhoto, nodeFaceRuntime } from '../../scripts/lib/node-face.js'
+import { enrolDefaults, enrolFace, enrolRetries, type EnrolOptions, type FaceRuntime } from '../../shared/face/enrol.js'
 import { PersonSchema } from '../users/schema.js'
 import { storedPhotoName } from '../storage/people-folders.js'
 import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from '../../shared/photos/limits.js'
@@ -32,6 +34,8 @@ const generated = {
   atLimit: path.join(workDir, 'at-limit.jpg'),
   overLimit: path.join(workDir, 'over-limit.jpg'),
   rotatedWithGps: path.join(workDir, 'rotated-with-gps.jpg'),
+  phonePortrait: path.join(workDir, 'phone-portrait.jpg'),
+  dark: path.join(workDir, 'dark.jpg'),
 }
 
 /** The JPEG grown to exactly `size` bytes with comment (COM) segments after its start marker, which decoders skip. */
@@ -81,9 +85,19 @@ beforeAll(async () => {
         .jpeg()
         .toBuffer(),
     ],
+    // A phone's portrait photo, 12 megapixels, the person a few steps away: fitted whole to 320x247, the face would be 20 px.
+    [
+      generated.phonePortrait,
+      await sharp({ create: { width: 3024, height: 4032, channels: 3, background: { r: 200, g: 200, b: 190 } } })
+        .composite([{ input: await sharp(fixture('people/barack_obama/obama.jpg')).resize(1400).toBuffer(), left: 900, top: 1800 }])
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    ],
+    // A dark, low-contrast picture, as a webcam gives in a dim room: no detector finds its face as it is.
+    [generated.dark, await sharp(fixture('people/kit_harington/johnsnow_test1.jpg')).linear(0.12, 0).jpeg({ quality: 90 }).toBuffer()],
   ]
   for (const [file, content] of files) await writeFile(file, content)
-})
+}, 60_000)
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true })
 })
@@ -181,6 +195,8 @@ const right = { x: storedWidth - 5 }
 const letterbox: Framing = { black: [top, bottom], content: [left, right] }
 /** Bars left and right: a portrait photo. */
 const pillarbox: Framing = { black: [left, right], content: [top, bottom] }
+/** No bars: a frame cut from the picture around its face. */
+const fullFrame: Framing = { black: [], content: [top, bottom, left, right] }
 
 async function expectFraming(stored: Buffer, { black, content }: Framing): Promise<void> {
   for (const line of black) expect(await brightest(stored, line), JSON.stringify(line)).toBeLessThanOrEqual(blackAtMost)
@@ -292,12 +308,25 @@ describe('photos: upload and delete', () => {
     expect((await fetch(`${api.url}${photo.url}`)).status).toBe(200)
   })
 
-  it('fits a landscape photo with black bars above and below', async () => {
-    const res = await send(photosOf('Ada'), await multipart([{ file: landscapePhoto }]))
+  it.each([
+    { label: 'a landscape group photo with black bars above and below', file: 'groups/two_people.jpg', framing: letterbox },
+    { label: 'a portrait group photo with black bars left and right', file: 'groups/kit_with_rose.jpg', framing: pillarbox },
+  ])('stores $label whole, and says why', async ({ file, framing }) => {
+    const res = await send(photosOf('Ada'), await multipart([{ file: fixture(file) }]))
     expect(res.status).toBe(201)
+    expect(res.body.photos[0].framing).toBe('Stored whole: 2 faces of similar size were found in the picture')
     const stored = await expectStoredPhoto('Ada', res.body.photos[0].name)
 
-    await expectFraming(stored, letterbox)
+    await expectFraming(stored, framing)
+  })
+
+  it('stores a picture with no face whole, and says so', async () => {
+    const noise = await sharp(randomBytes(600 * 400 * 3), { raw: { width: 600, height: 400, channels: 3 } }).png().toBuffer()
+    await writeFile(path.join(workDir, 'noise.png'), noise)
+    const res = await send(photosOf('Ada'), await multipart([{ file: path.join(workDir, 'noise.png') }]))
+    expect(res.status).toBe(201)
+    expect(res.body.photos[0].framing).toBe('Stored whole: no face was found in the picture')
+    await expectFraming(await expectStoredPhoto('Ada', res.body.photos[0].name), letterbox)
   })
 
   it('turns a photo upright from its EXIF orientation and strips EXIF and GPS', async () => {
@@ -313,8 +342,9 @@ describe('photos: upload and delete', () => {
     expect(meta.exif).toBeUndefined()
     expect(stored.includes('Exif')).toBe(false)
 
-    // Upright, the landscape pixels become a portrait photo: bars left and right, content top to bottom.
-    await expectFraming(stored, pillarbox)
+    // The face is found only on the upright picture (the detectors miss sideways faces): the stored photo is framed around it.
+    expect(res.body.photos[0].framing).toMatch(/^Framed around the face \(\d+ px across in the 599x1200 picture\)$/)
+    await expectFraming(stored, fullFrame)
   })
 
   it('deletes one photo: 204, the file is gone, and a second delete is a 404', async () => {
@@ -356,6 +386,58 @@ describe('photos: upload and delete', () => {
     const model = JSON.parse(await readFile(path.join(api.dataDir, 'faces.json'), 'utf8'))
     expect(model.people.find((person: { name: string }) => person.name === 'Ada').rejected).toEqual([])
   })
+})
+
+// The stored photo is what every trainer reads: each row's stored photo goes through the real enrolment.
+describe('photos: framed around the face found on the picture as uploaded', () => {
+  const api = useTestApi()
+  let runtime: FaceRuntime
+
+  beforeAll(async () => {
+    runtime = await nodeFaceRuntime()
+    expect((await fetch(`${api.url}/api/users`, jsonBody(JSON.stringify({ name: 'Ada' })))).status).toBe(201)
+  }, 60_000)
+
+  async function upload(file: string) {
+    const res = await fetch(`${api.url}${photosOf('Ada')}`, await multipart([{ file }]))
+    expect(res.status).toBe(201)
+    const [photo] = ((await res.json()) as { photos: StoredPhoto[] }).photos
+    return { photo: photo!, stored: await readFile(path.join(api.dataDir, 'users', 'Ada', photo!.name)) }
+  }
+
+  async function enrolStored(stored: Buffer, options: EnrolOptions = enrolDefaults) {
+    const image = await decodePhoto(stored)
+    try {
+      return await enrolFace(runtime, image, options)
+    } finally {
+      image.dispose()
+    }
+  }
+
+  // The tall photos were refused before: the face was 27 and 28 px across in the whole picture fitted to 320x247.
+  it.each([
+    { label: 'obama3.jpg (1434x2333)', file: () => fixture('people/barack_obama/obama3.jpg'), size: '1434x2333' },
+    { label: 'biden.jpg (970x2204)', file: () => fixture('people/joe_biden/biden.jpg'), size: '970x2204' },
+    { label: 'a 3024x4032 phone photo made from obama.jpg', file: () => generated.phonePortrait, size: '3024x4032' },
+  ])('frames $label around its face, which enrolment accepts', async ({ file, size }) => {
+    const { photo, stored } = await upload(file())
+    expect(photo.framing).toMatch(new RegExp(`^Framed around the face \\(\\d+ px across in the ${size} picture\\)$`))
+    await expectFraming(stored, fullFrame)
+    const result = await enrolStored(stored)
+    expect(result.ok, result.ok ? '' : result.detail).toBe(true)
+    if (!result.ok) return
+    // About 45% of the frame's height, whatever the picture's size; the descriptor network reads 150x150.
+    expect(result.box.height).toBeGreaterThanOrEqual(80)
+    expect(result.box.height).toBeLessThanOrEqual(160)
+  }, 60_000)
+
+  it('finds the face of a dark picture on a contrast-enhanced copy, and stores that copy, which enrolment reads as it is', async () => {
+    const { photo, stored } = await upload(generated.dark)
+    const contrastNotes = enrolRetries.filter((retry) => retry.enhance && retry.enhance !== 'upscale').map((retry) => retry.note)
+    expect(contrastNotes.some((note) => photo.framing.endsWith(`. ${note}; stored so`)), photo.framing).toBe(true)
+    const result = await enrolStored(stored, { ...enrolDefaults, retries: [] })
+    expect(result.ok, result.ok ? '' : result.detail).toBe(true)
+  }, 60_000)
 })
 
 describe('photos: bad requests are refused and store nothing', () => {

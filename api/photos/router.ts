@@ -8,7 +8,7 @@ import { HttpError } from '../errors.js'
 import type { PersonParams } from '../users/router.js'
 import { requirePerson } from '../users/service.js'
 import { parseOr400, withBody } from '../validate.js'
-import { normalisePhoto } from './image.js'
+import { preparePhoto, type PreparedPhoto } from './image.js'
 import { maxPhotoBytes, maxPhotosPerRequest } from '../../shared/photos/limits.js'
 import { PersonNameParamSchema } from '../../shared/people/names.js'
 import { MovePhotoBodySchema, SnapshotBodySchema, type UploadResponse } from './schema.js'
@@ -117,8 +117,8 @@ export function photosRouter(config: AppConfig, storage: Storage): Router {
     const inputs = uploadedInputs(req)
     if (inputs.length === 0) throw new HttpError(400, 'no_photos', 'Choose at least one photo to upload')
     // Every file is judged before any is stored: one bad file refuses the whole request.
-    const photos: Buffer[] = []
-    for (const input of inputs) photos.push(await normalisePhoto(await input.read(), input.label))
+    const photos: PreparedPhoto[] = []
+    for (const input of inputs) photos.push(await preparePhoto(await input.read(), input.label))
     const { stored, person } = await storePhotos(storage, req.params.name, photos)
     return { photos: stored, person }
   }
@@ -134,8 +134,8 @@ export function photosRouter(config: AppConfig, storage: Storage): Router {
     const replace = async (): Promise<UploadResponse> => {
       const inputs = uploadedInputs(req)
       if (inputs.length !== 1) throw new HttpError(400, inputs.length ? 'too_many_files' : 'no_photos', 'Choose one photo to put in its place')
-      const bytes = await normalisePhoto(await inputs[0]!.read(), inputs[0]!.label)
-      const { stored, person } = await replacePhoto(storage, req.params.name, req.params.photo, bytes)
+      const prepared = await preparePhoto(await inputs[0]!.read(), inputs[0]!.label)
+      const { stored, person } = await replacePhoto(storage, req.params.name, req.params.photo, prepared)
       return { photos: [stored], person }
     }
     const body = await replace().finally(() => Promise.all(receivedFiles(req).map((file) => removeQuietly(file.path))))

@@ -29,6 +29,8 @@ export type SnapshotBody = z.output<typeof SnapshotBodySchema>
 /** A photo just stored, with the SHA-256 of its bytes, which one-by-one training records. */
 export interface StoredPhoto extends Photo {
   hash: string
+  /** How the stored photo was made from the picture (framed around its face, or stored whole, and why). */
+  framing: string
 }
 
 export interface UploadResponse {

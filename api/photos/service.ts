@@ -9,6 +9,7 @@ import { assertGeneration } from '../faces/service.js'
 import type { Storage } from '../storage/port.js'
 import type { Person } from '../users/schema.js'
 import { requirePerson } from '../users/service.js'
+import type { PreparedPhoto } from './image.js'
 import type { MovePhotoResponse, StoredPhoto } from './schema.js'
 
 function assertPhoto(current: Person, photo: string): void {
@@ -22,15 +23,15 @@ function assertPhoto(current: Person, photo: string): void {
  * one change once it is certain the person is registered. On any failure none of them stays.
  * Answers with the photos and the person as they are then.
  */
-export async function storePhotos(storage: Storage, person: string, photos: Buffer[]): Promise<{ stored: StoredPhoto[]; person: Person }> {
-  const staged = await storage.stagePhotos(photos)
+export async function storePhotos(storage: Storage, person: string, photos: PreparedPhoto[]): Promise<{ stored: StoredPhoto[]; person: Person }> {
+  const staged = await storage.stagePhotos(photos.map((photo) => photo.bytes))
   try {
     const { result } = await storage.change(async (change) => {
       await requirePerson(change, person)
       await change.placePhotos(person, staged.photos)
       return { model: change.model, result: await requirePerson(change, person) }
     })
-    const stored = staged.photos.map((photo) => ({ name: photo.name, url: photoUrl(person, photo.name), hash: photo.hash }))
+    const stored = staged.photos.map((photo, index) => ({ name: photo.name, url: photoUrl(person, photo.name), hash: photo.hash, framing: photos[index]!.framing }))
     return { stored, person: result }
   } finally {
     await staged.discard()
@@ -62,8 +63,8 @@ export async function movePhoto(storage: Storage, from: string, photo: string, t
  * Puts a new, already-normalised photo in the place of one: it is stored under a new name, and the old
  * photo and its descriptor go, in one change. The new photo is trained as an upload is.
  */
-export async function replacePhoto(storage: Storage, person: string, photo: string, bytes: Buffer): Promise<{ stored: StoredPhoto; person: Person }> {
-  const staged = await storage.stagePhotos([bytes])
+export async function replacePhoto(storage: Storage, person: string, photo: string, prepared: PreparedPhoto): Promise<{ stored: StoredPhoto; person: Person }> {
+  const staged = await storage.stagePhotos([prepared.bytes])
   try {
     const { result } = await storage.change(async (change) => {
       assertPhoto(await requirePerson(change, person), photo)
@@ -72,7 +73,7 @@ export async function replacePhoto(storage: Storage, person: string, photo: stri
       return { model: flagLookAlikes(withoutPhotos(change.model, person, [photo]), [person]), result: await requirePerson(change, person) }
     })
     const [added] = staged.photos
-    return { stored: { name: added!.name, url: photoUrl(person, added!.name), hash: added!.hash }, person: result }
+    return { stored: { name: added!.name, url: photoUrl(person, added!.name), hash: added!.hash, framing: prepared.framing }, person: result }
   } finally {
     await staged.discard()
   }

@@ -6,7 +6,7 @@ import { normalisePhoto } from '../../api/photos/image.js'
 import { decodePhoto, nodeFaceRuntime } from '../../scripts/lib/node-face.js'
 import { facesDir } from '../../tests/support/data.js'
 import { decodeDescriptor, euclideanDistance } from './descriptor.js'
-import { enrolDefaults, enrolFace, toModelEntry, unturnedBox, type EnrolOptions, type FaceRuntime } from './enrol.js'
+import { enhancedCopy, enrolDefaults, enrolFace, enrolRetries, faceSharpness, toModelEntry, unturnedBox, type EnrolOptions, type FaceRuntime } from './enrol.js'
 import type { DescriptorEntry, PersonModel } from './model.js'
 import { recordResult, secondLookAtSideways } from './training.js'
 
@@ -19,6 +19,7 @@ describe('enrolFace', () => {
 
   const asIs = (image: Sharp) => image
   const withoutRetries: EnrolOptions = { ...enrolDefaults, retries: [] }
+  const contrastNotes = enrolRetries.filter((retry) => retry.enhance && retry.enhance !== 'upscale').map((retry) => retry.note)
 
   async function enrol(photo: string, change: (image: Sharp) => Sharp = asIs, options: EnrolOptions = enrolDefaults) {
     const stored = await normalisePhoto(await readFile(path.join(facesDir, photo)), photo)
@@ -39,23 +40,46 @@ describe('enrolFace', () => {
     expect(result.note).toBeUndefined()
     expect(Math.min(result.box.width, result.box.height)).toBeGreaterThanOrEqual(enrolDefaults.minFaceSize)
     expect(result.sharpness).toBeGreaterThanOrEqual(enrolDefaults.minSharpness)
-  })
+  }, 60_000)
 
-  it('finds the face of a dark photo on a retry, and says what was done', async () => {
+  it('finds the face of a dark copy of a photo on a contrast-enhanced copy, and says what was done', async () => {
     const photo = 'people/kit_harington/johnsnow_test1.jpg'
-    expect(await enrol(photo, asIs, withoutRetries)).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
-    const retried = await enrol(photo)
+    const dark = (image: Sharp) => image.linear(0.12, 0)
+    expect(await enrol(photo, dark, withoutRetries)).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
+    const retried = await enrol(photo, dark)
     expect(retried.ok).toBe(true)
     if (!retried.ok) return
     expect(retried.detector).toBe('ssd_mobilenetv1')
-    expect(retried.note).toBe('Found on a second look, with a lower detector confidence (0.2)')
+    expect(contrastNotes).toContain(retried.note)
     expect(Math.min(retried.box.width, retried.box.height)).toBeGreaterThanOrEqual(enrolDefaults.minFaceSize)
-  })
+  }, 60_000)
+
+  it.each(enrolRetries.filter((retry) => retry.enhance).map((retry) => retry.enhance!))(
+    'the %s copy shows the same face, at its scale',
+    async (how) => {
+      const image = await decodePhoto(await normalisePhoto(await readFile(path.join(facesDir, 'people/barack_obama/obama.jpg')), 'obama.jpg'))
+      const made = await enhancedCopy(runtime, image, how)
+      try {
+        const plain = await enrolFace(runtime, image, withoutRetries)
+        const onCopy = await enrolFace(runtime, made!.copy, withoutRetries)
+        expect(plain.ok && onCopy.ok).toBe(true)
+        if (!plain.ok || !onCopy.ok) return
+        expect(made!.scale).toBe(how === 'upscale' ? 2 : 1)
+        for (const key of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(onCopy.box[key] / made!.scale - plain.box[key])).toBeLessThanOrEqual(12)
+        expect(euclideanDistance(onCopy.descriptor, plain.descriptor)).toBeLessThan(0.3)
+      } finally {
+        image.dispose()
+        if (made && made.copy !== image) made.copy.dispose()
+      }
+    },
+    60_000,
+  )
 
   const rejections = [
     ['groups/two_people.jpg', 'as stored', asIs, 'several_faces', '2 faces of similar size: use a photo of this person alone'],
-    ['people/joe_biden/biden.jpg', 'as stored', asIs, 'face_too_small', 'The face is 28 px across; at least 32 px is needed'],
-    ['people/barack_obama/obama_small.jpg', 'blurred', (image: Sharp) => image.blur(2), 'too_blurry', 'The face is too blurred'],
+    ['people/barack_obama/obama_small.jpg', 'reduced to 80 px wide', (image: Sharp) => image.resize(80), 'face_too_small', 'px across; at least 32 px is needed'],
+    // A Gaussian sigma of 4% of its 109 px face: no longer named as Kit Harington (bench/CALIBRATION.md).
+    ['people/kit_harington/john2.jpeg', 'blurred', (image: Sharp) => image.blur(4.4), 'too_blurry', 'The face is too blurred'],
     [
       'people/barack_obama/obama.jpg',
       'its top-left corner only',
@@ -71,15 +95,17 @@ describe('enrolFace', () => {
     if (result.ok) return
     expect(result.reason).toBe(reason)
     expect(result.detail).toContain(detail)
-  })
+  }, 60_000)
 
-  it.each(rejections)('without retries, rejects %s, %s, as before', async (photo, _how, change, reason, detail) => {
+  // The blurred face is found only on a retry's copy (and judged on the photo itself): without retries, no face.
+  const foundWithoutRetries = rejections.filter(([, how]) => how !== 'blurred')
+  it.each(foundWithoutRetries)('without retries, rejects %s, %s, as before', async (photo, _how, change, reason, detail) => {
     const result = await enrol(photo, change, withoutRetries)
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.reason).toBe(reason)
     expect(result.detail).toContain(detail)
-  })
+  }, 60_000)
 
   it('says that the retries found no face either, only when there were retries', async () => {
     const corner = (image: Sharp) => image.extract({ left: 0, top: 0, width: 120, height: 120 })
@@ -87,7 +113,70 @@ describe('enrolFace', () => {
     const without = await enrol('people/barack_obama/obama.jpg', corner, withoutRetries)
     expect(withRetries).toMatchObject({ ok: false, reason: 'no_face', detail: expect.stringContaining('No face was found in this photo, nor on retries') })
     expect(without).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
-  })
+  }, 60_000)
+})
+
+// The blur check must not turn small faces away for being small: the same face, reduced from its
+// original photo (sharp's antialiased resize) to 48 to 240 px across, scores within 25% of its median.
+describe('faceSharpness', () => {
+  let runtime: FaceRuntime
+
+  beforeAll(async () => {
+    runtime = await nodeFaceRuntime()
+  }, 60_000)
+
+  const sizes = [48, 64, 96, 160, 240]
+  const band = 0.25
+
+  it.each(['people/barack_obama/obama.jpg', 'people/rose_leslie/rose_leslie_img1.jpg', 'people/joe_biden/biden2.jpg', 'people/alex_lacamoire/alex_lacamoire1.jpg'])(
+    'scores the face of %s within a quarter of its median at 48, 64, 96, 160 and 240 px',
+    async (photo) => {
+      const original = await readFile(path.join(facesDir, photo))
+      const { width } = await sharp(original).metadata()
+      const first = await decodePhoto(original)
+      const onOriginal = await enrolFace(runtime, first, { ...enrolDefaults, minSharpness: 0 })
+      first.dispose()
+      expect(onOriginal.ok).toBe(true)
+      if (!onOriginal.ok) return
+      const scores: number[] = []
+      for (const size of sizes) {
+        const reduced = await sharp(original).resize(Math.round((width! * size) / onOriginal.box.width)).jpeg({ quality: 90 }).toBuffer()
+        const image = await decodePhoto(reduced)
+        try {
+          const result = await enrolFace(runtime, image, { ...enrolDefaults, minSharpness: 0 })
+          expect(result.ok, `${size} px`).toBe(true)
+          if (!result.ok) return
+          expect(Math.abs(result.box.width - size) / size, `face found at about ${size} px`).toBeLessThan(0.3)
+          scores.push(faceSharpness(runtime.tf, image, result.box))
+        } finally {
+          image.dispose()
+        }
+      }
+      const median = [...scores].sort((a, b) => a - b)[Math.floor(scores.length / 2)]!
+      for (const [index, score] of scores.entries()) {
+        expect(score / median, `${sizes[index]} px: ${score.toFixed(1)} against a median of ${median.toFixed(1)}`).toBeGreaterThan(1 - band)
+        expect(score / median, `${sizes[index]} px: ${score.toFixed(1)} against a median of ${median.toFixed(1)}`).toBeLessThan(1 + band)
+      }
+    },
+    120_000,
+  )
+
+  it('scores a face lower the more it is blurred, the blur a share of the face', async () => {
+    const stored = await normalisePhoto(await readFile(path.join(facesDir, 'people/barack_obama/obama.jpg')), 'obama.jpg')
+    const measuring = { ...enrolDefaults, minSharpness: 0 }
+    const scores: number[] = []
+    let faceWidth = 0
+    for (const share of [0, 0.02, 0.04]) {
+      const image = await decodePhoto(share ? await sharp(stored).blur(share * faceWidth).toBuffer() : stored)
+      const result = await enrolFace(runtime, image, measuring).finally(() => image.dispose())
+      expect(result.ok).toBe(true)
+      if (!result.ok) return
+      faceWidth ||= result.box.width
+      scores.push(result.sharpness)
+    }
+    expect(scores[1]).toBeLessThan(scores[0]! * 0.7)
+    expect(scores[2]).toBeLessThan(scores[1]! * 0.7)
+  }, 60_000)
 })
 
 describe('unturnedBox', () => {
