@@ -8,7 +8,14 @@ import { filesStorage } from '../api/storage/files.js'
 import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
 import { lookAlikeMessage, minimumUsablePhotos, personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
-import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
+import { uploadedName } from '../shared/people/photos.js'
+
+/** A photo as its person knows it: the name it was uploaded with, and the stored name that finds it. */
+function photoLabel(storedName: string): string {
+  const uploaded = uploadedName(storedName)
+  return uploaded ? `"${uploaded}" (${storedName})` : storedName
+}
 
 const detectors: Record<string, Detector> = { ssd: 'ssd_mobilenetv1', tiny: 'tiny_face_detector' }
 
@@ -82,9 +89,9 @@ async function main(): Promise<void> {
     const flag = person.needsPhotos ? `  ← needs at least ${minimumUsablePhotos} usable photos` : ''
     const flagged = person.flagged.length ? `, ${person.flagged.length} flagged` : ''
     console.log(`  ${person.name}: ${person.usable} usable, ${person.rejected.length} rejected${flagged}${flag}`)
-    for (const rejected of person.rejected) console.log(`      ${rejected.photo}: ${rejected.detail}`)
+    for (const rejected of person.rejected) console.log(`      ${photoLabel(rejected.photo)}: ${rejected.detail}`)
     for (const { photo, lookAlike } of person.flagged) {
-      console.log(`      ${photo}: ${lookAlikeMessage(lookAlike)} Not used until confirmed or moved (on ${person.name}'s page).`)
+      console.log(`      ${photoLabel(photo)}: ${lookAlikeMessage(lookAlike)} Not used until confirmed or moved (on ${person.name}'s page).`)
     }
   }
   if (summary.closest.length) {

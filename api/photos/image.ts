@@ -10,12 +10,14 @@ const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif'])
  * face-api and TensorFlow.js, the same runtime as `npm run train`, loaded with the first upload rather
  * than at start-up: a worker that never receives a photo does not hold them (bench/framing.ts measures).
  */
-const nodeFace = () => import('../../scripts/lib/node-face.js')
+const nodeFace = () => import('../faces/node-runtime.js')
 
 /** A stored photo made from an upload, and how it was made, in words for the person. */
 export interface PreparedPhoto {
   bytes: Buffer
   framing: string
+  /** The name of the file it came from, where there was one: part of its stored name. */
+  uploadedAs?: string
 }
 
 /** The face is looked for on a copy at most this large: SSD reads 512x512, so more only costs time. */

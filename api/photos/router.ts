@@ -85,13 +85,13 @@ const receivedFiles = (req: Request) => (req.files as Express.Multer.File[] | un
  * is read whole when its turn comes, not handed to sharp by its path: libvips would map the file
  * and keep it mapped in its cache, holding on to a removed temp file's disk space.
  */
-function uploadedInputs(req: Request): { read: () => Promise<Buffer>; label: string }[] {
+function uploadedInputs(req: Request): { read: () => Promise<Buffer>; label: string; fileName?: string }[] {
   if (req.is('application/json')) {
     const { snapshot } = parseOr400(SnapshotBodySchema, req.body, 'invalid_snapshot')
     if (snapshot.length > maxPhotoBytes) throw new HttpError(413, 'file_too_large', fileTooLarge)
     return [{ read: async () => snapshot, label: 'The snapshot' }]
   }
-  return receivedFiles(req).map((file) => ({ read: () => readFile(file.path), label: `"${file.originalname}"` }))
+  return receivedFiles(req).map((file) => ({ read: () => readFile(file.path), label: `"${file.originalname}"`, fileName: file.originalname }))
 }
 
 export function photosRouter(config: AppConfig, storage: Storage): Router {
@@ -118,7 +118,7 @@ export function photosRouter(config: AppConfig, storage: Storage): Router {
     if (inputs.length === 0) throw new HttpError(400, 'no_photos', 'Choose at least one photo to upload')
     // Every file is judged before any is stored: one bad file refuses the whole request.
     const photos: PreparedPhoto[] = []
-    for (const input of inputs) photos.push(await preparePhoto(await input.read(), input.label))
+    for (const input of inputs) photos.push({ ...(await preparePhoto(await input.read(), input.label)), uploadedAs: input.fileName })
     const { stored, person } = await storePhotos(storage, req.params.name, photos)
     return { photos: stored, person }
   }
@@ -134,7 +134,7 @@ export function photosRouter(config: AppConfig, storage: Storage): Router {
     const replace = async (): Promise<UploadResponse> => {
       const inputs = uploadedInputs(req)
       if (inputs.length !== 1) throw new HttpError(400, inputs.length ? 'too_many_files' : 'no_photos', 'Choose one photo to put in its place')
-      const prepared = await preparePhoto(await inputs[0]!.read(), inputs[0]!.label)
+      const prepared = { ...(await preparePhoto(await inputs[0]!.read(), inputs[0]!.label)), uploadedAs: inputs[0]!.fileName }
       const { stored, person } = await replacePhoto(storage, req.params.name, req.params.photo, prepared)
       return { photos: [stored], person }
     }

@@ -3,7 +3,7 @@
 // one storage change, with the look-alike flags it affects judged again in the same write.
 import { withoutPhotos, withPhotoMoved } from '../../shared/face/model.js'
 import { flagLookAlikes } from '../../shared/face/training.js'
-import { photoUrl } from '../../shared/people/photos.js'
+import { newPhotoName, photoUrl } from '../../shared/people/photos.js'
 import { HttpError } from '../errors.js'
 import { assertGeneration } from '../faces/service.js'
 import type { Storage } from '../storage/port.js'
@@ -24,7 +24,7 @@ function assertPhoto(current: Person, photo: string): void {
  * Answers with the photos and the person as they are then.
  */
 export async function storePhotos(storage: Storage, person: string, photos: PreparedPhoto[]): Promise<{ stored: StoredPhoto[]; person: Person }> {
-  const staged = await storage.stagePhotos(photos.map((photo) => photo.bytes))
+  const staged = await storage.stagePhotos(photos.map((photo) => ({ name: newPhotoName(photo.uploadedAs), bytes: photo.bytes })))
   try {
     const { result } = await storage.change(async (change) => {
       await requirePerson(change, person)
@@ -64,7 +64,7 @@ export async function movePhoto(storage: Storage, from: string, photo: string, t
  * photo and its descriptor go, in one change. The new photo is trained as an upload is.
  */
 export async function replacePhoto(storage: Storage, person: string, photo: string, prepared: PreparedPhoto): Promise<{ stored: StoredPhoto; person: Person }> {
-  const staged = await storage.stagePhotos([prepared.bytes])
+  const staged = await storage.stagePhotos([{ name: newPhotoName(prepared.uploadedAs), bytes: prepared.bytes }])
   try {
     const { result } = await storage.change(async (change) => {
       assertPhoto(await requirePerson(change, person), photo)

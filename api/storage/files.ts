@@ -21,8 +21,8 @@ import {
   storedPhotoName,
   trashPersonFolder,
 } from './people-folders.js'
-import type { Change, Staged, StagedPhoto, Storage } from './port.js'
-import { newPhotoName, removeAbandonedUploads, removeQuietly, uploadsFolder, uploadTempName } from './uploads.js'
+import type { Change, PhotoToStage, Staged, StagedPhoto, Storage } from './port.js'
+import { removeAbandonedUploads, removeQuietly, uploadsFolder, uploadTempName } from './uploads.js'
 
 const hashCache = new Map<string, { key: string; hash: string }>()
 
@@ -159,13 +159,10 @@ export class FilesStorage implements Storage {
     }
   }
 
-  async stagePhotos(photos: readonly Buffer[]): Promise<Staged> {
+  async stagePhotos(photos: readonly PhotoToStage[]): Promise<Staged> {
     await removeAbandonedUploads(this.dataDir)
     const folder = await uploadsFolder(this.dataDir)
-    const planned = photos.map((bytes) => {
-      const name = newPhotoName()
-      return { bytes, name, temp: path.join(folder, uploadTempName(name)) }
-    })
+    const planned = photos.map(({ name, bytes }) => ({ bytes, name, temp: path.join(folder, uploadTempName(name)) }))
     // Those placed are gone from the map and from the uploads folder: only the others are removed.
     const discard = async () => {
       for (const photo of planned) {

@@ -3,12 +3,11 @@
 // and under which lock) are in service.ts.
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
-import { photoUrl } from '../../shared/people/photos.js'
+import { photoUrl, storedPhotoName } from '../../shared/people/photos.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 
-/** Stored photos are JPEGs with plain names; anything else in a person's folder is ignored. */
-export const storedPhotoName = /^[\w-]{1,80}\.jpg$/
+export { storedPhotoName }
 
 export function usersDir(dataDir: string): string {
   return resolveInside(dataDir, 'users')

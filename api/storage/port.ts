@@ -5,6 +5,12 @@ import type { FaceModel } from '../../shared/face/model.js'
 import type { PhotoHash } from '../faces/schema.js'
 import type { Person } from '../users/schema.js'
 
+/** A photo to stage: its stored name (see newPhotoName) and its JPEG bytes. */
+export interface PhotoToStage {
+  readonly name: string
+  readonly bytes: Buffer
+}
+
 /** A photo that was checked and made ready to store, held where the storage keeps new photos until a change places it. */
 export interface StagedPhoto {
   /** The name it will have in its person's folder. */
@@ -52,7 +58,7 @@ export interface Storage {
   /** A stored photo's bytes (JPEG), or undefined when there is no such photo. */
   readPhoto(person: string, photo: string): Promise<Buffer | undefined>
   /** Makes photos ready to place, outside any change: the slow part of an upload holds no lock. */
-  stagePhotos(photos: readonly Buffer[]): Promise<Staged>
+  stagePhotos(photos: readonly PhotoToStage[]): Promise<Staged>
   /**
    * Runs `work` as one change (see Change). It answers with the model to keep (the one it was given:
    * nothing to write) and its result; the model is saved with the next generation. If `work` throws, or

@@ -6,14 +6,6 @@ import { hostname } from 'node:os'
 import path from 'node:path'
 import { resolveInside } from '../safe-path.js'
 
-let lastStamp = 0
-
-export function newPhotoName(): string {
-  // Time first, strictly increasing, so that names sort in the order photos were added.
-  lastStamp = Math.max(Date.now(), lastStamp + 1)
-  return `${lastStamp.toString(36)}-${randomBytes(4).toString('hex')}.jpg`
-}
-
 const uploadsPath = (dataDir: string) => resolveInside(dataDir, '.uploads')
 
 /**

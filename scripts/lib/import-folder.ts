@@ -81,7 +81,7 @@ export async function importFolder(folder: string, dataDir: string): Promise<Imp
         continue
       }
       try {
-        prepared.push({ file: relative, photo: await preparePhoto(await readFile(full), `"${file.name}"`) })
+        prepared.push({ file: relative, photo: { ...(await preparePhoto(await readFile(full), `"${file.name}"`)), uploadedAs: file.name } })
       } catch (err) {
         if (!(err instanceof HttpError)) throw err
         report.refused.push({ file: relative, reason: err.message })
