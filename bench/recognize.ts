@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { decodePhoto, nodeFaceRuntime } from '../scripts/lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { assignFaces } from '../shared/face/assign.js'
 import { createGallery, matchDescriptor, type Gallery } from '../shared/face/match.js'
 import { parseAnyModel } from '../shared/face/model.js'

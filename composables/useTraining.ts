@@ -1,11 +1,12 @@
+import { photoUrl } from '~/shared/people/photos'
 import type { ModelWriteResponse, PhotoHash } from '~/api/faces/schema'
 import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'
 import { enrolDefaults, enrolFace, toModelEntry, type FaceRuntime } from '~/shared/face/enrol'
-import type { DescriptorEntry, FaceModel, PersonModel, RejectedPhoto } from '~/shared/face/model'
+import type { DescriptorEntry, PersonModel, RejectedPhoto } from '~/shared/face/model'
 import { lookAlikeMessage, personChanged, planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
 import { useAppStore } from '~/store'
-import { apiErrorMessage, type ApiFetch } from '~/store/api'
+import { apiErrorMessage, readFaceModel } from '~/store/api'
 
 export interface TrainingProgress {
   status: 'idle' | 'running' | 'done' | 'cancelled' | 'error'
@@ -28,13 +29,12 @@ async function photoTensor(runtime: FaceRuntime, url: string) {
   return runtime.tf.browser.fromPixels(image)
 }
 
-const photoUrl = (photo: PhotoRef) => `/data/users/${encodeURIComponent(photo.person)}/${encodeURIComponent(photo.photo)}`
 
 /** Extracts one photo's descriptor, or the reason it has none, in the form the face model stores. */
 export async function trainPhoto(runtime: FaceRuntime, photo: PhotoRef): Promise<DescriptorEntry | RejectedPhoto> {
   let image
   try {
-    image = await photoTensor(runtime, photoUrl(photo))
+    image = await photoTensor(runtime, photoUrl(photo.person, photo.photo))
   } catch {
     return { photo: photo.photo, hash: photo.hash, reason: 'unreadable', detail: 'The photo could not be read' }
   }
@@ -55,7 +55,7 @@ const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() 
  */
 export function useTraining() {
   const { load } = useFaceModels()
-  const api = useNuxtApp().$api as ApiFetch
+  const api = useNuxtApp().$api
   const progress = reactive<TrainingProgress>({
     status: 'idle',
     done: 0,
@@ -88,7 +88,7 @@ export function useTraining() {
       const [{ users }, { photos }, model] = await Promise.all([
         api<PeopleResponse>('/api/users'),
         api<{ photos: PhotoHash[] }>('/api/faces/photos'),
-        api<FaceModel>('/api/faces'),
+        readFaceModel(api),
       ])
       const plan = planTraining(model, users.map((user) => user.name), photos, detector, scope)
       progress.total = plan.toProcess.length
@@ -103,7 +103,7 @@ export function useTraining() {
           tick()
           await nextFrame()
         }
-        if (done.length) person = await secondLookAtSideways(runtime, person, done, (photo) => photoTensor(runtime, photoUrl(photo)))
+        if (done.length) person = await secondLookAtSideways(runtime, person, done, (photo) => photoTensor(runtime, photoUrl(photo.person, photo.photo)))
         // Saved even when cancelled part-way: the photos done so far are not lost.
         if (personChanged(model, person)) await savePerson(person)
         if (cancelRequested) break
@@ -132,7 +132,7 @@ export function useTraining() {
  */
 export function useUploadTraining() {
   const { load } = useFaceModels()
-  const api = useNuxtApp().$api as ApiFetch
+  const api = useNuxtApp().$api
   const store = useAppStore()
 
   async function trainUploaded(response: UploadResponse): Promise<{ usable: boolean; message: string }> {
@@ -141,10 +141,10 @@ export function useUploadTraining() {
       const name = response.person.name
       const uploaded = response.photos.map((photo): PhotoRef => ({ person: name, photo: photo.name, hash: photo.hash }))
       // The person's photos trained before judge whether a photo is sideways (secondLookAtSideways).
-      const model = await api<FaceModel>('/api/faces')
+      const model = await readFaceModel(api)
       let person: PersonModel = model.people.find((entry) => entry.name === name) ?? { name, descriptors: [], rejected: [] }
       for (const photo of uploaded) person = recordResult(person, await trainPhoto(runtime, photo))
-      person = await secondLookAtSideways(runtime, person, uploaded, (photo) => photoTensor(runtime, photoUrl(photo)))
+      person = await secondLookAtSideways(runtime, person, uploaded, (photo) => photoTensor(runtime, photoUrl(photo.person, photo.photo)))
       const isUploaded = (entry: { photo: string }) => uploaded.some((photo) => photo.photo === entry.photo)
       const descriptors = person.descriptors.filter(isUploaded)
       const rejected = person.rejected.filter(isUploaded)

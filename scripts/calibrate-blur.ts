@@ -18,7 +18,7 @@ import { storedHeight, storedWidth } from '../shared/photos/limits.js'
 import { euclideanDistance } from '../shared/face/descriptor.js'
 import { enrolDefaults, enrolFace, type EnrolOptions } from '../shared/face/enrol.js'
 import { defaultDecisionRule } from '../shared/face/match.js'
-import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { readPhotoSet, type LabelledPhoto } from './lib/photo-sets.js'
 
 /** Gaussian sigma as a share of the face's width. */

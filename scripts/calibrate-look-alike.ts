@@ -17,7 +17,7 @@ import { normalisePhoto } from '../api/photos/image.js'
 import { euclideanDistance } from '../shared/face/descriptor.js'
 import { enrolDefaults, enrolFace, type FaceRuntime } from '../shared/face/enrol.js'
 import { lookAlikeDistance } from '../shared/face/training.js'
-import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { readPhotoSet, type LabelledPhoto } from './lib/photo-sets.js'
 
 async function descriptorOf(runtime: FaceRuntime, bytes: Buffer, label: string): Promise<Float32Array | null> {

@@ -10,7 +10,7 @@ import { normalisePhoto } from '../api/photos/image.js'
 import { euclideanDistance, meanDescriptor } from '../shared/face/descriptor.js'
 import { quantile } from '../shared/stats.js'
 import { enrolDefaults, enrolFace, type FaceRuntime } from '../shared/face/enrol.js'
-import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { peopleFromPairs, photoNumber, readCsv, type LabelledPair, type UnusablePhoto } from './lib/photo-sets.js'
 
 const variants = ['normalised', 'raw'] as const

@@ -20,7 +20,7 @@ import { faceApiLiveOps } from '../shared/face/live-ops.js'
 import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from '../shared/face/match.js'
 import { iou } from '../shared/face/tracking.js'
 import { quantile } from '../shared/stats.js'
-import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 
 const facesDir = path.join(appRoot, 'tests', 'fixtures', 'faces')
 const clip = path.join(facesDir, 'video/short_hamilton_clip.mp4')

@@ -12,7 +12,7 @@ import { normalisePhoto } from '../api/photos/image.js'
 import { euclideanDistance, meanDescriptor } from '../shared/face/descriptor.js'
 import { enrolDefaults, enrolFace } from '../shared/face/enrol.js'
 import { createGalleryFromVectors, decide, defaultDecisionRule, matchDescriptor, type DecisionRule, type PersonDistance } from '../shared/face/match.js'
-import { decodePhoto, nodeFaceRuntime } from './lib/node-face.js'
+import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { readPhotoSet, type LabelledPhoto, type UnusablePhoto } from './lib/photo-sets.js'
 import { renderRoc, type RocPoint } from './lib/roc.js'
 

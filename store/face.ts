@@ -1,7 +1,6 @@
 import type { Module } from 'vuex'
-import type { FaceModel } from '../shared/face/model'
 import { summariseModel, type ClosePair, type PersonSummary } from '../shared/face/training'
-import { apiErrorMessage, type ApiFetch } from './api'
+import { apiErrorMessage, readFaceModel, type ApiFetch } from './api'
 import type { LoadStatus, RootState } from './types'
 
 export interface ModelSummary {
@@ -58,7 +57,7 @@ export function faceModule(api: ApiFetch): Module<FaceState, RootState> {
     actions: {
       async loadSummary({ commit }) {
         try {
-          const model = await api<FaceModel>('/api/faces')
+          const model = await readFaceModel(api)
           commit('summaryLoaded', { generation: model.generation, updatedAt: model.updatedAt, ...summariseModel(model) })
         } catch (err) {
           commit('summaryFailed', apiErrorMessage(err))

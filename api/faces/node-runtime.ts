@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js'
 import sharp from 'sharp'
-import { packageDir } from '../../api/paths.js'
+import { packageDir } from '../paths.js'
 import type { FaceRuntime } from '../../shared/face/enrol.js'
 
 let runtime: Promise<FaceRuntime> | undefined
