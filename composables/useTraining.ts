@@ -1,4 +1,4 @@
-import { photoUrl } from '~/shared/people/photos'
+import { photoUrl } from '~/shared/photos/names'
 import type { ModelWriteResponse, PhotoHash } from '~/api/faces/schema'
 import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'

@@ -9,7 +9,7 @@ import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
 import { lookAlikeMessage, minimumUsablePhotos, personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
-import { uploadedName } from '../shared/people/photos.js'
+import { uploadedName } from '../shared/photos/names.js'
 
 /** A photo as its person knows it: the name it was uploaded with, and the stored name that finds it. */
 function photoLabel(storedName: string): string {

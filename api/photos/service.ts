@@ -3,7 +3,7 @@
 // one storage change, with the look-alike flags it affects judged again in the same write.
 import { withoutPhotos, withPhotoMoved } from '../../shared/face/model.js'
 import { flagLookAlikes } from '../../shared/face/training.js'
-import { newPhotoName, photoUrl } from '../../shared/people/photos.js'
+import { newPhotoName, photoUrl } from '../../shared/photos/names.js'
 import { HttpError } from '../errors.js'
 import { assertGeneration } from '../faces/service.js'
 import type { Storage } from '../storage/port.js'

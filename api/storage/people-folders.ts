@@ -3,7 +3,7 @@
 // and under which lock) are in service.ts.
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
-import { photoUrl, storedPhotoName } from '../../shared/people/photos.js'
+import { photoUrl, storedPhotoName } from '../../shared/photos/names.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 

@@ -14,8 +14,10 @@ import {
 
 // Each race is run this many times, each time on new names; tests/e2e/people-processes.test.ts runs them across two processes.
 const rounds = 12
+// Every photo uploaded is searched for its face by the server (a second or so on 2 busy cores): rounds with uploads take their time.
+const withUploads = { timeout: 120_000 }
 
-describe('people: requests racing on the same names and folders, from two clients', () => {
+describe('people: requests racing on the same names and folders, from two clients', withUploads, () => {
   const api = useTestApi(undefined, { UPLOAD_RATE_LIMIT: '0' })
   const arena = (): Arena => ({ dataDir: api.dataDir, urls: [api.url, api.url] })
 

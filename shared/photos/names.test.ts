@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { newPhotoName, photoUrl, storedPhotoName, uploadedName } from './photos.js'
+import { newPhotoName, photoUrl, storedPhotoName, uploadedName } from './names.js'
 
 describe('stored photo names', () => {
   it.each([
