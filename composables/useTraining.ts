@@ -151,12 +151,14 @@ export function useUploadTraining() {
       // The server flags a photo that looks like someone else's as it saves it (flagLookAlikes).
       const saved = await api<ModelWriteResponse>(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'PATCH', body: { descriptors, rejected } })
       const flagged = (saved.flagged ?? []).filter(isUploaded)
-      if (rejected.length) return { usable: false, message: `Not usable for recognition: ${rejected.map((entry) => entry.detail).join('; ')}` }
+      // How the server made each stored photo: framed around its face, or stored whole and why, and any retry it took.
+      const framing = response.photos.map((photo) => photo.framing).join('. ')
+      if (rejected.length) return { usable: false, message: `Not usable for recognition: ${rejected.map((entry) => entry.detail).join('; ')}. ${framing}.` }
       if (flagged.length) {
         const looks = flagged.map((entry) => lookAlikeMessage(entry.lookAlike)).join('; ')
-        return { usable: false, message: `Not used for recognition: ${looks} Confirm or move it under Photos.` }
+        return { usable: false, message: `Not used for recognition: ${looks} Confirm or move it under Photos. ${framing}.` }
       }
-      return { usable: true, message: ['Trained: ready for recognition', ...descriptors.flatMap((entry) => (entry.note ? [entry.note] : []))].join('. ') }
+      return { usable: true, message: `${['Trained: ready for recognition', ...descriptors.flatMap((entry) => (entry.note ? [entry.note] : []))].join('. ')}. ${framing}.` }
     } catch (err) {
       return { usable: false, message: `Saved, but not trained: ${apiErrorMessage(err)}. Train from the Train page.` }
     } finally {

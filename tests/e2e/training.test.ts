@@ -108,6 +108,8 @@ describe('training in Chromium', () => {
     const item = page.getByTestId('upload-item').first()
     await expect.poll(() => item.getAttribute('data-training'), { timeout: 60_000 }).toBe('trained')
     expect(await item.textContent()).toContain('Trained: ready for recognition')
+    // What the server did with the picture is said with the result.
+    expect(await item.textContent()).toMatch(/Framed around the face \(\d+ px across in the \d+x\d+ picture\)/)
 
     const after = await readModel()
     const obama = after.people.find((person) => person.name === 'barack_obama')!
