@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.js'
 import { descriptorLength, encodeDescriptor, hasDescriptorForm, isEncodedDescriptor, isPlausibleDescriptor, maxDescriptorValue } from './descriptor.js'
 
 export const currentModelVersion = 1

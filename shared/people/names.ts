@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod.js'
 
 export const maxNameLength = 64
 /** The longest file name ext4, XFS, Btrfs and tmpfs allow, in bytes: a name is also a folder's name. */
