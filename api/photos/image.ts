@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { enhancedCopy, locateFace, type FaceSearch } from '../../shared/face/enrol.js'
+import { enhancedCopy, enrolDefaults, locateFace, type FaceSearch } from '../../shared/face/enrol.js'
 import type { Box } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { maxInputPixels, storedHeight, storedWidth } from '../../shared/photos/limits.js'
@@ -145,6 +145,12 @@ export async function preparePhoto(input: Buffer, label: string): Promise<Prepar
     return { bytes: await storedJpeg(picture, null), framing: `Stored whole: ${search.count} faces of similar size were found in the picture` }
   }
   if (search.found === 'none') return { bytes: await storedJpeg(picture, null), framing: 'Stored whole: no face was found in the picture' }
+  // A face found only at a lower confidence, or by the weaker detector, may be a stray hit: a frame
+  // around it could cut the real face off. The whole picture is kept, and training judges it as before.
+  const { retry } = search
+  if (retry && (retry.minConfidence < enrolDefaults.minConfidence || retry.detector !== enrolDefaults.detector)) {
+    return { bytes: await storedJpeg(picture, null), framing: `Stored whole: a face was found only on a weaker look (${retry.note.charAt(0).toLowerCase()}${retry.note.slice(1)})` }
+  }
   const region = faceFrame(search.box, picture)
   const side = Math.round(Math.min(search.box.width, search.box.height))
   const framing = region
