@@ -11,12 +11,12 @@ import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 import { modelFile } from './model-file.js'
 import {
+  findPerson,
   listPeople,
   makePersonFolder,
   movePersonFolder,
   personDir,
   personNames,
-  readPerson,
   removeDeletionLeftovers,
   storedPhotoName,
   trashPersonFolder,
@@ -53,8 +53,8 @@ class FolderChange implements Change {
     return personNames(this.dataDir)
   }
 
-  async person(name: string): Promise<Person | undefined> {
-    return (await this.names()).includes(name) ? readPerson(this.dataDir, name) : undefined
+  person(name: string): Promise<Person | undefined> {
+    return findPerson(this.dataDir, name)
   }
 
   async createPerson(name: string): Promise<boolean> {
@@ -128,8 +128,8 @@ export class FilesStorage implements Storage {
     return listPeople(this.dataDir)
   }
 
-  async person(name: string): Promise<Person | undefined> {
-    return (await personNames(this.dataDir)).includes(name) ? readPerson(this.dataDir, name) : undefined
+  person(name: string): Promise<Person | undefined> {
+    return findPerson(this.dataDir, name)
   }
 
   readModel(): Promise<FaceModel> {

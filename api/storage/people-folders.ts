@@ -45,6 +45,11 @@ export async function readPerson(dataDir: string, name: string): Promise<Person>
   return { name, photoCount: photos.length, photos }
 }
 
+/** The person registered under exactly this name, with their photos; undefined for nobody. */
+export async function findPerson(dataDir: string, name: string): Promise<Person | undefined> {
+  return (await personNames(dataDir)).includes(name) ? readPerson(dataDir, name) : undefined
+}
+
 /** Everyone registered, sorted by name, each with their photos. */
 export async function listPeople(dataDir: string): Promise<Person[]> {
   const people = await Promise.all((await personNames(dataDir)).map((name) => readPerson(dataDir, name)))
