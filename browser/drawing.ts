@@ -1,6 +1,7 @@
 // Drawing recognised faces (boxes, names, landmarks) on a canvas: the Recognize page's photo view and the live
 // recognizer, in a worker or on the page, share it.
 import type { Box } from '~/shared/face/model'
+import type { RecognizedFace } from '~/shared/face/recognize'
 
 export interface DrawOptions {
   boxes: boolean
@@ -62,4 +63,23 @@ export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: D
       context.fillText(text, x + 4 * scale, top + 14 * scale)
     }
   }
+}
+
+/**
+ * A recognised photo: the picture on `canvas` with each face's box, name and distance, numbered left to right
+ * as people read a group photo. Answers the faces in that order, each with its number in the list beside it.
+ */
+export function drawRecognizedPhoto(canvas: HTMLCanvasElement, picture: HTMLCanvasElement, found: readonly RecognizedFace[]): DrawnFace[] {
+  canvas.width = picture.width
+  canvas.height = picture.height
+  const drawn = found
+    .map((face) => ({ box: face.box, name: face.decision.name, distance: face.decision.distance, landmarks: null, expression: null }))
+    .sort((a, b) => a.box.x - b.box.x)
+    .map((face, index) => ({ ...face, number: index + 1 }))
+  drawFaces(canvas, drawn, { boxes: true, names: true, distance: true, landmarks: false, expressions: false })
+  const context = canvas.getContext('2d')!
+  context.globalCompositeOperation = 'destination-over'
+  context.drawImage(picture, 0, 0)
+  context.globalCompositeOperation = 'source-over'
+  return drawn
 }

@@ -1,7 +1,6 @@
 import type { LookAlike, RejectedPhoto } from '~/shared/face/model'
 import { lookAlikeMessage } from '~/shared/face/training'
 import { useAppStore } from '~/store'
-import { replacePhoto } from '~/browser/upload'
 
 /** What the face model says of one stored photo. */
 export type PhotoStatus =
@@ -16,7 +15,7 @@ export type PhotoStatus =
  */
 export function usePhotoActions(personName: () => string) {
   const store = useAppStore()
-  const { trainUploaded } = useUploadTraining()
+  const { replace: replaceStored } = usePhotoUpload(personName)
   const error = ref<string | null>(null)
   const busy = ref<string | null>(null)
 
@@ -56,10 +55,10 @@ export function usePhotoActions(personName: () => string) {
   /** The new photo takes the old one's place and is trained at once, as an upload is. */
   const replace = (photo: string, file: File) =>
     act(photo, async () => {
-      const response = await replacePhoto(personName(), photo, file, file.name)
+      const { response, trained } = await replaceStored(photo, file, file.name)
       store.commit('user/personSaved', { person: response.person })
       // Its result shows on its thumbnail, from the model, like every other photo's.
-      await trainUploaded(response)
+      await trained
     })
 
   return { statusOf, confirm, move, remove, replace, error, busy, personSummary }

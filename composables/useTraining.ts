@@ -2,9 +2,11 @@ import { photoUrl } from '~/shared/photos/names'
 import type { ModelWriteResponse, PhotoHash } from '~/api/faces/schema'
 import type { UploadResponse } from '~/api/photos/schema'
 import type { PeopleResponse } from '~/api/users/schema'
-import { enrolDefaults, enrolFace, toModelEntry, type FaceRuntime } from '~/shared/face/enrol'
-import type { DescriptorEntry, PersonModel, RejectedPhoto } from '~/shared/face/model'
-import { lookAlikeMessage, personChanged, planTraining, recordResult, secondLookAtSideways, type PhotoRef } from '~/shared/face/training'
+import { enrolDefaults, type FaceRuntime } from '~/shared/face/enrol'
+import type { PersonModel } from '~/shared/face/model'
+import { runTraining, trainPerson, type PhotoSteps } from '~/shared/face/pipeline'
+import { lookAlikeMessage, planTraining, type PhotoRef } from '~/shared/face/training'
+import { pictureTensor } from '~/browser/picture'
 import { useAppStore } from '~/store'
 import { apiErrorMessage, readFaceModel } from '~/store/api'
 
@@ -19,29 +21,11 @@ export interface TrainingProgress {
   error: string | null
 }
 
-const detector = enrolDefaults.detector
-
-/** Decodes a stored photo into the int32 tensor enrolment expects (the Node trainer uses the same kind). */
-async function photoTensor(runtime: FaceRuntime, url: string) {
-  const image = new Image()
-  image.src = url
-  await image.decode()
-  return runtime.tf.browser.fromPixels(image)
-}
-
-
-/** Extracts one photo's descriptor, or the reason it has none, in the form the face model stores. */
-export async function trainPhoto(runtime: FaceRuntime, photo: PhotoRef): Promise<DescriptorEntry | RejectedPhoto> {
-  let image
-  try {
-    image = await photoTensor(runtime, photoUrl(photo.person, photo.photo))
-  } catch {
-    return { photo: photo.photo, hash: photo.hash, reason: 'unreadable', detail: 'The photo could not be read' }
-  }
-  try {
-    return toModelEntry(photo, await enrolFace(runtime, image))
-  } finally {
-    image.dispose()
+/** The pipeline's steps in the page: stored photos decoded from their URLs, one that cannot be read is unreadable. */
+function pageSteps(runtime: FaceRuntime): PhotoSteps {
+  return {
+    runtime: () => Promise.resolve(runtime),
+    decode: (photo) => pictureTensor(runtime.tf, photoUrl(photo.person, photo.photo)).catch(() => null),
   }
 }
 
@@ -90,27 +74,23 @@ export function useTraining() {
         api<{ photos: PhotoHash[] }>('/api/faces/photos'),
         readFaceModel(api),
       ])
-      const plan = planTraining(model, users.map((user) => user.name), photos, detector, scope)
+      const plan = planTraining(model, users.map((user) => user.name), photos, enrolDefaults.detector, scope)
       progress.total = plan.toProcess.length
-      for (let person of plan.people) {
-        progress.person = person.name
-        const done: PhotoRef[] = []
-        for (const photo of plan.toProcess.filter((candidate) => candidate.person === person.name)) {
-          if (cancelRequested) break
-          person = recordResult(person, await trainPhoto(runtime, photo))
-          done.push(photo)
+      // Saved person by person, even when cancelled part-way: the photos done so far are not lost.
+      await runTraining(plan, model, {
+        ...pageSteps(runtime),
+        personStarted: (name) => (progress.person = name),
+        photoDone: () => {
           progress.done++
           tick()
-          await nextFrame()
-        }
-        if (done.length) person = await secondLookAtSideways(runtime, person, done, (photo) => photoTensor(runtime, photoUrl(photo.person, photo.photo)))
-        // Saved even when cancelled part-way: the photos done so far are not lost.
-        if (personChanged(model, person)) await savePerson(person)
-        if (cancelRequested) break
-      }
-      if (!cancelRequested) {
-        for (const name of plan.removedPeople) await api(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'DELETE' })
-      }
+          return nextFrame()
+        },
+        cancelled: () => cancelRequested,
+        save: savePerson,
+        remove: async (name) => {
+          await api(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'DELETE' })
+        },
+      })
       tick()
       progress.status = cancelRequested ? 'cancelled' : 'done'
     } catch (err) {
@@ -142,9 +122,8 @@ export function useUploadTraining() {
       const uploaded = response.photos.map((photo): PhotoRef => ({ person: name, photo: photo.name, hash: photo.hash }))
       // The person's photos trained before judge whether a photo is sideways (secondLookAtSideways).
       const model = await readFaceModel(api)
-      let person: PersonModel = model.people.find((entry) => entry.name === name) ?? { name, descriptors: [], rejected: [] }
-      for (const photo of uploaded) person = recordResult(person, await trainPhoto(runtime, photo))
-      person = await secondLookAtSideways(runtime, person, uploaded, (photo) => photoTensor(runtime, photoUrl(photo.person, photo.photo)))
+      const known: PersonModel = model.people.find((entry) => entry.name === name) ?? { name, descriptors: [], rejected: [] }
+      const { person } = await trainPerson(known, uploaded, pageSteps(runtime))
       const isUploaded = (entry: { photo: string }) => uploaded.some((photo) => photo.photo === entry.photo)
       const descriptors = person.descriptors.filter(isUploaded)
       const rejected = person.rejected.filter(isUploaded)

@@ -5,9 +5,10 @@ import { loadConfig } from '../api/config.js'
 import { HttpError } from '../api/errors.js'
 import { updateModel, updatePersonModel } from '../api/faces/service.js'
 import { filesStorage } from '../api/storage/files.js'
-import { enrolDefaults, enrolFace, toModelEntry } from '../shared/face/enrol.js'
+import { enrolDefaults } from '../shared/face/enrol.js'
+import { runTraining } from '../shared/face/pipeline.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { lookAlikeMessage, minimumUsablePhotos, personChanged, planTraining, recordResult, secondLookAtSideways, summariseModel, type PhotoRef } from '../shared/face/training.js'
+import { lookAlikeMessage, minimumUsablePhotos, planTraining, summariseModel } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { uploadedName } from '../shared/photos/names.js'
 
@@ -44,43 +45,40 @@ async function main(): Promise<void> {
   const plan = planTraining(before, registered, await storage.photoHashes(), detector, values.person)
   console.log(`Training ${plan.people.length} people in ${dataDir}: ${plan.toProcess.length} new or changed photos.`)
 
-  // Loading the networks takes seconds: only when there is something to train.
-  const runtime = plan.toProcess.length ? await nodeFaceRuntime() : undefined
+  // Loading the networks takes seconds: only when there is something to train, and before the clock starts.
+  if (plan.toProcess.length) await nodeFaceRuntime()
   const startedAt = Date.now()
   const interactive = process.stderr.isTTY
   let done = 0
-  for (let person of plan.people) {
-    const photos = plan.toProcess.filter((candidate) => candidate.person === person.name)
-    const loadImage = async (photo: PhotoRef) => {
+  await runTraining(plan, before, {
+    runtime: nodeFaceRuntime,
+    enrol: { ...enrolDefaults, detector },
+    decode: async (photo) => {
       const bytes = await storage.readPhoto(photo.person, photo.photo)
       if (!bytes) throw new Error(`${photo.person}'s photo ${photo.photo} was removed while training`)
       return decodePhoto(bytes)
-    }
-    for (const photo of photos) {
-      const image = await loadImage(photo)
-      try {
-        person = recordResult(person, toModelEntry(photo, await enrolFace(runtime!, image, { ...enrolDefaults, detector })))
-      } finally {
-        image.dispose()
-      }
+    },
+    photoDone: (photo) => {
       done++
-      const line = progressLine(done, plan.toProcess.length, person.name, startedAt)
+      const line = progressLine(done, plan.toProcess.length, photo.person, startedAt)
       if (interactive) process.stderr.write(`\r${line}`)
       else if (done === plan.toProcess.length || done % 10 === 0) console.error(line)
-    }
-    if (photos.length) person = await secondLookAtSideways(runtime!, person, photos, loadImage)
-    const trained = person
-    if (personChanged(before, trained)) {
-      // Saved only if they are still registered under that name: the server may have deleted or renamed them meanwhile.
-      // The save flags their photos that look like someone else's (updatePersonModel), as the server's routes do.
-      await updatePersonModel(storage, trained.name, (model) => withPerson(model, trained)).catch((err: unknown) => {
+    },
+    // Saved only if they are still registered under that name: the server may have deleted or renamed them meanwhile.
+    // The save flags their photos that look like someone else's (updatePersonModel), as the server's routes do.
+    save: async (trained) => {
+      try {
+        await updatePersonModel(storage, trained.name, (model) => withPerson(model, trained))
+      } catch (err) {
         if (!(err instanceof HttpError && err.status === 404)) throw err
         console.error(`\n${trained.name} was deleted or renamed while being trained: their results are not saved.`)
-      })
-    }
-  }
+      }
+    },
+    remove: async (name) => {
+      await updateModel(storage, (model) => withoutPerson(model, name))
+    },
+  })
   if (interactive && done) process.stderr.write('\n')
-  for (const name of plan.removedPeople) await updateModel(storage, (model) => withoutPerson(model, name))
 
   const summary = summariseModel(await storage.readModel())
   const seconds = (Date.now() - startedAt) / 1000

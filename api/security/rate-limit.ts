@@ -1,10 +1,11 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Request, RequestHandler, Response } from 'express'
 import lockfile from 'proper-lockfile'
 import { z } from 'zod'
 import { HttpError } from '../errors.js'
 import { log } from '../logging.js'
+import { readIfPresent } from '../storage/read-if-present.js'
 
 /**
  * Counts events per client in fixed windows of `windowMs`, at most `limit` per window; a limit of
@@ -121,13 +122,8 @@ export class FileRateLimitStore implements RateLimitStore {
     }
   }
 
-  private async read(): Promise<string | undefined> {
-    try {
-      return await readFile(this.file, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw err
-    }
+  private read(): Promise<string | undefined> {
+    return readIfPresent(this.file, 'utf8')
   }
 
   /** Replaced whole by a rename: a process that dies mid-write leaves the old counts. Only the lock's holder writes the temp file. */

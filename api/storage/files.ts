@@ -10,6 +10,7 @@ import type { PhotoHash } from '../faces/schema.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 import { modelFile } from './model-file.js'
+import { readIfPresent } from './read-if-present.js'
 import {
   findPerson,
   listPeople,
@@ -151,12 +152,7 @@ export class FilesStorage implements Storage {
 
   async readPhoto(person: string, photo: string): Promise<Buffer | undefined> {
     if (!storedPhotoName.test(photo) || !(await personNames(this.dataDir)).includes(person)) return undefined
-    try {
-      return await readFile(resolveInside(personDir(this.dataDir, person), photo))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw err
-    }
+    return readIfPresent(resolveInside(personDir(this.dataDir, person), photo))
   }
 
   async stagePhotos(photos: readonly PhotoToStage[]): Promise<Staged> {

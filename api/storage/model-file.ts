@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { emptyModel, FaceModelSchema, parseAnyModel, withoutImplausibleDescriptors, type FaceModel } from '../../shared/face/model.js'
 import { log } from '../logging.js'
 import { lockModel } from './lock.js'
+import { readIfPresent } from './read-if-present.js'
 import { tooLarge } from '../faces/schema.js'
 
 const modelFileName = 'faces.json'
@@ -11,13 +12,8 @@ const backupFile = 'faces.json.bak'
 const tempPattern = /^faces\.json(\.bak)?\.[0-9a-f]+\.tmp$/
 
 async function readModelFile(file: string): Promise<FaceModel | 'missing' | 'invalid'> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
-    throw err
-  }
+  const text = await readIfPresent(file, 'utf8')
+  if (text === undefined) return 'missing'
   try {
     const value: unknown = JSON.parse(text)
     let parsed = parseAnyModel(value)

@@ -6,23 +6,17 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js'
 import { enrolDefaults, enrolFace, type FaceRuntime } from '../../shared/face/enrol.js'
 import type { Detector } from '../../shared/face/model.js'
+import { pictureTensor } from '../../browser/picture.js'
 
 export interface EnrolTiming {
   detector: Detector
   backend: string
-  /** Per photo: decoding included, as the Train page's trainPhoto does it. */
+  /** Per photo: decoding included, as the Train page does it (browser/picture.ts). */
   photos: { url: string; ms: number; ok: boolean }[]
 }
 
-async function photoTensor(url: string) {
-  const image = new Image()
-  image.src = url
-  await image.decode()
-  return tf.browser.fromPixels(image)
-}
-
 async function enrol(runtime: FaceRuntime, url: string, detector: Detector): Promise<boolean> {
-  const image = await photoTensor(url)
+  const image = await pictureTensor(tf, url)
   try {
     return (await enrolFace(runtime, image, { ...enrolDefaults, detector })).ok
   } finally {

@@ -13,6 +13,7 @@ import { maxPhotoBytes } from '../../shared/photos/limits.js'
 import { storePhotos } from '../../api/photos/service.js'
 import { PersonNameSchema } from '../../shared/people/names.js'
 import { filesStorage } from '../../api/storage/files.js'
+import { readIfPresent } from '../../api/storage/read-if-present.js'
 import { createPerson } from '../../api/users/service.js'
 import { parseAnyModel } from '../../shared/face/model.js'
 
@@ -26,13 +27,8 @@ const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: tru
 
 async function readModelNote(folder: string): Promise<string> {
   const file = path.join(folder, 'faces.json')
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'faces.json: none in the folder'
-    throw err
-  }
+  const text = await readIfPresent(file, 'utf8')
+  if (text === undefined) return 'faces.json: none in the folder'
   let value: unknown
   try {
     value = JSON.parse(text)
