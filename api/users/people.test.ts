@@ -82,32 +82,26 @@ describe('people: create, read, rename, delete', () => {
     ])
   })
 
-  it('renames a person, moving their photos to the new folder', async () => {
-    const res = await call(patch('Ada%20Lovelace', { name: 'Ada King' }))
+  /** Renames the person with the two photos, who keeps them under the new name. */
+  async function expectRenamed(from: string, to: string): Promise<void> {
+    const res = await call(patch(from, { name: to }))
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'Ada King', photoCount: 2 })
-    expect(await listFiles(usersFolder())).toEqual([
-      path.join('Ada King', 'photo-1.jpg'),
-      path.join('Ada King', 'photo-2.jpg'),
-    ])
+    expect(res.body).toMatchObject({ name: to, photoCount: 2 })
+    expect(await listFiles(usersFolder())).toEqual([path.join(to, 'photo-1.jpg'), path.join(to, 'photo-2.jpg')])
+  }
+
+  it('renames a person, moving their photos to the new folder', async () => {
+    await expectRenamed('Ada%20Lovelace', 'Ada King')
     expect((await call(get('Ada%20Lovelace'))).status).toBe(404)
     expect((await fetch(`${api.url}/data/users/Ada%20King/photo-1.jpg`)).status).toBe(200)
   })
 
   it('allows a rename that only changes the case of the name', async () => {
-    const res = await call(patch('Ada%20King', { name: 'ADA KING' }))
-    expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'ADA KING', photoCount: 2 })
-    expect(await listFiles(usersFolder())).toEqual([
-      path.join('ADA KING', 'photo-1.jpg'),
-      path.join('ADA KING', 'photo-2.jpg'),
-    ])
+    await expectRenamed('Ada%20King', 'ADA KING')
   })
 
   it('accepts a rename to the very same name', async () => {
-    const res = await call(patch('ADA%20KING', { name: 'ADA KING' }))
-    expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'ADA KING', photoCount: 2 })
+    await expectRenamed('ADA%20KING', 'ADA KING')
   })
 
   it('deletes a person with their folder and photos', async () => {
