@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
-import { useTestApi } from '../../tests/support/api.js'
+import { useTestApi, type TestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, facesDir, listFiles } from '../../tests/support/data.js'
 import {
   clients,
@@ -26,6 +26,29 @@ import { sendJson, type JsonReply } from '../../tests/support/http.js'
 const errorBody = (code: string) => ({ error: { code, message: expect.stringMatching(/\S/) } })
 
 const readModelText = (dataDir: string) => readFile(modelFileOf(dataDir), 'utf8')
+
+interface Call {
+  method: string
+  route: string
+  /** JSON, or a string sent as it is. */
+  body?: unknown
+}
+const put = (route: string, body: unknown): Call => ({ method: 'PUT', route, body })
+const patch = (route: string, body: unknown): Call => ({ method: 'PATCH', route, body })
+const del = (route: string): Call => ({ method: 'DELETE', route })
+
+/** Table rows that are all refused the same way: a label for each request. */
+const refused = (status: number, code: string, calls: Record<string, Call>) =>
+  Object.entries(calls).map(([label, call]) => ({ label, call, status, code }))
+
+/** Sends a request the API must refuse with this status and code, leaving faces.json byte for byte as it was. */
+async function expectRefusedLeavingModel(api: TestApi, { method, route, body }: Call, status: number, code: string): Promise<void> {
+  const before = await readModelText(api.dataDir)
+  const res = await sendJson(api.url, method, route, body)
+  expect(res.status).toBe(status)
+  expect(res.body).toEqual(errorBody(code))
+  expect(await readModelText(api.dataDir)).toBe(before)
+}
 
 describe('the face model: reading and writing it whole', () => {
   const api = useTestApi()
@@ -58,36 +81,25 @@ describe('the face model: reading and writing it whole', () => {
     { label: 'the generation before', generation: 0 },
     { label: 'a generation still to come', generation: 2 },
   ])('refuses a whole model written at $label with 409 stale_model, leaving the file as it was', async ({ generation }) => {
-    const before = await readModelText(api.dataDir)
-    const res = await send('PUT', '/api/faces', faceModelOf([alan], generation))
-    expect(res.status).toBe(409)
-    expect(res.body).toEqual(errorBody('stale_model'))
-    expect(await readModelText(api.dataDir)).toBe(before)
+    await expectRefusedLeavingModel(api, put('/api/faces', faceModelOf([alan], generation)), 409, 'stale_model')
   })
 
   const good = faceModelOf([ada], 1)
+  const models = (code: string, bodies: Record<string, unknown>) => Object.entries(bodies).map(([label, body]) => ({ label, body, code }))
   it.each([
-    { label: 'version 2', body: { ...good, version: 2 }, code: 'invalid_model' },
-    { label: 'a negative generation', body: { ...good, generation: -1 }, code: 'invalid_model' },
-    { label: 'no people', body: { version: 1, generation: 1, updatedAt: good.updatedAt }, code: 'invalid_model' },
-    {
-      label: 'a descriptor that is not base64',
-      body: { ...good, people: [{ ...ada, descriptors: [{ ...ada.descriptors[0], descriptor: 'nope' }] }] },
-      code: 'invalid_model',
-    },
-    {
-      label: 'a legacy descriptor of 127 numbers',
-      body: [{ user: 'Ada', descriptors: [{ path: 'a.jpg', descriptor: Array.from(seededDescriptor(1)).slice(1) }] }],
-      code: 'invalid_model',
-    },
-    { label: 'a JSON string', body: JSON.stringify('faces'), code: 'invalid_json' },
-    { label: 'malformed JSON', body: '{"version": 1,', code: 'invalid_json' },
+    ...models('invalid_model', {
+      'version 2': { ...good, version: 2 },
+      'a negative generation': { ...good, generation: -1 },
+      'no people': { version: 1, generation: 1, updatedAt: good.updatedAt },
+      'a descriptor that is not base64': { ...good, people: [{ ...ada, descriptors: [{ ...ada.descriptors[0], descriptor: 'nope' }] }] },
+      'a legacy descriptor of 127 numbers': [{ user: 'Ada', descriptors: [{ path: 'a.jpg', descriptor: Array.from(seededDescriptor(1)).slice(1) }] }],
+    }),
+    ...models('invalid_json', {
+      'a JSON string': JSON.stringify('faces'),
+      'malformed JSON': '{"version": 1,',
+    }),
   ])('refuses a model with $label with 400 $code, leaving the file as it was', async ({ body, code }) => {
-    const before = await readModelText(api.dataDir)
-    const res = await send('PUT', '/api/faces', body)
-    expect(res.status).toBe(400)
-    expect(res.body).toEqual(errorBody(code))
-    expect(await readModelText(api.dataDir)).toBe(before)
+    await expectRefusedLeavingModel(api, put('/api/faces', body), 400, code)
   })
 
   it('imports the reference app’s faces.json, replacing the model, as the next generation', async () => {
@@ -208,52 +220,29 @@ describe('the face model: one person at a time', () => {
   })
 
   const entry = { descriptors: [descriptorEntry('photo-1.jpg', 1)], rejected: [] }
+  const adaEntry = '/api/faces/people/Ada%20Lovelace'
   it.each([
-    { label: 'PUT for someone unknown', method: 'PUT', route: '/api/faces/people/Nobody', body: entry, status: 404, code: 'person_not_found' },
-    { label: 'PATCH for someone unknown', method: 'PATCH', route: '/api/faces/people/Nobody', body: entry, status: 404, code: 'person_not_found' },
-    { label: 'PUT for ..%2Fx', method: 'PUT', route: '/api/faces/people/..%2Fx', body: entry, status: 400, code: 'invalid_name' },
-    { label: 'PATCH for ..%2Fx', method: 'PATCH', route: '/api/faces/people/..%2Fx', body: entry, status: 400, code: 'invalid_name' },
-    { label: 'PUT for %2E%2E', method: 'PUT', route: '/api/faces/people/%2E%2E', body: entry, status: 400, code: 'invalid_name' },
-    { label: 'DELETE for ..%2Fx', method: 'DELETE', route: '/api/faces/people/..%2Fx', status: 400, code: 'invalid_name' },
-    {
-      label: 'PUT without rejections',
-      method: 'PUT',
-      route: '/api/faces/people/Ada%20Lovelace',
-      body: { descriptors: [] },
-      status: 400,
-      code: 'invalid_model',
-    },
-    {
-      label: 'PUT with an extra field',
-      method: 'PUT',
-      route: '/api/faces/people/Ada%20Lovelace',
-      body: { ...entry, name: 'Alan Turing' },
-      status: 400,
-      code: 'invalid_model',
-    },
-    {
-      label: 'PATCH with a bad descriptor',
-      method: 'PATCH',
-      route: '/api/faces/people/Ada%20Lovelace',
-      body: { descriptors: [{ ...descriptorEntry('photo-1.jpg', 1), descriptor: 'A'.repeat(684) }] },
-      status: 400,
-      code: 'invalid_model',
-    },
-    {
-      label: 'PATCH removing something that is not a photo name',
-      method: 'PATCH',
-      route: '/api/faces/people/Ada%20Lovelace',
-      body: { remove: [42] },
-      status: 400,
-      code: 'invalid_model',
-    },
-    { label: 'PATCH with malformed JSON', method: 'PATCH', route: '/api/faces/people/Ada%20Lovelace', body: '{', status: 400, code: 'invalid_json' },
-  ])('refuses $label with $status $code, leaving the file as it was', async ({ method, route, body, status, code }) => {
-    const before = await readModelText(api.dataDir)
-    const res = await send(method, route, body)
-    expect(res.status).toBe(status)
-    expect(res.body).toEqual(errorBody(code))
-    expect(await readModelText(api.dataDir)).toBe(before)
+    ...refused(404, 'person_not_found', {
+      'PUT for someone unknown': put('/api/faces/people/Nobody', entry),
+      'PATCH for someone unknown': patch('/api/faces/people/Nobody', entry),
+    }),
+    ...refused(400, 'invalid_name', {
+      'PUT for ..%2Fx': put('/api/faces/people/..%2Fx', entry),
+      'PATCH for ..%2Fx': patch('/api/faces/people/..%2Fx', entry),
+      'PUT for %2E%2E': put('/api/faces/people/%2E%2E', entry),
+      'DELETE for ..%2Fx': del('/api/faces/people/..%2Fx'),
+    }),
+    ...refused(400, 'invalid_model', {
+      'PUT without rejections': put(adaEntry, { descriptors: [] }),
+      'PUT with an extra field': put(adaEntry, { ...entry, name: 'Alan Turing' }),
+      'PATCH with a bad descriptor': patch(adaEntry, { descriptors: [{ ...descriptorEntry('photo-1.jpg', 1), descriptor: 'A'.repeat(684) }] }),
+      'PATCH removing something that is not a photo name': patch(adaEntry, { remove: [42] }),
+    }),
+    ...refused(400, 'invalid_json', {
+      'PATCH with malformed JSON': patch(adaEntry, '{'),
+    }),
+  ])('refuses $label with $status $code, leaving the file as it was', async ({ call, status, code }) => {
+    await expectRefusedLeavingModel(api, call, status, code)
   })
 
   it('drops the entry of someone no longer registered with DELETE, and writes nothing when there is none', async () => {
@@ -360,9 +349,7 @@ describe('a damaged faces.json', () => {
   it('refuses a write based on the damaged file’s older generation', async () => {
     const current = await readModelFile(api.dataDir)
     await writeFile(modelFileOf(api.dataDir), 'garbage')
-    const res = await send('PUT', '/api/faces', { ...current, generation: current.generation - 1 })
-    expect(res.status).toBe(409)
-    expect(res.body).toEqual(errorBody('stale_model'))
+    await expectRefusedLeavingModel(api, put('/api/faces', { ...current, generation: current.generation - 1 }), 409, 'stale_model')
     expect(await readModelText(api.dataDir)).toBe('garbage')
   })
 })

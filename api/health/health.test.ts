@@ -16,6 +16,9 @@ async function unwritableDir(base: string): Promise<string> {
   return dir
 }
 
+/** A folder inside `base` that is not there. */
+const missingDir = async (base: string) => path.join(base, 'not-there')
+
 describe('GET /api/health', () => {
   const api = useTestApi()
 
@@ -28,23 +31,15 @@ describe('GET /api/health', () => {
     expect(appVersion).toMatch(/^\d+\.\d+\.\d+/)
   })
 
-  it('stays 200 and reports a data folder that does not exist', async () => {
-    const missing = await startApi(path.join(api.dataDir, 'not-there'))
-    try {
-      const res = await fetch(`${missing.url}/api/health`)
-      expect(res.status).toBe(200)
-      expect((await res.json()).dataDir).toBe('missing')
-    } finally {
-      await missing.close()
-    }
-  })
-
-  it('stays 200 and reports a data folder that cannot be written to', async () => {
-    const served = await startApi(await unwritableDir(api.dataDir))
+  it.each([
+    ['does not exist', missingDir, 'missing'],
+    ['cannot be written to', unwritableDir, 'read-only'],
+  ] as const)('stays 200 and reports a data folder that %s', async (_case, dataDir, reported) => {
+    const served = await startApi(await dataDir(api.dataDir))
     try {
       const res = await fetch(`${served.url}/api/health`)
       expect(res.status).toBe(200)
-      expect((await res.json()).dataDir).toBe('read-only')
+      expect((await res.json()).dataDir).toBe(reported)
     } finally {
       await served.close()
     }
@@ -63,7 +58,7 @@ describe('GET /api/health/ready', () => {
   })
 
   describe.each([
-    ['does not exist', 'The data folder does not exist', async (base: string) => path.join(base, 'not-there')],
+    ['does not exist', 'The data folder does not exist', missingDir],
     [
       'is a file',
       'The data folder does not exist',

@@ -1,58 +1,30 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
-import { request } from 'node:http'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, listFiles } from '../../tests/support/data.js'
+import { sendJson } from '../../tests/support/http.js'
 import { PeopleResponseSchema, PersonSchema } from './schema.js'
 
 interface Call {
   method: string
-  /** Sent exactly as written: a name in it is already percent-encoded where it needs to be. */
+  /** Sent exactly as written (not by fetch, which would resolve `..` and `%2E%2E` first): a name in it is already percent-encoded where it needs to be. */
   route: string
-  body?: string
+  /** JSON, or a string sent as it is, for bodies that are not valid JSON. */
+  body?: unknown
 }
-
-/** A body as JSON; a string is sent as it is, for bodies that are not valid JSON. */
-const encode = (body: unknown) => (body === undefined || typeof body === 'string' ? body : JSON.stringify(body))
 
 const list = (): Call => ({ method: 'GET', route: '/api/users' })
-const post = (body?: unknown): Call => ({ method: 'POST', route: '/api/users', body: encode(body) })
+const post = (body?: unknown): Call => ({ method: 'POST', route: '/api/users', body })
 const get = (name: string): Call => ({ method: 'GET', route: `/api/users/${name}` })
-const patch = (name: string, body: unknown): Call => ({ method: 'PATCH', route: `/api/users/${name}`, body: encode(body) })
+const patch = (name: string, body: unknown): Call => ({ method: 'PATCH', route: `/api/users/${name}`, body })
 const del = (name: string): Call => ({ method: 'DELETE', route: `/api/users/${name}` })
 
-interface Reply {
-  status: number
-  location: string | undefined
-  body: unknown
-}
+const send = (baseUrl: string, { method, route, body }: Call) => sendJson(baseUrl, method, route, body)
 
-/**
- * Sends a call over plain HTTP. Not fetch: like any WHATWG URL it resolves `..`, `.` and their
- * `%2E` spellings before sending, so `DELETE /api/users/%2E%2E` would never reach the route.
- */
-function send(baseUrl: string, { method, route, body }: Call): Promise<Reply> {
-  const { hostname, port } = new URL(baseUrl)
-  const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, method, path: route, headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('error', reject)
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        try {
-          resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: text ? JSON.parse(text) : undefined })
-        } catch (err) {
-          reject(err)
-        }
-      })
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
+/** Table rows that are all refused the same way: a label for each request. */
+const refused = (status: number, code: string, requests: Record<string, Call>) =>
+  Object.entries(requests).map(([label, request]) => ({ label, request, status, code }))
 
 /** Folders as well as files: a wrongly created person is an empty folder, which listFiles would miss. */
 async function listFolders(dir: string): Promise<string[]> {
@@ -71,7 +43,7 @@ describe('people: create, read, rename, delete', () => {
   it('registers a person with a 201, a Location and an empty folder', async () => {
     const res = await call(post({ name: 'Ada Lovelace' }))
     expect(res.status).toBe(201)
-    expect(res.location).toBe('/api/users/Ada%20Lovelace')
+    expect(res.headers.location).toBe('/api/users/Ada%20Lovelace')
     expect(res.body).toEqual({ name: 'Ada Lovelace', photoCount: 0, photos: [] })
     expect(await readdir(usersFolder())).toEqual(['Ada Lovelace'])
   })
@@ -81,7 +53,7 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(post({ name: `  ${decomposed}  ` }))
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ name: 'Zo\u00eb Ng' })
-    expect(res.location).toBe('/api/users/Zo%C3%AB%20Ng')
+    expect(res.headers.location).toBe('/api/users/Zo%C3%AB%20Ng')
     expect(await readdir(usersFolder())).toContain('Zo\u00eb Ng')
     expect((await call(get(encodeURIComponent(decomposed)))).status).toBe(200)
   })
@@ -110,32 +82,26 @@ describe('people: create, read, rename, delete', () => {
     ])
   })
 
-  it('renames a person, moving their photos to the new folder', async () => {
-    const res = await call(patch('Ada%20Lovelace', { name: 'Ada King' }))
+  /** Renames the person with the two photos, who keeps them under the new name. */
+  async function expectRenamed(from: string, to: string): Promise<void> {
+    const res = await call(patch(from, { name: to }))
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'Ada King', photoCount: 2 })
-    expect(await listFiles(usersFolder())).toEqual([
-      path.join('Ada King', 'photo-1.jpg'),
-      path.join('Ada King', 'photo-2.jpg'),
-    ])
+    expect(res.body).toMatchObject({ name: to, photoCount: 2 })
+    expect(await listFiles(usersFolder())).toEqual([path.join(to, 'photo-1.jpg'), path.join(to, 'photo-2.jpg')])
+  }
+
+  it('renames a person, moving their photos to the new folder', async () => {
+    await expectRenamed('Ada%20Lovelace', 'Ada King')
     expect((await call(get('Ada%20Lovelace'))).status).toBe(404)
     expect((await fetch(`${api.url}/data/users/Ada%20King/photo-1.jpg`)).status).toBe(200)
   })
 
   it('allows a rename that only changes the case of the name', async () => {
-    const res = await call(patch('Ada%20King', { name: 'ADA KING' }))
-    expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'ADA KING', photoCount: 2 })
-    expect(await listFiles(usersFolder())).toEqual([
-      path.join('ADA KING', 'photo-1.jpg'),
-      path.join('ADA KING', 'photo-2.jpg'),
-    ])
+    await expectRenamed('Ada%20King', 'ADA KING')
   })
 
   it('accepts a rename to the very same name', async () => {
-    const res = await call(patch('ADA%20KING', { name: 'ADA KING' }))
-    expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ name: 'ADA KING', photoCount: 2 })
+    await expectRenamed('ADA%20KING', 'ADA KING')
   })
 
   it('deletes a person with their folder and photos', async () => {
@@ -168,71 +134,84 @@ describe('people: bad requests are refused and change nothing on disk', () => {
   const fullWidth = (name: string) => [...name].map((char) => (char === ' ' ? char : String.fromCodePoint(char.codePointAt(0)! + 0xfee0))).join('')
 
   it.each([
-    // Names that are paths, hidden files or control characters
-    { label: 'a parent-folder name', request: post({ name: '../x' }), status: 400, code: 'invalid_name' },
-    { label: 'an absolute path', request: post({ name: '/etc' }), status: 400, code: 'invalid_name' },
-    { label: 'a name with a slash', request: post({ name: 'a/b' }), status: 400, code: 'invalid_name' },
-    { label: 'a name with a backslash', request: post({ name: 'a\\b' }), status: 400, code: 'invalid_name' },
-    { label: 'a hidden name', request: post({ name: '.hidden' }), status: 400, code: 'invalid_name' },
-    { label: 'a name of dots', request: post({ name: '..' }), status: 400, code: 'invalid_name' },
-    { label: 'a NUL character', request: post({ name: 'Ada\u0000' }), status: 400, code: 'invalid_name' },
-    { label: 'a tab inside the name', request: post({ name: 'Ada\tLovelace' }), status: 400, code: 'invalid_name' },
-    { label: 'a newline inside the name', request: post({ name: 'Ada\nLovelace' }), status: 400, code: 'invalid_name' },
-    { label: 'a 65-character name', request: post({ name: tooLong }), status: 400, code: 'invalid_name' },
-    { label: 'an empty name', request: post({ name: '' }), status: 400, code: 'invalid_name' },
-    { label: 'a whitespace-only name', request: post({ name: ' \t ' }), status: 400, code: 'invalid_name' },
-    { label: 'punctuation without a letter', request: post({ name: "-'" }), status: 400, code: 'invalid_name' },
-    { label: 'a name of 256 UTF-8 bytes', request: post({ name: tooManyBytes }), status: 400, code: 'invalid_name' },
-    // Names that look like another: invisible characters beside it, or made of them only
-    { label: 'a name followed by U+034F', request: post({ name: 'Grace Hopper\u034F' }), status: 400, code: 'invalid_name' },
-    { label: 'a name followed by U+FE0F', request: post({ name: 'Grace Hopper\uFE0F' }), status: 400, code: 'invalid_name' },
-    { label: 'a name followed by U+3164', request: post({ name: 'Grace Hopper\u3164' }), status: 400, code: 'invalid_name' },
-    { label: 'a name with U+200B inside', request: post({ name: 'Grace\u200BHopper' }), status: 400, code: 'invalid_name' },
-    { label: 'a name of U+3164 only', request: post({ name: '\u3164' }), status: 400, code: 'invalid_name' },
-    { label: 'a name of U+3164 and spaces', request: post({ name: '\u3164 \u3164' }), status: 400, code: 'invalid_name' },
+    ...refused(400, 'invalid_name', {
+      // Names that are paths, hidden files or control characters
+      'a parent-folder name': post({ name: '../x' }),
+      'an absolute path': post({ name: '/etc' }),
+      'a name with a slash': post({ name: 'a/b' }),
+      'a name with a backslash': post({ name: 'a\\b' }),
+      'a hidden name': post({ name: '.hidden' }),
+      'a name of dots': post({ name: '..' }),
+      'a NUL character': post({ name: 'Ada\u0000' }),
+      'a tab inside the name': post({ name: 'Ada\tLovelace' }),
+      'a newline inside the name': post({ name: 'Ada\nLovelace' }),
+      'a 65-character name': post({ name: tooLong }),
+      'an empty name': post({ name: '' }),
+      'a whitespace-only name': post({ name: ' \t ' }),
+      'punctuation without a letter': post({ name: "-'" }),
+      'a name of 256 UTF-8 bytes': post({ name: tooManyBytes }),
+      // Names that look like another: invisible characters beside it, or made of them only
+      'a name followed by U+034F': post({ name: 'Grace Hopper\u034F' }),
+      'a name followed by U+FE0F': post({ name: 'Grace Hopper\uFE0F' }),
+      'a name followed by U+3164': post({ name: 'Grace Hopper\u3164' }),
+      'a name with U+200B inside': post({ name: 'Grace\u200BHopper' }),
+      'a name of U+3164 only': post({ name: '\u3164' }),
+      'a name of U+3164 and spaces': post({ name: '\u3164 \u3164' }),
+      // Bodies without a name that is a string
+      'a number as name': post({ name: 42 }),
+      'null as name': post({ name: null }),
+      'no name at all': post({}),
+      'no body': post(),
+      // Traversal and bad names in the path, and renames to bad names
+      'GET ..%2Fx': get('..%2Fx'),
+      'GET %2E%2E%2Fx': get('%2E%2E%2Fx'),
+      'GET ..': get('..'),
+      'GET %2Fetc': get('%2Fetc'),
+      'GET a hidden name': get('.hidden'),
+      'GET a NUL character': get('Ada%00'),
+      'GET a 65-character name': get(tooLong),
+      'PATCH ..%2Fx': patch('..%2Fx', { name: 'y' }),
+      'PATCH to a parent-folder name': patch('Grace%20Hopper', { name: '../y' }),
+      'PATCH to a hidden name': patch('Grace%20Hopper', { name: '.y' }),
+      'PATCH to a name of 256 UTF-8 bytes': patch('Grace%20Hopper', { name: tooManyBytes }),
+      'PATCH to a name followed by U+FE0F': patch('Grace%20Hopper', { name: 'Alan Turing\uFE0F' }),
+      'DELETE ..%2Fx': del('..%2Fx'),
+      'DELETE .. (the data folder)': del('..'),
+      'DELETE %2E%2E (the data folder)': del('%2E%2E'),
+      'DELETE . (the users folder)': del('.'),
+      'DELETE %2E (the users folder)': del('%2E'),
+      'DELETE a blank name': del('%20'),
+    }),
     // Bodies of the wrong shape
-    { label: 'a number as name', request: post({ name: 42 }), status: 400, code: 'invalid_name' },
-    { label: 'null as name', request: post({ name: null }), status: 400, code: 'invalid_name' },
-    { label: 'no name at all', request: post({}), status: 400, code: 'invalid_name' },
-    { label: 'no body', request: post(), status: 400, code: 'invalid_name' },
-    { label: 'an array body', request: post([{ name: 'Ada' }]), status: 400, code: 'invalid_body' },
-    { label: 'an extra key', request: post({ name: 'Ada', admin: true }), status: 400, code: 'invalid_body' },
-    { label: 'malformed JSON', request: post('{"name": '), status: 400, code: 'invalid_json' },
-    { label: 'a body over 100 kB', request: post({ name: 'x'.repeat(200_000) }), status: 413, code: 'payload_too_large' },
+    ...refused(400, 'invalid_body', {
+      'an array body': post([{ name: 'Ada' }]),
+      'an extra key': post({ name: 'Ada', admin: true }),
+      'PATCH with an extra key': patch('Grace%20Hopper', { name: 'y', photos: [] }),
+    }),
+    ...refused(400, 'invalid_json', {
+      'malformed JSON': post('{"name": '),
+      'PATCH with malformed JSON': patch('Grace%20Hopper', '{'),
+    }),
+    ...refused(413, 'payload_too_large', {
+      'a body over 100 kB': post({ name: 'x'.repeat(200_000) }),
+    }),
     // Duplicates, whatever the case
-    { label: 'a duplicate in lower case', request: post({ name: 'grace hopper' }), status: 409, code: 'name_taken' },
-    { label: 'a duplicate in upper case', request: post({ name: 'GRACE HOPPER' }), status: 409, code: 'name_taken' },
-    { label: 'a duplicate with extra spaces', request: post({ name: ' Grace Hopper ' }), status: 409, code: 'name_taken' },
-    { label: 'a duplicate in full-width letters', request: post({ name: fullWidth('Grace Hopper') }), status: 409, code: 'name_taken' },
-    { label: 'a duplicate with a ligature', request: post({ name: '\uFB01' }), status: 409, code: 'name_taken' },
-    { label: 'a duplicate with sharp s for ss', request: post({ name: 'Stra\u00dfe' }), status: 409, code: 'name_taken' },
-    // Traversal and bad names in the path
-    { label: 'GET ..%2Fx', request: get('..%2Fx'), status: 400, code: 'invalid_name' },
-    { label: 'GET %2E%2E%2Fx', request: get('%2E%2E%2Fx'), status: 400, code: 'invalid_name' },
-    { label: 'GET ..', request: get('..'), status: 400, code: 'invalid_name' },
-    { label: 'GET %2Fetc', request: get('%2Fetc'), status: 400, code: 'invalid_name' },
-    { label: 'GET a hidden name', request: get('.hidden'), status: 400, code: 'invalid_name' },
-    { label: 'GET a NUL character', request: get('Ada%00'), status: 400, code: 'invalid_name' },
-    { label: 'GET a 65-character name', request: get(tooLong), status: 400, code: 'invalid_name' },
-    { label: 'GET someone unknown', request: get('Nobody'), status: 404, code: 'person_not_found' },
-    { label: 'PATCH ..%2Fx', request: patch('..%2Fx', { name: 'y' }), status: 400, code: 'invalid_name' },
-    { label: 'PATCH to a parent-folder name', request: patch('Grace%20Hopper', { name: '../y' }), status: 400, code: 'invalid_name' },
-    { label: 'PATCH to a hidden name', request: patch('Grace%20Hopper', { name: '.y' }), status: 400, code: 'invalid_name' },
-    { label: 'PATCH with an extra key', request: patch('Grace%20Hopper', { name: 'y', photos: [] }), status: 400, code: 'invalid_body' },
-    { label: 'PATCH with malformed JSON', request: patch('Grace%20Hopper', '{'), status: 400, code: 'invalid_json' },
-    { label: 'PATCH to a taken name', request: patch('Grace%20Hopper', { name: 'Alan Turing' }), status: 409, code: 'name_taken' },
-    { label: 'PATCH to a taken name in another case', request: patch('Grace%20Hopper', { name: 'alan turing' }), status: 409, code: 'name_taken' },
-    { label: 'PATCH to a taken name in full width', request: patch('Grace%20Hopper', { name: fullWidth('Alan Turing') }), status: 409, code: 'name_taken' },
-    { label: 'PATCH to a name of 256 UTF-8 bytes', request: patch('Grace%20Hopper', { name: tooManyBytes }), status: 400, code: 'invalid_name' },
-    { label: 'PATCH to a name followed by U+FE0F', request: patch('Grace%20Hopper', { name: 'Alan Turing\uFE0F' }), status: 400, code: 'invalid_name' },
-    { label: 'PATCH someone unknown', request: patch('Nobody', { name: 'Somebody' }), status: 404, code: 'person_not_found' },
-    { label: 'DELETE ..%2Fx', request: del('..%2Fx'), status: 400, code: 'invalid_name' },
-    { label: 'DELETE .. (the data folder)', request: del('..'), status: 400, code: 'invalid_name' },
-    { label: 'DELETE %2E%2E (the data folder)', request: del('%2E%2E'), status: 400, code: 'invalid_name' },
-    { label: 'DELETE . (the users folder)', request: del('.'), status: 400, code: 'invalid_name' },
-    { label: 'DELETE %2E (the users folder)', request: del('%2E'), status: 400, code: 'invalid_name' },
-    { label: 'DELETE a blank name', request: del('%20'), status: 400, code: 'invalid_name' },
-    { label: 'DELETE someone unknown', request: del('Nobody'), status: 404, code: 'person_not_found' },
+    ...refused(409, 'name_taken', {
+      'a duplicate in lower case': post({ name: 'grace hopper' }),
+      'a duplicate in upper case': post({ name: 'GRACE HOPPER' }),
+      'a duplicate with extra spaces': post({ name: ' Grace Hopper ' }),
+      'a duplicate in full-width letters': post({ name: fullWidth('Grace Hopper') }),
+      'a duplicate with a ligature': post({ name: '\uFB01' }),
+      'a duplicate with sharp s for ss': post({ name: 'Stra\u00dfe' }),
+      'PATCH to a taken name': patch('Grace%20Hopper', { name: 'Alan Turing' }),
+      'PATCH to a taken name in another case': patch('Grace%20Hopper', { name: 'alan turing' }),
+      'PATCH to a taken name in full width': patch('Grace%20Hopper', { name: fullWidth('Alan Turing') }),
+    }),
+    ...refused(404, 'person_not_found', {
+      'GET someone unknown': get('Nobody'),
+      'PATCH someone unknown': patch('Nobody', { name: 'Somebody' }),
+      'DELETE someone unknown': del('Nobody'),
+    }),
   ])('$label → $status $code', async ({ request, status, code }) => {
     const files = await listFiles(api.dataDir)
     const folders = await listFolders(api.dataDir)

@@ -1,29 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { useApp } from '../support/app.js'
 import { launchBrowser, type BrowserOptions } from '../support/browser.js'
-import { addFixturePhotos, createTempDataDir, type TempDataDir } from '../support/data.js'
-import { startServer, type RunningServer } from '../support/server.js'
 import { fakeCameraVideo } from '../support/video.js'
 
 describe('camera problems reach the screen in words', () => {
-  let data: TempDataDir
-  let scratch: string
-  let server: RunningServer
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
-    await addFixturePhotos(data.path, 'rose_leslie', ['people/rose_leslie/rose_leslie_img1.jpg'])
+  const app = useApp({
+    people: { rose_leslie: ['people/rose_leslie/rose_leslie_img1.jpg'] },
     // facer.test is the insecure origin below: a name of its own, so it must be allowed.
-    server = await startServer({ DATA_DIR: data.path, ALLOWED_HOSTS: 'facer.test' })
-  })
-  afterAll(async () => {
-    await server?.stop()
-    await data?.remove()
-    await rm(scratch, { recursive: true, force: true })
+    env: { ALLOWED_HOSTS: 'facer.test' },
+    // Each test starts a browser of its own, with the camera it is about.
+    browser: false,
   })
 
   // The two places that use a camera: a person's page (snapshots) and the Recognize page.
@@ -56,7 +43,7 @@ describe('camera problems reach the screen in words', () => {
     },
   ]
 
-  async function cameraErrors(options: BrowserOptions, origin = server.url): Promise<string[]> {
+  async function cameraErrors(options: BrowserOptions, origin = app.server.url): Promise<string[]> {
     const browser = await launchBrowser(options)
     try {
       const messages: string[] = []
@@ -76,7 +63,7 @@ describe('camera problems reach the screen in words', () => {
   }
 
   it('when permission is denied', async () => {
-    const messages = await cameraErrors({ fakeVideo: fakeCameraVideo(scratch), grantCamera: false })
+    const messages = await cameraErrors({ fakeVideo: fakeCameraVideo(app.scratch), grantCamera: false })
     expect(messages).toEqual(Array(2).fill('Camera access was denied. Allow this site to use the camera in your browser settings, then try again.'))
   })
 
@@ -86,9 +73,9 @@ describe('camera problems reach the screen in words', () => {
   })
 
   it('on an insecure origin (plain HTTP, not localhost)', async () => {
-    const port = new URL(server.url).port
+    const port = new URL(app.server.url).port
     const messages = await cameraErrors(
-      { fakeVideo: fakeCameraVideo(scratch), extraArgs: ['--host-resolver-rules=MAP facer.test 127.0.0.1'] },
+      { fakeVideo: fakeCameraVideo(app.scratch), extraArgs: ['--host-resolver-rules=MAP facer.test 127.0.0.1'] },
       `http://facer.test:${port}`,
     )
     expect(messages).toEqual(Array(2).fill('The camera needs a secure connection: open facer over HTTPS, or on http://localhost.'))

@@ -8,23 +8,16 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { storedHeight, storedWidth } from '../../shared/photos/limits.js'
-import { createTempDataDir, facesDir, listFiles, repoRoot, type TempDataDir } from '../support/data.js'
+import { useApp } from '../support/app.js'
+import { facesDir, listFiles, repoRoot } from '../support/data.js'
+import { register } from '../support/people.js'
 import { startPm2Cluster, type Pm2Cluster } from '../support/pm2.js'
-import { startServer, waitForLog, type RunningServer } from '../support/server.js'
+import { waitForLog } from '../support/server.js'
 
 const run = promisify(execFile)
 const photoFixture = path.join(facesDir, 'people/barack_obama/obama.jpg')
-
-async function register(url: string, name: string): Promise<void> {
-  const res = await fetch(`${url}/api/users`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name }),
-  })
-  expect(res.status).toBe(201)
-}
 
 interface UploadResponse {
   status: number
@@ -99,74 +92,62 @@ class SlowUpload {
 }
 
 describe('SIGTERM during a photo upload', () => {
-  let data: TempDataDir
+  // Each test starts the server it stops; one it leaves running is stopped after them.
+  const app = useApp({ servers: 0, browser: false })
   let photo: Buffer
   const agent = new http.Agent({ keepAlive: true })
 
   beforeAll(async () => {
-    data = await createTempDataDir()
     photo = await readFile(photoFixture)
-  })
-  afterAll(async () => {
-    agent.destroy()
-    await data.remove()
+    app.onClose(() => agent.destroy())
   })
 
   async function personFiles(person: string): Promise<string[]> {
-    return listFiles(path.join(data.path, 'users', person))
+    return listFiles(path.join(app.data.path, 'users', person))
+  }
+
+  /** A server with this shutdown bound, and an upload to it of which half the body has arrived. */
+  async function halfUploaded(shutdownTimeoutMs: string, person: string) {
+    const server = await app.startServer({ SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs })
+    await register(server.url, person)
+    const upload = new SlowUpload(server.url, person, photo, agent)
+    await upload.start()
+    await upload.sendUpTo(0.5)
+    return { server, upload }
   }
 
   it('lets the upload in flight finish and store its photo, then exits 0', async () => {
-    const server = await startServer({ DATA_DIR: data.path, SHUTDOWN_TIMEOUT_MS: '60000' })
-    let exitCode: Promise<number | null> | undefined
-    try {
-      await register(server.url, 'barack_obama')
-      const upload = new SlowUpload(server.url, 'barack_obama', photo, agent)
-      await upload.start()
-      await upload.sendUpTo(0.5)
+    const { server, upload } = await halfUploaded('60000', 'barack_obama')
 
-      exitCode = server.stop('SIGTERM')
-      const shutdown = await waitForLog(server, (entry) => entry.msg === 'shutting down')
-      expect(shutdown).toMatchObject({ signal: 'SIGTERM', requestsInFlight: 1 })
-      await upload.sendUpTo(1)
+    const exitCode = server.stop('SIGTERM')
+    const shutdown = await waitForLog(server, (entry) => entry.msg === 'shutting down')
+    expect(shutdown).toMatchObject({ signal: 'SIGTERM', requestsInFlight: 1 })
+    await upload.sendUpTo(1)
 
-      const res = await upload.response
-      expect(res.status).toBe(201)
-      // Its keep-alive connection is closed after the response rather than cut while idle.
-      expect(res.connection).toBe('close')
-      const [stored] = (JSON.parse(res.body) as { photos: { name: string }[] }).photos
-      expect(await exitCode).toBe(0)
+    const res = await upload.response
+    expect(res.status).toBe(201)
+    // Its keep-alive connection is closed after the response rather than cut while idle.
+    expect(res.connection).toBe('close')
+    const [stored] = (JSON.parse(res.body) as { photos: { name: string }[] }).photos
+    expect(await exitCode).toBe(0)
 
-      expect(await personFiles('barack_obama')).toEqual([stored!.name])
-      const metadata = await sharp(path.join(data.path, 'users/barack_obama', stored!.name)).metadata()
-      expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({
-        format: 'jpeg',
-        width: storedWidth,
-        height: storedHeight,
-      })
-    } finally {
-      await (exitCode ?? server.stop())
-    }
+    expect(await personFiles('barack_obama')).toEqual([stored!.name])
+    const metadata = await sharp(path.join(app.data.path, 'users/barack_obama', stored!.name)).metadata()
+    expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({
+      format: 'jpeg',
+      width: storedWidth,
+      height: storedHeight,
+    })
   })
 
   it('drops an upload still arriving when the shutdown bound runs out, leaving nothing behind', async () => {
-    const server = await startServer({ DATA_DIR: data.path, SHUTDOWN_TIMEOUT_MS: '500' })
-    let exitCode: Promise<number | null> | undefined
-    try {
-      await register(server.url, 'joe_biden')
-      const upload = new SlowUpload(server.url, 'joe_biden', photo, agent)
-      await upload.start()
-      await upload.sendUpTo(0.5)
+    const { server, upload } = await halfUploaded('500', 'joe_biden')
 
-      // The rest of the body never comes: the server gives up on it and exits with 1.
-      exitCode = server.stop('SIGTERM')
-      expect(await exitCode).toBe(1)
-      await expect(upload.response).rejects.toThrow()
-      expect(server.output.join('\n')).toContain('"msg":"forced exit: requests still running"')
-      expect(await personFiles('joe_biden')).toEqual([])
-    } finally {
-      await (exitCode ?? server.stop())
-    }
+    // The rest of the body never comes: the server gives up on it and exits with 1.
+    expect(await server.stop('SIGTERM')).toBe(1)
+    await expect(upload.response).rejects.toThrow()
+    expect(server.output.join('\n')).toContain('"msg":"forced exit: requests still running"')
+    expect(await personFiles('joe_biden')).toEqual([])
   })
 })
 
@@ -192,16 +173,12 @@ async function requestLoop(url: string, traffic: Traffic, keepGoing: () => boole
 }
 
 describe('pm2 reload', () => {
-  let data: TempDataDir
+  const app = useApp({ servers: 0, browser: false })
   let cluster: Pm2Cluster | undefined
 
   beforeAll(async () => {
-    data = await createTempDataDir()
-    cluster = await startPm2Cluster({ DATA_DIR: data.path, WEB_CONCURRENCY: '2' })
-  })
-  afterAll(async () => {
-    await cluster?.kill()
-    await data.remove()
+    cluster = await startPm2Cluster({ DATA_DIR: app.data.path, WEB_CONCURRENCY: '2' })
+    app.onClose(() => cluster?.kill())
   })
 
   it('replaces both workers while every request keeps succeeding', async () => {
@@ -233,24 +210,19 @@ describe('pm2 reload', () => {
 })
 
 describe('the Docker image', () => {
+  const app = useApp({ servers: 0, browser: false })
+
   it('has a HEALTHCHECK that passes while the server listens on HOST=0.0.0.0, and fails when it does not', async () => {
     const dockerfile = (await readFile(path.join(repoRoot, 'Dockerfile'), 'utf8')).replace(/\\\n/g, ' ')
     const healthcheck = dockerfile.match(/^HEALTHCHECK .*?CMD (\[.*\])\s*$/m)?.[1]
     expect(healthcheck).toBeDefined()
     const [program, ...args] = JSON.parse(healthcheck!) as string[]
     expect(program).toBe('node')
-    const data = await createTempDataDir()
-    let server: RunningServer | undefined
-    try {
-      server = await startServer({ DATA_DIR: data.path, HOST: '0.0.0.0' })
-      const env = { ...process.env, PORT: new URL(server.url).port }
-      await expect(run(process.execPath, args, { env })).resolves.toBeDefined()
-      await server.stop()
-      await expect(run(process.execPath, args, { env })).rejects.toMatchObject({ code: 1 })
-    } finally {
-      await server?.stop()
-      await data.remove()
-    }
+    const server = await app.startServer({ HOST: '0.0.0.0' })
+    const env = { ...process.env, PORT: new URL(server.url).port }
+    await expect(run(process.execPath, args, { env })).resolves.toBeDefined()
+    await server.stop()
+    await expect(run(process.execPath, args, { env })).rejects.toMatchObject({ code: 1 })
   })
 
   it(

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collectPageErrors, launchBrowser, type RunningBrowser } from '../support/browser.js'
-import { addFixturePhotos, createTempDataDir, repoRoot, type TempDataDir } from '../support/data.js'
+import { describe, expect, it } from 'vitest'
+import { useApp } from '../support/app.js'
+import { collectPageErrors } from '../support/browser.js'
+import { repoRoot } from '../support/data.js'
 import { freePort } from '../support/ports.js'
 import { fakeCameraVideo } from '../support/video.js'
 
@@ -31,28 +30,15 @@ async function isListening(port: number): Promise<boolean> {
 }
 
 describe('npm run dev', () => {
-  let data: TempDataDir
-  let scratch: string
-  let browser: RunningBrowser
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-dev-'))
-    await addFixturePhotos(data.path, 'alex_lacamoire', ['people/alex_lacamoire/alex_lacamoire1.jpg'])
-    browser = await launchBrowser({ fakeVideo: fakeCameraVideo(scratch) })
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await data.remove()
-    await rm(scratch, { recursive: true, force: true })
-  })
+  // The test starts the dev servers itself.
+  const app = useApp({ people: { alex_lacamoire: ['people/alex_lacamoire/alex_lacamoire1.jpg'] }, servers: 0, camera: fakeCameraVideo })
 
   it('runs the API and nuxt dev together, proxies the API, and stops both on Ctrl-C', async () => {
     const [port, apiPort] = [await freePort(), await freePort()]
     // Its own process group, so that a signal to the group is what Ctrl-C in a terminal sends.
     const dev = spawn(process.execPath, [path.join(repoRoot, 'scripts/dev.mjs')], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: String(port), API_PORT: String(apiPort), DATA_DIR: data.path },
+      env: { ...process.env, PORT: String(port), API_PORT: String(apiPort), DATA_DIR: app.data.path },
       detached: true,
       stdio: 'ignore',
     })
@@ -67,7 +53,7 @@ describe('npm run dev', () => {
       expect(link.replace(/<[^>]*>/g, '')).toBe('alex_lacamoire')
 
       // Vite serves the scripts here, the live recognition worker's too: it must start on the isolated page.
-      const recognize = await browser.context.newPage()
+      const recognize = await app.browser.context.newPage()
       const errors = collectPageErrors(recognize)
       await recognize.goto(`http://127.0.0.1:${port}/recognize`)
       const start = recognize.getByTestId('live-start')

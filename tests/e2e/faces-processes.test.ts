@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { FaceModel } from '../../shared/face/model.js'
-import { addFixturePhotos, createTempDataDir, listFiles, type TempDataDir } from '../support/data.js'
+import { useApp } from '../support/app.js'
+import { listFiles } from '../support/data.js'
 import {
   clients,
   descriptorEntry,
@@ -22,7 +23,7 @@ import {
   type Update,
 } from '../support/faces.js'
 import { sendJson, type JsonReply } from '../support/http.js'
-import { startServer, type RunningServer } from '../support/server.js'
+import type { RunningServer } from '../support/server.js'
 
 const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson']
 
@@ -31,45 +32,35 @@ const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson
  * write to faces.json goes through a lock both respect.
  */
 describe('the face model with two server processes on one data folder', () => {
-  let data: TempDataDir
-  const servers: RunningServer[] = []
-  const lockDir = () => `${modelFileOf(data.path)}.lock`
+  const app = useApp({ people: Object.fromEntries(names.map((name) => [name, ['people/barack_obama/obama.jpg']])), servers: 2, browser: false })
+  const lockDir = () => `${modelFileOf(app.data.path)}.lock`
 
   beforeAll(async () => {
-    data = await createTempDataDir()
-    for (const name of names) await addFixturePhotos(data.path, name, ['people/barack_obama/obama.jpg'])
-    servers.push(...(await Promise.all([startServer({ DATA_DIR: data.path }), startServer({ DATA_DIR: data.path })])))
     // A descriptor of each person's own: one face under two names would be flagged as a look-alike.
     const start = faceModelOf(names.map((name, index) => personModel(name, [descriptorEntry('photo-1.jpg', index + 1)])), 0)
-    const res = await sendJson(servers[0]!.url, 'PUT', '/api/faces', start)
+    const res = await sendJson(app.server.url, 'PUT', '/api/faces', start)
     if (res.status !== 200) throw new Error(`Could not write the first model: ${JSON.stringify(res.body)}`)
-  })
-  afterAll(async () => {
-    // A process killed by a test and never replaced has already exited.
-    const running = servers.filter((server) => server.process.exitCode === null && server.process.signalCode === null)
-    await Promise.all(running.map((server) => server.stop()))
-    await data?.remove()
   })
 
   it('loses no update when per-person writes alternate between the processes, and the file stays whole', async () => {
-    const startModel = await readModelFile(data.path)
+    const startModel = await readModelFile(app.data.path)
     const updates = mixedUpdates(names, 40)
     const agents = clients(4)
-    const watcher = watchModelFile(data.path)
+    const watcher = watchModelFile(app.data.path)
 
     const replies = await Promise.all(
-      updates.map((update, index) => sendUpdate(servers[index % 2]!.url, update, agents[index % agents.length])),
+      updates.map((update, index) => sendUpdate(app.servers[index % 2]!.url, update, agents[index % agents.length])),
     )
 
     const watched = await watcher.stop()
     for (const agent of agents) agent.destroy()
-    const final = await expectEveryUpdateKept(data.path, startModel, updates, replies, watched)
-    for (const server of servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
-    expect((await listFiles(data.path)).filter(isModelTempFile)).toEqual([])
+    const final = await expectEveryUpdateKept(app.data.path, startModel, updates, replies, watched)
+    for (const server of app.servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
+    expect((await listFiles(app.data.path)).filter(isModelTempFile)).toEqual([])
   })
 
   it('refuses a whole model read from one process once the other has written', async () => {
-    const [one, other] = servers as [RunningServer, RunningServer]
+    const [one, other] = app.servers as [RunningServer, RunningServer]
     const read = (await sendJson(one.url, 'GET', '/api/faces')).body as { generation: number }
     const written = await sendUpdate(other.url, {
       name: 'Ada Lovelace',
@@ -78,13 +69,13 @@ describe('the face model with two server processes on one data folder', () => {
     })
     expect(written.status).toBe(200)
     expect(generationOf(written)).toBe(read.generation + 1)
-    const before = await readFile(modelFileOf(data.path), 'utf8')
+    const before = await readFile(modelFileOf(app.data.path), 'utf8')
 
     const stale = await sendJson(one.url, 'PUT', '/api/faces', { ...read, people: [] })
 
     expect(stale.status).toBe(409)
     expect(stale.body).toEqual({ error: { code: 'stale_model', message: expect.stringMatching(/\S/) } })
-    expect(await readFile(modelFileOf(data.path), 'utf8')).toBe(before)
+    expect(await readFile(modelFileOf(app.data.path), 'utf8')).toBe(before)
   })
 
   /**
@@ -118,17 +109,17 @@ describe('the face model with two server processes on one data folder', () => {
     const acknowledged: { update: Update; reply: JsonReply }[] = []
     let lockLeft = false
     for (let round = 0; round < 3 && !lockLeft; round++) {
-      const killed = await writeUntilKilled(servers[0]!, round)
+      const killed = await writeUntilKilled(app.servers[0]!, round)
       acknowledged.push(...killed.acknowledged)
       lockLeft = killed.lockLeft
-      servers[0] = await startServer({ DATA_DIR: data.path })
+      await app.restartServer(0)
     }
     expect(lockLeft).toBe(true)
     const generations = acknowledged.map(({ reply }) => generationOf(reply))
     expect(new Set(generations).size).toBe(generations.length)
 
     // After the restart: a whole model with every write that got a 200.
-    const afterKill = await readModelFile(data.path)
+    const afterKill = await readModelFile(app.data.path)
     const holdsEvery = (model: FaceModel, updates: Update[]) => {
       for (const update of updates) {
         expect(model.people.find((person) => person.name === update.name)?.descriptors).toContainEqual(update.body.descriptors[0])
@@ -137,8 +128,8 @@ describe('the face model with two server processes on one data folder', () => {
     holdsEvery(afterKill, acknowledged.map(({ update }) => update))
 
     // What a writer killed between writing a temp file and renaming it leaves behind.
-    await writeFile(path.join(data.path, 'faces.json.0123456789ab.tmp'), '{"version":1,"gener')
-    await writeFile(path.join(data.path, 'faces.json.bak.0123456789ab.tmp'), '{"version":1,"gener')
+    await writeFile(path.join(app.data.path, 'faces.json.0123456789ab.tmp'), '{"version":1,"gener')
+    await writeFile(path.join(app.data.path, 'faces.json.bak.0123456789ab.tmp'), '{"version":1,"gener')
 
     const next: Update = {
       name: 'Grace Hopper',
@@ -146,17 +137,17 @@ describe('the face model with two server processes on one data folder', () => {
       body: { descriptors: [descriptorEntry('after-restart.jpg', 9999)], rejected: [] },
     }
     // The killed process's lock is taken over as soon as a writer finds that process gone.
-    const written = await sendUpdate(servers[0]!.url, next)
+    const written = await sendUpdate(app.servers[0]!.url, next)
     expect(written.status).toBe(200)
     expect(generationOf(written)).toBe(afterKill.generation + 1)
 
-    const final = await readModelFile(data.path)
+    const final = await readModelFile(app.data.path)
     holdsEvery(final, [...acknowledged.map(({ update }) => update), next])
-    expect((await listFiles(data.path)).filter(isModelTempFile)).toEqual([])
+    expect((await listFiles(app.data.path)).filter(isModelTempFile)).toEqual([])
     expect(existsSync(lockDir())).toBe(false)
-    for (const server of servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
+    for (const server of app.servers) expect((await sendJson(server.url, 'GET', '/api/faces')).body).toEqual(final)
 
-    const fromOther = await sendUpdate(servers[1]!.url, {
+    const fromOther = await sendUpdate(app.servers[1]!.url, {
       ...next,
       body: { descriptors: [descriptorEntry('from-the-other-process.jpg', 10_000)], rejected: [] },
     })

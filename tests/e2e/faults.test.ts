@@ -6,9 +6,10 @@ import { request } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { FaceModelSchema } from '../../shared/face/model.js'
-import { addFixturePhotos, createTempDataDir, facesDir, listFiles, repoRoot, snapshotDir, type TempDataDir } from '../support/data.js'
+import { useApp } from '../support/app.js'
+import { addFixturePhotos, facesDir, listFiles, repoRoot, snapshotDir } from '../support/data.js'
 import {
   clients,
   descriptorEntry,
@@ -22,7 +23,7 @@ import {
   type Update,
 } from '../support/faces.js'
 import { sendJson, type JsonReply } from '../support/http.js'
-import { startServer, type RunningServer } from '../support/server.js'
+import type { RunningServer } from '../support/server.js'
 
 const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson']
 // Uploads are not counted out here: the limit has its own tests.
@@ -80,52 +81,39 @@ async function seed(dataDir: string): Promise<void> {
   for (const file of ['faces.json', 'faces.json.bak']) await writeFile(path.join(dataDir, file), JSON.stringify(model))
 }
 
-const running = (server: RunningServer) => server.process.exitCode === null && server.process.signalCode === null
-
 beforeAll(async () => {
   photo = await readFile(path.join(facesDir, 'people/barack_obama/obama_small.jpg'))
 })
 
 describe('two server processes on one data folder, under load and kill -9', () => {
-  let data: TempDataDir
-  const servers: RunningServer[] = []
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    await seed(data.path)
-    servers.push(...(await Promise.all([startServer({ ...serverEnv, DATA_DIR: data.path }), startServer({ ...serverEnv, DATA_DIR: data.path })])))
-  })
-  afterAll(async () => {
-    await Promise.all(servers.filter(running).map((server) => server.stop()))
-    await data?.remove()
-  })
+  const app = useApp({ prepare: seed, servers: 2, env: serverEnv, browser: false })
 
   it('keeps every one of 100 concurrent uploads and 100 model updates, the model parsing throughout, no temp file left', async () => {
-    const startModel = await readModelFile(data.path)
+    const startModel = await readModelFile(app.data.path)
     const updates = mixedUpdates(names, 100, 'load')
-    const uploads = Array.from({ length: 100 }, (_, index) => ({ person: names[index % names.length]!, server: servers[index % 2]! }))
+    const uploads = Array.from({ length: 100 }, (_, index) => ({ person: names[index % names.length]!, server: app.servers[index % 2]! }))
     const agents = clients(8)
-    const watcher = watchModelFile(data.path)
+    const watcher = watchModelFile(app.data.path)
     const started = performance.now()
 
     const [uploadReplies, updateReplies] = await Promise.all([
       Promise.all(uploads.map(({ person, server }) => upload(server.url, person))),
-      Promise.all(updates.map((update, index) => sendUpdate(servers[index % 2]!.url, update, agents[index % agents.length]))),
+      Promise.all(updates.map((update, index) => sendUpdate(app.servers[index % 2]!.url, update, agents[index % agents.length]))),
     ])
 
     const seconds = (performance.now() - started) / 1000
     const watched = await watcher.stop()
     for (const agent of agents) agent.destroy()
     expect(uploadReplies.map((reply) => reply.status)).toEqual(uploads.map(() => 201))
-    await expectPhotosOnDisk(data.path, uploads.map(({ person }, index) => ({ person, reply: uploadReplies[index]! })))
-    const files = await listFiles(data.path)
+    await expectPhotosOnDisk(app.data.path, uploads.map(({ person }, index) => ({ person, reply: uploadReplies[index]! })))
+    const files = await listFiles(app.data.path)
     for (const name of names) {
       expect(files.filter((file) => file.startsWith(`users/${name}/`))).toHaveLength(1 + 25)
     }
-    const errors = servers.flatMap((server) => server.output.filter((line) => line.includes('"level":"error"')))
+    const errors = app.servers.flatMap((server) => server.output.filter((line) => line.includes('"level":"error"')))
     expect(updateReplies.filter((reply) => reply.status !== 200).map((reply) => reply.body), errors.join('\n')).toEqual([])
-    await expectEveryUpdateKept(data.path, startModel, updates, updateReplies, watched)
-    await expectModelFilesWhole(data.path)
+    await expectEveryUpdateKept(app.data.path, startModel, updates, updateReplies, watched)
+    await expectModelFilesWhole(app.data.path)
     expect(files.filter(isTempFile)).toEqual([])
     console.log(
       `fault injection, load: 100 uploads and 100 model updates over 2 processes in ${seconds.toFixed(1)} s; ` +
@@ -134,7 +122,7 @@ describe('two server processes on one data folder, under load and kill -9', () =
   })
 
   it('keeps every acknowledged upload and model update when a process is killed -9 mid-stream, and starts again clean', async () => {
-    const victim = servers[0]!
+    const victim = app.servers[0]!
     const acknowledgedUploads: { person: string; reply: JsonReply }[] = []
     const acknowledgedUpdates: Update[] = []
     const streams = names.map(async (name, stream) => {
@@ -153,25 +141,25 @@ describe('two server processes on one data folder, under load and kill -9', () =
     await Promise.all(streams)
 
     // What a process killed between receiving a photo and renaming it into place leaves behind.
-    const orphan = path.join(data.path, '.uploads', `.upload-${createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)}-${victim.process.pid}-orphan.jpg`)
+    const orphan = path.join(app.data.path, '.uploads', `.upload-${createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)}-${victim.process.pid}-orphan.jpg`)
     await writeFile(orphan, photo.subarray(0, 100))
 
-    servers[0] = await startServer({ ...serverEnv, DATA_DIR: data.path })
-    await expectModelFilesWhole(data.path)
-    await expectPhotosOnDisk(data.path, acknowledgedUploads)
-    const afterKill = await readModelFile(data.path)
+    await app.restartServer(0)
+    await expectModelFilesWhole(app.data.path)
+    await expectPhotosOnDisk(app.data.path, acknowledgedUploads)
+    const afterKill = await readModelFile(app.data.path)
     for (const update of acknowledgedUpdates) {
       expect(afterKill.people.find((person) => person.name === update.name)?.descriptors).toContainEqual(update.body.descriptors[0])
     }
 
     // Both processes write again; the restarted one has swept the killed one's upload, the next write to the model clears the rest.
-    for (const [index, name] of names.entries()) expect((await upload(servers[index % 2]!.url, name)).status).toBe(201)
+    for (const [index, name] of names.entries()) expect((await upload(app.servers[index % 2]!.url, name)).status).toBe(201)
     const next: Update = { name: names[0]!, method: 'PATCH', body: { descriptors: [descriptorEntry('after-restart.jpg', 9999)], rejected: [] } }
     // A lock the killed process held counts as stale 10 s after its last refresh: this write may wait that long.
-    expect((await sendUpdate(servers[0]!.url, next)).status).toBe(200)
-    expect((await sendUpdate(servers[1]!.url, { ...next, name: names[1]! })).status).toBe(200)
-    expect((await listFiles(data.path)).filter(isTempFile)).toEqual([])
-    await expectModelFilesWhole(data.path)
+    expect((await sendUpdate(app.servers[0]!.url, next)).status).toBe(200)
+    expect((await sendUpdate(app.servers[1]!.url, { ...next, name: names[1]! })).status).toBe(200)
+    expect((await listFiles(app.data.path)).filter(isTempFile)).toEqual([])
+    await expectModelFilesWhole(app.data.path)
     console.log(
       `fault injection, kill -9: ${acknowledgedUploads.length} uploads and ${acknowledgedUpdates.length} model updates acknowledged ` +
         'before the kill, every one on disk and in the model after the restart',
@@ -244,23 +232,19 @@ function injectedDisk(base: string): FaultyDisk {
 }
 
 describe('a full or read-only data folder', () => {
-  let base: TempDataDir
+  // The data folder is made on the faulty disk, in the app's scratch folder, and its server started on it.
+  const app = useApp({ servers: 0, env: serverEnv, browser: false })
   let disk: FaultyDisk
   let server: RunningServer
   const ada = names[0]!
 
   beforeAll(async () => {
-    base = await createTempDataDir()
-    disk = tmpfsDisk(base.path) ?? injectedDisk(base.path)
+    disk = tmpfsDisk(app.scratch) ?? injectedDisk(app.scratch)
+    app.onClose(() => disk.release())
     await mkdir(disk.dataDir)
     await seed(disk.dataDir)
-    server = await startServer({ ...serverEnv, ...disk.env, DATA_DIR: disk.dataDir })
+    server = await app.startServer({ ...disk.env, DATA_DIR: disk.dataDir })
     console.log(`fault injection, disk: ${disk.kind}`)
-  })
-  afterAll(async () => {
-    await server?.stop()
-    await disk?.release()
-    await base?.remove()
   })
 
   const modelPatch = (photoName: string) => ({ descriptors: [descriptorEntry(photoName, 42)], rejected: [] })

@@ -1,20 +1,18 @@
-import { execFile } from 'node:child_process'
-import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { promisify } from 'node:util'
-import type { Locator, Page } from 'playwright-core'
+import type { Locator } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeDescriptor } from '../../shared/face/descriptor.js'
 import { createGallery, matchDescriptor } from '../../shared/face/match.js'
-import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
+import type { FaceModel } from '../../shared/face/model.js'
 import { lookAlikeDistance } from '../../shared/face/training.js'
-import { launchBrowser, seriousA11yViolations, type RunningBrowser } from '../support/browser.js'
-import { createTempDataDir, facesDir, listFiles, repoRoot, snapshotDir, type TempDataDir } from '../support/data.js'
+import { screenshotDir, useApp } from '../support/app.js'
+import { seriousA11yViolations } from '../support/browser.js'
+import { facesDir, listFiles, snapshotDir } from '../support/data.js'
+import { readModelFile } from '../support/faces.js'
 import { sendJson } from '../support/http.js'
-import { startServer, type RunningServer } from '../support/server.js'
+import { register, uploadPhotos } from '../support/people.js'
 
-const screenshotDir = path.join(repoRoot, 'test-results/screenshots')
 const obama = (file: string) => `people/barack_obama/${file}`
 // The colours of main.css: success is --ok, failure --danger.
 const ok = 'rgb(29, 122, 58)'
@@ -25,49 +23,18 @@ const danger = 'rgb(180, 35, 24)'
  * `npm run train`, then on the pages in Chromium. Every distance and count comes from the real photos.
  */
 describe('one face under two names', () => {
-  let data: TempDataDir
-  let server: RunningServer
-  let browser: RunningBrowser
-  let page: Page
+  const app = useApp()
 
-  const readModel = async (): Promise<FaceModel> => FaceModelSchema.parse(JSON.parse(await readFile(path.join(data.path, 'faces.json'), 'utf8')))
+  const readModel = () => readModelFile(app.data.path)
   const personOf = (model: FaceModel, name: string) => model.people.find((person) => person.name === name)
-  const filesOf = (name: string) => listFiles(path.join(data.path, 'users', name))
-
-  async function register(name: string, photos: string[]) {
-    expect((await sendJson(server.url, 'POST', '/api/users', { name })).status).toBe(201)
-    if (photos.length) await upload(name, photos)
-  }
-
-  async function upload(name: string, photos: string[]): Promise<string[]> {
-    const form = new FormData()
-    for (const photo of photos) form.append('photos', new Blob([new Uint8Array(await readFile(path.join(facesDir, photo)))]), path.basename(photo))
-    const reply = await fetch(`${server.url}/api/users/${encodeURIComponent(name)}/photos`, { method: 'POST', body: form })
-    expect(reply.status).toBe(201)
-    return ((await reply.json()) as { photos: { name: string }[] }).photos.map((photo) => photo.name)
-  }
-
-  /** `npm run train`, as built: its output. */
-  async function trainHeadless(): Promise<string> {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'dist/scripts/train.js')], { env: { ...process.env, DATA_DIR: data.path } })
-    return stdout
-  }
+  const filesOf = (name: string) => listFiles(path.join(app.data.path, 'users', name))
+  const upload = (name: string, photos: string[]) => uploadPhotos(app.server.url, name, photos)
 
   beforeAll(async () => {
-    data = await createTempDataDir()
-    server = await startServer({ DATA_DIR: data.path })
-    await register('barack_obama', [obama('obama.jpg'), obama('obama1.jpg'), obama('obama2.jpg')])
-    await register('alan', [])
-    await register('ada', [])
-    await trainHeadless()
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    await mkdir(screenshotDir, { recursive: true })
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    await data?.remove()
+    await register(app.server.url, 'barack_obama', [obama('obama.jpg'), obama('obama1.jpg'), obama('obama2.jpg')])
+    await register(app.server.url, 'alan')
+    await register(app.server.url, 'ada')
+    await app.train()
   })
 
   describe('through the API and npm run train', () => {
@@ -75,14 +42,14 @@ describe('one face under two names', () => {
 
     it("flags the photo under the second name, keeps it out of recognition, and leaves the first person's copy alone", async () => {
       flagged = (await upload('alan', [obama('obama.jpg')]))[0]!
-      const output = await trainHeadless()
+      const output = await app.train()
       expect(output).toMatch(/alan: 0 usable, 0 rejected, 1 flagged/)
       // Named as it was uploaded, with the stored name that finds it.
       expect(flagged).toMatch(/-obama\.jpg$/)
       expect(output).toMatch(new RegExp(`"obama" \\(${flagged.replace('.', '\\.')}\\): looks like barack_obama \\(0\\.\\d\\d\\): wrong person\\?`))
       expect(output).toMatch(/alan ↔ barack_obama: 0\.\d+ {2}← the same face under two names\?/)
 
-      const model = (await sendJson(server.url, 'GET', '/api/faces')).body as FaceModel
+      const model = (await sendJson(app.server.url, 'GET', '/api/faces')).body as FaceModel
       const [entry] = personOf(model, 'alan')!.descriptors
       expect(entry!.lookAlike).toMatchObject({ person: 'barack_obama' })
       expect(entry!.lookAlike!.distance).toBeLessThan(lookAlikeDistance)
@@ -96,7 +63,7 @@ describe('one face under two names', () => {
     it('refuses a confirmation or move that is stale, wrong or for nobody, and changes nothing', async () => {
       const { generation } = await readModel()
       const [barackPhoto] = personOf(await readModel(), 'barack_obama')!.descriptors.map((entry) => entry.photo)
-      const before = await snapshotDir(data.path)
+      const before = await snapshotDir(app.data.path)
       const confirm = (person: string, photo: string) => `/api/faces/people/${encodeURIComponent(person)}/photos/${photo}/confirm`
       const move = (person: string, photo: string) => `/api/users/${encodeURIComponent(person)}/photos/${photo}/move`
       const cases: [string, string, unknown, number, string][] = [
@@ -114,32 +81,32 @@ describe('one face under two names', () => {
         [move('alan', flagged), 'with an unknown field', { to: 'barack_obama', generation, force: true }, 400, 'invalid_body'],
       ]
       for (const [route, what, body, status, code] of cases) {
-        const reply = await sendJson(server.url, 'POST', route, body)
+        const reply = await sendJson(app.server.url, 'POST', route, body)
         expect([what, reply.status, (reply.body as { error: { code: string } }).error.code]).toEqual([what, status, code])
       }
-      expect(await snapshotDir(data.path)).toEqual(before)
+      expect(await snapshotDir(app.data.path)).toEqual(before)
     })
 
     it('confirms: the photo names faces again, and stays confirmed when trained again', async () => {
       const { generation } = await readModel()
-      const reply = await sendJson(server.url, 'POST', `/api/faces/people/alan/photos/${flagged}/confirm`, { generation })
+      const reply = await sendJson(app.server.url, 'POST', `/api/faces/people/alan/photos/${flagged}/confirm`, { generation })
       expect(reply.status).toBe(200)
       expect(reply.body).toEqual({ generation: generation + 1, flagged: [] })
       const [entry] = personOf(await readModel(), 'alan')!.descriptors
       expect(entry).toMatchObject({ photo: flagged, confirmed: true })
       expect(entry!.lookAlike).toBeUndefined()
       expect(createGallery(await readModel()).names).toEqual(['alan', 'barack_obama'])
-      expect(await trainHeadless()).toMatch(/alan: 1 usable, 0 rejected {2}←/)
+      expect(await app.train()).toMatch(/alan: 1 usable, 0 rejected {2}←/)
       expect(personOf(await readModel(), 'alan')!.descriptors[0]).toEqual(entry)
     })
 
     it('moves a flagged photo: the file and its descriptor go to the person it looks like', async () => {
       const [photo] = await upload('alan', [obama('obama2.jpg')])
-      await trainHeadless()
+      await app.train()
       const before = personOf(await readModel(), 'alan')!.descriptors.find((entry) => entry.photo === photo)!
       expect(before.lookAlike?.person).toBe('barack_obama')
       const { generation } = await readModel()
-      const reply = await sendJson(server.url, 'POST', `/api/users/alan/photos/${photo}/move`, { to: 'barack_obama', generation })
+      const reply = await sendJson(app.server.url, 'POST', `/api/users/alan/photos/${photo}/move`, { to: 'barack_obama', generation })
       expect(reply.status).toBe(200)
       expect((reply.body as { to: { photos: { name: string }[] } }).to.photos.map((stored) => stored.name)).toContain(photo)
       expect(await filesOf('alan')).toEqual([flagged])
@@ -149,39 +116,39 @@ describe('one face under two names', () => {
       expect(personOf(model, 'barack_obama')!.descriptors.find((entry) => entry.photo === photo)).toEqual(moved)
       expect(personOf(model, 'alan')!.descriptors.map((entry) => entry.photo)).toEqual([flagged])
       // Nothing is trained again: the descriptor came with the photo.
-      expect(await trainHeadless()).toContain('0 new or changed photos')
+      expect(await app.train()).toContain('0 new or changed photos')
     })
 
     it('forgets the flags pointing at a person who is deleted', async () => {
-      expect((await sendJson(server.url, 'DELETE', '/api/users/alan')).status).toBe(204)
+      expect((await sendJson(app.server.url, 'DELETE', '/api/users/alan')).status).toBe(204)
       expect(personOf(await readModel(), 'alan')).toBeUndefined()
       expect(personOf(await readModel(), 'barack_obama')!.descriptors.every((entry) => !entry.lookAlike)).toBe(true)
     })
   })
 
   describe('on the pages in Chromium', () => {
-    const photoTiles = () => page.getByTestId('photo')
-    const tile = (photo: string) => page.locator(`[data-testid="photo"][data-photo="${photo}"]`)
+    const photoTiles = () => app.page.getByTestId('photo')
+    const tile = (photo: string) => app.page.locator(`[data-testid="photo"][data-photo="${photo}"]`)
     const colourOf = (locator: Locator) => locator.evaluate((element) => getComputedStyle(element).color)
 
     async function uploadOnPage(file: string): Promise<Locator> {
-      await page.getByTestId('file-input').setInputFiles(path.join(facesDir, file))
-      const item = page.getByTestId('upload-item').first()
+      await app.page.getByTestId('file-input').setInputFiles(path.join(facesDir, file))
+      const item = app.page.getByTestId('upload-item').first()
       await expect.poll(async () => String(await item.getAttribute('data-training')), { timeout: 90_000 }).toMatch(/^(trained|rejected)$/)
       return item
     }
 
     async function lookAtBothSizes(name: string, label: string) {
       for (const [size, viewport] of [['wide', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
-        await page.setViewportSize(viewport)
-        await page.screenshot({ path: path.join(screenshotDir, `${name}-${size}.png`), fullPage: true })
-        expect(await seriousA11yViolations(page), `${label} at ${size} size`).toEqual([])
+        await app.page.setViewportSize(viewport)
+        await app.page.screenshot({ path: path.join(screenshotDir, `${name}-${size}.png`), fullPage: true })
+        expect(await seriousA11yViolations(app.page), `${label} at ${size} size`).toEqual([])
       }
-      await page.setViewportSize({ width: 1280, height: 800 })
+      await app.page.setViewportSize({ width: 1280, height: 800 })
     }
 
     it('says at upload that the photo looks like barack_obama, not in success colours', async () => {
-      await page.goto(`${server.url}/people/ada`)
+      await app.page.goto(`${app.server.url}/people/ada`)
       const item = await uploadOnPage(obama('obama.jpg'))
       expect(await item.getAttribute('data-training')).toBe('rejected')
       expect(await item.textContent()).toMatch(/Not used for recognition: looks like barack_obama \(0\.\d\d\): wrong person\?/)
@@ -191,19 +158,19 @@ describe('one face under two names', () => {
     it('marks the flagged thumbnail with its reason and actions, also after a reload', async () => {
       const [photo] = await filesOf('ada')
       for (const loaded of ['after the upload', 'after a reload']) {
-        if (loaded === 'after a reload') await page.reload()
+        if (loaded === 'after a reload') await app.page.reload()
         await expect.poll(() => tile(photo!).getAttribute('data-status'), { message: loaded }).toBe('flagged')
         expect(await tile(photo!).getByTestId('photo-status').textContent()).toMatch(/Not used: looks like barack_obama \(0\.\d\d\): wrong person\?/)
         expect(await colourOf(tile(photo!).getByTestId('photo-status'))).toBe(danger)
         for (const action of ['confirm-photo', 'move-photo', 'replace-photo', 'delete-photo']) expect(await tile(photo!).getByTestId(action).count(), action).toBe(1)
-        expect(await page.getByTestId('photo-hint').textContent()).toContain('0 usable of 1 photo: needs 3 more')
+        expect(await app.page.getByTestId('photo-hint').textContent()).toContain('0 usable of 1 photo: needs 3 more')
       }
       await lookAtBothSizes('look-alike-person', 'person page with a flagged photo')
     })
 
     it('shows usable photos and "needs N more" from the model on the People page', async () => {
-      await page.goto(`${server.url}/people`)
-      const card = (name: string) => page.locator(`[data-testid="person"][data-name="${name}"]`)
+      await app.page.goto(`${app.server.url}/people`)
+      const card = (name: string) => app.page.locator(`[data-testid="person"][data-name="${name}"]`)
       const model = await readModel()
       const barackUsable = personOf(model, 'barack_obama')!.descriptors.filter((entry) => !entry.lookAlike).length
       expect(barackUsable).toBeGreaterThanOrEqual(3)
@@ -217,28 +184,28 @@ describe('one face under two names', () => {
     })
 
     it('names the same face under two names as the likely cause on the Train page', async () => {
-      await page.goto(`${server.url}/train`)
-      const advice = page.locator('[data-testid="closest-advice"] li[data-a="ada"][data-b="barack_obama"]')
+      await app.page.goto(`${app.server.url}/train`)
+      const advice = app.page.locator('[data-testid="closest-advice"] li[data-a="ada"][data-b="barack_obama"]')
       expect(await advice.getAttribute('data-cause')).toBe('same-face')
       expect(await advice.textContent()).toContain('the same face under two names?')
-      expect(await page.locator('[data-testid="summary-person"][data-name="ada"] [data-testid="flagged"]').getAttribute('data-looks-like')).toBe('barack_obama')
+      expect(await app.page.locator('[data-testid="summary-person"][data-name="ada"] [data-testid="flagged"]').getAttribute('data-looks-like')).toBe('barack_obama')
       await lookAtBothSizes('look-alike-train', 'train page with a flagged photo')
     })
 
     it('moves the flagged photo to barack_obama, with its descriptor', async () => {
-      await page.goto(`${server.url}/people/ada`)
+      await app.page.goto(`${app.server.url}/people/ada`)
       const [photo] = await filesOf('ada')
       await tile(photo!).getByTestId('move-photo').click()
       await expect.poll(() => photoTiles().count()).toBe(0)
       expect(await filesOf('barack_obama')).toContain(photo)
       const entry = personOf(await readModel(), 'barack_obama')!.descriptors.find((candidate) => candidate.photo === photo)
       expect(entry?.lookAlike).toBeUndefined()
-      await page.goto(`${server.url}/people/barack_obama`)
+      await app.page.goto(`${app.server.url}/people/barack_obama`)
       await expect.poll(() => tile(photo!).getAttribute('data-status')).toBe('usable')
     })
 
     it('confirms a flagged photo: it counts as usable and names faces', async () => {
-      await page.goto(`${server.url}/people/ada`)
+      await app.page.goto(`${app.server.url}/people/ada`)
       await uploadOnPage(obama('obama1.jpg'))
       const [photo] = await filesOf('ada')
       await expect.poll(() => tile(photo!).getAttribute('data-status')).toBe('flagged')
@@ -247,21 +214,21 @@ describe('one face under two names', () => {
       expect(await colourOf(tile(photo!).getByTestId('photo-status'))).toBe(ok)
       expect(personOf(await readModel(), 'ada')!.descriptors[0]).toMatchObject({ photo, confirmed: true })
       expect(createGallery(await readModel()).names).toContain('ada')
-      expect(await page.getByTestId('photo-hint').textContent()).toContain('1 usable of 1 photo: needs 2 more')
+      expect(await app.page.getByTestId('photo-hint').textContent()).toContain('1 usable of 1 photo: needs 2 more')
     })
 
     it('shows why a photo was rejected after a reload, and replaces it with a new file', async () => {
       // A corner of a real photo, with the flag and curtain but no face.
-      const noFace = path.join(data.path, '..', `curtain-${path.basename(data.path)}.jpg`)
+      const noFace = path.join(app.scratch, 'curtain.jpg')
       await sharp(path.join(facesDir, obama('obama.jpg'))).extract({ left: 0, top: 0, width: 300, height: 230 }).jpeg().toFile(noFace)
-      await page.getByTestId('file-input').setInputFiles(noFace)
-      const item = page.getByTestId('upload-item').first()
+      await app.page.getByTestId('file-input').setInputFiles(noFace)
+      const item = app.page.getByTestId('upload-item').first()
       await expect.poll(() => item.getAttribute('data-training'), { timeout: 90_000 }).toBe('rejected')
       expect(await colourOf(item.locator('.result'))).toBe(danger)
       const ada = personOf(await readModel(), 'ada')!
       const [rejection] = ada.rejected
       expect(rejection).toBeDefined()
-      await page.reload()
+      await app.page.reload()
       await expect.poll(() => tile(rejection!.photo).getAttribute('data-status')).toBe('rejected')
       expect(await tile(rejection!.photo).getByTestId('photo-status').textContent()).toContain(`Not usable: ${rejection!.detail}`)
       expect(await colourOf(tile(rejection!.photo).getByTestId('photo-status'))).toBe(danger)

@@ -1,9 +1,10 @@
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { a11yViolations } from '../support/browser.js'
-import { horizontalOverflow, screens, screenshotDir, startApp, type App } from '../support/app.js'
+import { horizontalOverflow, screens, screenshotDir, useApp } from '../support/app.js'
 import { facesDir } from '../support/data.js'
+import { register } from '../support/people.js'
 import { fakeCameraVideo } from '../support/video.js'
 
 // Every page as a person sees it, on a laptop and on a phone: nothing scrolls sideways, axe finds no
@@ -19,22 +20,15 @@ const pages: { path: string; name: string; ready(page: Page): Promise<void> }[] 
 ]
 
 describe('every page at a laptop\'s and a phone\'s size', () => {
-  let app: App
-
-  beforeAll(async () => {
-    app = await startApp({
-      people: {
-        lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
-        barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg'],
-        joe_biden: ['people/joe_biden/biden2.jpg'],
-        kit_harington: ['people/kit_harington/john1.jpeg'],
-      },
-      train: true,
-      camera: fakeCameraVideo,
-    })
-  })
-  afterAll(async () => {
-    await app?.close()
+  const app = useApp({
+    people: {
+      lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
+      barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg'],
+      joe_biden: ['people/joe_biden/biden2.jpg'],
+      kit_harington: ['people/kit_harington/john1.jpeg'],
+    },
+    train: true,
+    camera: fakeCameraVideo,
   })
 
   const cases = screens.flatMap((screen) => pages.map((target) => ({ ...target, screen, label: `${target.name} at ${screen.width}x${screen.height}` })))
@@ -149,7 +143,7 @@ describe('every page at a laptop\'s and a phone\'s size', () => {
 
   it('wraps a long name after an underscore, never inside a word', async () => {
     const name = 'lin_manuel_miranda_hamilton_original_cast'
-    expect((await fetch(`${app.server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).status).toBe(201)
+    await register(app.server.url, name)
     const { page } = app
     for (const screen of screens) {
       await page.setViewportSize(screen)
@@ -175,14 +169,7 @@ describe('every page at a laptop\'s and a phone\'s size', () => {
 })
 
 describe('the sign-in page at a laptop\'s and a phone\'s size', () => {
-  let app: App
-
-  beforeAll(async () => {
-    app = await startApp({ env: { ADMIN_PASSWORD: 'a long enough test password' } })
-  })
-  afterAll(async () => {
-    await app?.close()
-  })
+  const app = useApp({ env: { ADMIN_PASSWORD: 'a long enough test password' } })
 
   it.each(screens)('fits $width x $height, and is accessible', async (screen) => {
     const { page } = app

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest'
-import { createTempDataDir, type TempDataDir } from '../support/data.js'
+import { describe, it } from 'vitest'
+import { useApp } from '../support/app.js'
 import {
   inRounds,
   raceCaseVariants,
@@ -9,7 +9,6 @@ import {
   raceUploadAndDelete,
   type Arena,
 } from '../support/people.js'
-import { startServer, type RunningServer } from '../support/server.js'
 
 const rounds = 10
 
@@ -19,19 +18,8 @@ const rounds = 10
  * check and act one step is held across processes.
  */
 describe('people: requests racing on the same names from two server processes on one data folder', () => {
-  let data: TempDataDir
-  const servers: RunningServer[] = []
-  const arena = (): Arena => ({ dataDir: data.path, urls: [servers[0]!.url, servers[1]!.url] })
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    const env = { DATA_DIR: data.path, UPLOAD_RATE_LIMIT: '0' }
-    servers.push(...(await Promise.all([startServer(env), startServer(env)])))
-  })
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => server.stop()))
-    await data?.remove()
-  })
+  const app = useApp({ servers: 2, env: { UPLOAD_RATE_LIMIT: '0' }, browser: false })
+  const arena = (): Arena => ({ dataDir: app.data.path, urls: [app.servers[0]!.url, app.servers[1]!.url] })
 
   it('registers one of five spellings of a name sent at once, and refuses the others with 409', async () => {
     await inRounds(rounds, (round, agents) => raceCaseVariants(arena(), round, agents))

@@ -1,47 +1,22 @@
-import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collectPageErrors, launchBrowser, seriousA11yViolations, type RunningBrowser } from '../support/browser.js'
-import { addFixturePhotos, createTempDataDir, facesDir, repoRoot, type TempDataDir } from '../support/data.js'
-import { startServer, type RunningServer } from '../support/server.js'
+import { describe, expect, it } from 'vitest'
+import { screenshotDir, useApp } from '../support/app.js'
+import { collectPageErrors, seriousA11yViolations } from '../support/browser.js'
+import { facesDir, repoRoot } from '../support/data.js'
 import { fakeCameraVideo } from '../support/video.js'
 
-const screenshotDir = path.join(repoRoot, 'test-results/screenshots')
-
 describe('recognition in Chromium with the fixture video as the camera', () => {
-  let data: TempDataDir
-  let scratch: string
-  let server: RunningServer
-  let browser: RunningBrowser
-  let page: Page
-  let pageErrors: string[]
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
-    await addFixturePhotos(data.path, 'lin_manuel_miranda', ['people/lin_manuel_miranda/lin-manuel-miranda.png'])
-    await addFixturePhotos(data.path, 'barack_obama', [
-      'people/barack_obama/obama.jpg',
-      'people/barack_obama/obama1.jpg',
-      'people/barack_obama/obama2.jpg',
-      'people/barack_obama/obama_small.jpg',
-    ])
-    await addFixturePhotos(data.path, 'joe_biden', ['people/joe_biden/biden2.jpg'])
+  const app = useApp({
+    people: {
+      lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
+      barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'],
+      joe_biden: ['people/joe_biden/biden2.jpg'],
+    },
     // The headless trainer: the same enrolment code as the Train page (tests/e2e/training.test.ts proves it).
-    execFileSync(process.execPath, [path.join(repoRoot, 'dist/scripts/train.js')], { env: { ...process.env, DATA_DIR: data.path }, stdio: 'pipe' })
-    server = await startServer({ DATA_DIR: data.path })
-    browser = await launchBrowser({ fakeVideo: fakeCameraVideo(scratch) })
-    page = await browser.context.newPage()
-    pageErrors = collectPageErrors(page)
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    await data?.remove()
-    await rm(scratch, { recursive: true, force: true })
+    train: true,
+    camera: fakeCameraVideo,
   })
 
   // Every processed frame's decisions, as the page logged them (window.facerLiveLog).
@@ -58,19 +33,19 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
   // scene) to the audience, where Barack Obama sits among strangers. A name carried over the cut from
   // Lin's face to an audience face was the bug this test reads every frame for.
   it('names Lin-Manuel Miranda on stage, never an audience face after the cut, and never one name on two faces, on every frame', async () => {
-    await page.goto(`${server.url}/recognize`)
-    expect(await page.getByTestId('model-loaded').textContent()).toContain('Recognising 3 people')
-    const start = page.getByTestId('live-start')
+    await app.page.goto(`${app.server.url}/recognize`)
+    expect(await app.page.getByTestId('model-loaded').textContent()).toContain('Recognising 3 people')
+    const start = app.page.getByTestId('live-start')
     await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
     await start.click()
-    await expect.poll(() => page.getByTestId('live').getAttribute('data-status')).toBe('live')
+    await expect.poll(() => app.page.getByTestId('live').getAttribute('data-status')).toBe('live')
 
     // Two whole loops of the clip after the first frame that names Lin, in the page's own frame times.
-    const firstLinAt = async () => (await frameLog(page)).find((frame) => frame.faces.some((face) => face.name === 'lin_manuel_miranda'))?.at
+    const firstLinAt = async () => (await frameLog(app.page)).find((frame) => frame.faces.some((face) => face.name === 'lin_manuel_miranda'))?.at
     await expect.poll(firstLinAt, { timeout: 60_000 }).toBeDefined()
     const linAt = (await firstLinAt())!
-    await expect.poll(async () => (await frameLog(page)).at(-1)!.at - linAt, { timeout: 60_000 }).toBeGreaterThanOrEqual(2 * 9_200)
-    const log = await frameLog(page)
+    await expect.poll(async () => (await frameLog(app.page)).at(-1)!.at - linAt, { timeout: 60_000 }).toBeGreaterThanOrEqual(2 * 9_200)
+    const log = await frameLog(app.page)
     await mkdir(path.join(repoRoot, 'test-results'), { recursive: true })
     await writeFile(path.join(repoRoot, 'test-results/recognize-live-frames.json'), JSON.stringify(log))
     expect(log.map((frame) => frame.frame)).toEqual(log.map((_, index) => index + 1))
@@ -104,12 +79,12 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
         expect(frame.faces.map((face) => face.name), `frame ${frame.frame}, in the audience`).not.toContain('lin_manuel_miranda')
       }
     }
-    await page.screenshot({ path: path.join(screenshotDir, 'recognize-live.png'), fullPage: true })
+    await app.page.screenshot({ path: path.join(screenshotDir, 'recognize-live.png'), fullPage: true })
   })
 
   it('keeps the tensor count flat while it runs', async () => {
-    const tensors = page.getByTestId('stat-tensors')
-    const frames = async () => Number(await page.getByTestId('detections').getAttribute('data-frames'))
+    const tensors = app.page.getByTestId('stat-tensors')
+    const frames = async () => Number(await app.page.getByTestId('detections').getAttribute('data-frames'))
     const samples: number[] = []
     for (let sample = 0; sample < 5; sample++) {
       const before = await frames()
@@ -117,15 +92,15 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
       samples.push(Number(await tensors.textContent()))
     }
     expect(new Set(samples).size, `tensor counts ${samples.join(', ')}`).toBe(1)
-    expect(await page.getByTestId('stat-backend').textContent()).toBe('wasm')
-    expect(Number(await page.getByTestId('stat-fps').textContent())).toBeGreaterThan(0)
+    expect(await app.page.getByTestId('stat-backend').textContent()).toBe('wasm')
+    expect(Number(await app.page.getByTestId('stat-fps').textContent())).toBeGreaterThan(0)
   })
 
   it('runs the networks in a worker, which draws on the canvas', async () => {
-    expect(await page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
-    expect(page.workers().map((worker) => worker.url()).some((url) => /\/_nuxt\/recognition\.worker-[\w-]+\.js$/.test(url))).toBe(true)
+    expect(await app.page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
+    expect(app.page.workers().map((worker) => worker.url()).some((url) => /\/_nuxt\/recognition\.worker-[\w-]+\.js$/.test(url))).toBe(true)
     // The canvas was handed to the worker: the page can no longer draw on it.
-    const pageDrawing = await page.getByTestId('live-canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const pageDrawing = await app.page.getByTestId('live-canvas').evaluate((canvas: HTMLCanvasElement) => {
       try {
         return canvas.getContext('2d') ? 'the page has a context' : 'no context'
       } catch (err) {
@@ -136,25 +111,25 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
   })
 
   it('is accessible with the camera running, and releases the camera when stopped', async () => {
-    expect(await seriousA11yViolations(page)).toEqual([])
-    await page.getByTestId('live-stop').click()
-    await expect.poll(() => page.getByTestId('live').getAttribute('data-status')).toBe('idle')
-    expect(await page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).srcObject)).toBeNull()
-    expect(pageErrors).toEqual([])
+    expect(await seriousA11yViolations(app.page)).toEqual([])
+    await app.page.getByTestId('live-stop').click()
+    await expect.poll(() => app.page.getByTestId('live').getAttribute('data-status')).toBe('idle')
+    expect(await app.page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).srcObject)).toBeNull()
+    expect(app.pageErrors).toEqual([])
   })
 
   it('starts again after a stop, in the same worker, with the list emptied at the stop', async () => {
-    const frames = async () => Number(await page.getByTestId('detections').getAttribute('data-frames'))
+    const frames = async () => Number(await app.page.getByTestId('detections').getAttribute('data-frames'))
     const before = await frames()
-    const tracksBefore = await page.getByTestId('detection').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-track'))))
+    const tracksBefore = await app.page.getByTestId('detection').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-track'))))
     expect(tracksBefore).toEqual([])
-    await page.getByTestId('live-start').click()
+    await app.page.getByTestId('live-start').click()
     await expect.poll(frames, { timeout: 30_000 }).toBeGreaterThan(before + 5)
-    expect(await page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
-    expect(page.workers().filter((worker) => /recognition\.worker/.test(worker.url()))).toHaveLength(1)
-    await page.getByTestId('live-stop').click()
-    await expect.poll(() => page.getByTestId('live').getAttribute('data-status')).toBe('idle')
-    expect(pageErrors).toEqual([])
+    expect(await app.page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
+    expect(app.page.workers().filter((worker) => /recognition\.worker/.test(worker.url()))).toHaveLength(1)
+    await app.page.getByTestId('live-stop').click()
+    await expect.poll(() => app.page.getByTestId('live').getAttribute('data-status')).toBe('idle')
+    expect(app.pageErrors).toEqual([])
   })
 
   // Where a browser cannot hand a canvas to a worker, or the worker cannot start, the page runs the
@@ -176,11 +151,11 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     },
   ]
   it.each(fallbacks)('runs in the page when $name', async ({ prepare, expectedError }) => {
-    const fallback = await browser.context.newPage()
+    const fallback = await app.browser.context.newPage()
     const errors = collectPageErrors(fallback)
     try {
       await prepare(fallback)
-      await fallback.goto(`${server.url}/recognize`)
+      await fallback.goto(`${app.server.url}/recognize`)
       const start = fallback.getByTestId('live-start')
       await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
       await start.click()
@@ -201,28 +176,28 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
   })
 
   it('names both people in a group photo', async () => {
-    await page.getByTestId('photo-input').setInputFiles(path.join(facesDir, 'groups/two_people.jpg'))
-    await expect.poll(() => page.getByTestId('photo-recognition').getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
-    const names = await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))
+    await app.page.getByTestId('photo-input').setInputFiles(path.join(facesDir, 'groups/two_people.jpg'))
+    await expect.poll(() => app.page.getByTestId('photo-recognition').getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
+    const names = await app.page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))
     expect(names).toEqual(['barack_obama', 'joe_biden'])
-    expect(await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-number')))).toEqual(['1', '2'])
-    await page.screenshot({ path: path.join(screenshotDir, 'recognize-photo.png'), fullPage: true })
+    expect(await app.page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-number')))).toEqual(['1', '2'])
+    await app.page.screenshot({ path: path.join(screenshotDir, 'recognize-photo.png'), fullPage: true })
   })
 
   it('clears the last photo\'s names and picture as soon as another is chosen', async () => {
-    const recognition = page.getByTestId('photo-recognition')
+    const recognition = app.page.getByTestId('photo-recognition')
     const picture = recognition.locator('canvas')
-    expect(await page.getByTestId('photo-face').count()).toBe(2)
+    expect(await app.page.getByTestId('photo-face').count()).toBe(2)
     // Not an image: an error, and nothing of the group photo beside it.
-    await page.getByTestId('photo-input').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') })
+    await app.page.getByTestId('photo-input').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') })
     await expect.poll(() => recognition.getAttribute('data-status')).toBe('error')
     expect(await recognition.getByRole('alert').textContent()).toBe('notes.jpg is not an image this browser can read')
-    expect(await page.getByTestId('photo-face').count()).toBe(0)
+    expect(await app.page.getByTestId('photo-face').count()).toBe(0)
     expect(await picture.isVisible()).toBe(false)
 
-    await page.getByTestId('photo-input').setInputFiles(path.join(facesDir, 'people/barack_obama/obama.jpg'))
+    await app.page.getByTestId('photo-input').setInputFiles(path.join(facesDir, 'people/barack_obama/obama.jpg'))
     await expect.poll(() => recognition.getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
-    expect(await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))).toEqual(['barack_obama'])
+    expect(await app.page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))).toEqual(['barack_obama'])
     expect(await recognition.getByRole('alert').count()).toBe(0)
     expect(await picture.isVisible()).toBe(true)
   })

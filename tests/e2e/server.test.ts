@@ -1,19 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { request } from 'node:http'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTempDataDir, type TempDataDir } from '../support/data.js'
-import { startPm2Cluster, type Pm2Cluster } from '../support/pm2.js'
-import { logEntries, serverEntry, startServer, waitForLog } from '../support/server.js'
+import { describe, expect, it } from 'vitest'
+import { useApp } from '../support/app.js'
+import { startPm2Cluster } from '../support/pm2.js'
+import { logEntries, serverEntry, waitForLog } from '../support/server.js'
 
 describe('the production server process', () => {
-  let data: TempDataDir
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-  })
-  afterAll(async () => {
-    await data.remove()
-  })
+  // Each test starts the server it is about.
+  const app = useApp({ servers: 0, browser: false })
 
   it.each([
     [{ PORT: 'eighty' }, 'Invalid configuration: PORT="eighty" must be a whole number from 0 to 65535'],
@@ -29,7 +23,7 @@ describe('the production server process', () => {
   })
 
   it('answers pages and the API only under a host it knows: rebinding gets 421 from both', async () => {
-    const server = await startServer({ DATA_DIR: data.path, ALLOWED_HOSTS: 'facer.example.com' })
+    const server = await app.startServer({ ALLOWED_HOSTS: 'facer.example.com' })
     try {
       const { port } = new URL(server.url)
       const get = (route: string, host: string) =>
@@ -56,11 +50,11 @@ describe('the production server process', () => {
   })
 
   it('reports a port already in use and exits', async () => {
-    const first = await startServer({ DATA_DIR: data.path })
+    const first = await app.startServer()
     try {
       const port = new URL(first.url).port
       const result = spawnSync(process.execPath, [serverEntry], {
-        env: { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: data.path },
+        env: { ...process.env, PORT: port, HOST: '127.0.0.1', DATA_DIR: app.data.path },
         encoding: 'utf8',
       })
       expect(result.status).toBe(1)
@@ -71,7 +65,7 @@ describe('the production server process', () => {
   })
 
   it('logs each request as one JSON line: method, path without query, status, duration; never bodies', async () => {
-    const server = await startServer({ DATA_DIR: data.path })
+    const server = await app.startServer()
     try {
       const json = { 'Content-Type': 'application/json' }
       expect((await fetch(`${server.url}/api/users?token=secret-query`)).status).toBe(200)
@@ -104,7 +98,7 @@ describe('the production server process', () => {
   })
 
   it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s', async (signal) => {
-    const server = await startServer({ DATA_DIR: data.path })
+    const server = await app.startServer()
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
     expect(await server.stop(signal)).toBe(0)
     expect(server.output.join('\n')).toContain('"msg":"stopped"')
@@ -112,19 +106,11 @@ describe('the production server process', () => {
 })
 
 describe('PM2 cluster mode', () => {
-  let data: TempDataDir
-  let cluster: Pm2Cluster | undefined
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-  })
-  afterAll(async () => {
-    await cluster?.kill()
-    await data.remove()
-  })
+  const app = useApp({ servers: 0, browser: false })
 
   it('serves the whole app from 2 workers started by ecosystem.config.js', async () => {
-    cluster = await startPm2Cluster({ DATA_DIR: data.path, WEB_CONCURRENCY: '2' })
+    const cluster = await startPm2Cluster({ DATA_DIR: app.data.path, WEB_CONCURRENCY: '2' })
+    app.onClose(() => cluster.kill())
     const workers = (await cluster.workers()).map((worker) => `${worker.execMode}:${worker.status}`)
     expect(workers).toEqual(['cluster_mode:online', 'cluster_mode:online'])
 

@@ -1,33 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatPasswordHash, hashPassword } from '../../api/auth/password.js'
-import { createTempDataDir, type TempDataDir } from '../support/data.js'
-import { startServer, type RunningServer } from '../support/server.js'
+import { useApp } from '../support/app.js'
+import type { RunningServer } from '../support/server.js'
 
 const limit = 5
 const rounds = 3
 const password = 'the right password for two processes'
+// A cheaper cost than npm run hash-password's, so that the rounds stay short; the check is as asynchronous.
+const hash = formatPasswordHash(await hashPassword(password, { N: 2 ** 12, r: 8, p: 1 }))
 
 /**
  * Two production server processes on one DATA_DIR, as PM2's workers run: failed sign-ins are
  * counted once for both, so a client cannot have the limit's guesses once per worker.
  */
 describe('the sign-in limit with two server processes on one data folder', () => {
-  let data: TempDataDir
-  const servers: RunningServer[] = []
+  const app = useApp({
+    servers: 2,
+    env: { ADMIN_PASSWORD_HASH: hash, LOGIN_RATE_LIMIT: String(limit), TRUST_PROXY: 'loopback' },
+    browser: false,
+  })
   let nextClient = 1
   const newClient = () => `198.51.100.${nextClient++}`
-
-  beforeAll(async () => {
-    data = await createTempDataDir()
-    // A cheaper cost than npm run hash-password's, so that the rounds stay short; the check is as asynchronous.
-    const hash = formatPasswordHash(await hashPassword(password, { N: 2 ** 12, r: 8, p: 1 }))
-    const env = { DATA_DIR: data.path, ADMIN_PASSWORD_HASH: hash, LOGIN_RATE_LIMIT: String(limit), TRUST_PROXY: 'loopback' }
-    servers.push(...(await Promise.all([startServer(env), startServer(env)])))
-  })
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => server.stop()))
-    await data?.remove()
-  })
 
   async function login(server: RunningServer, client: string, attempt: string): Promise<number> {
     const res = await fetch(`${server.url}/api/auth/login`, {
@@ -39,7 +32,7 @@ describe('the sign-in limit with two server processes on one data folder', () =>
     return res.status
   }
   const wrong = (client: string, count: number) =>
-    Array.from({ length: count }, (_, index) => login(servers[index % 2]!, client, `wrong guess ${index}`))
+    Array.from({ length: count }, (_, index) => login(app.servers[index % 2]!, client, `wrong guess ${index}`))
   const tally = (statuses: number[]) => {
     const counts: Record<number, number> = {}
     for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1
@@ -58,7 +51,7 @@ describe('the sign-in limit with two server processes on one data folder', () =>
       const guesses = wrong(client, 20)
       const firstRefusal = new Promise<void>((resolve) => guesses.forEach((guess) => guess.then((status) => status === 429 && resolve())))
       await Promise.race([firstRefusal, Promise.all(guesses)])
-      expect([await login(servers[0]!, client, password), await login(servers[1]!, client, password)]).toEqual([429, 429])
+      expect([await login(app.servers[0]!, client, password), await login(app.servers[1]!, client, password)]).toEqual([429, 429])
       expect(tally(await Promise.all(guesses))).toEqual({ 401: limit, 429: 20 - limit })
     }
   })
@@ -66,8 +59,8 @@ describe('the sign-in limit with two server processes on one data folder', () =>
   it('counts guesses made one after another on alternate processes together', async () => {
     const client = newClient()
     const statuses: number[] = []
-    for (let attempt = 0; attempt < 2 * limit; attempt++) statuses.push(await login(servers[attempt % 2]!, client, `guess ${attempt}`))
+    for (let attempt = 0; attempt < 2 * limit; attempt++) statuses.push(await login(app.servers[attempt % 2]!, client, `guess ${attempt}`))
     expect(statuses).toEqual([...Array<number>(limit).fill(401), ...Array<number>(limit).fill(429)])
-    expect(await login(servers[0]!, newClient(), password)).toBe(200)
+    expect(await login(app.servers[0]!, newClient(), password)).toBe(200)
   })
 })

@@ -1,12 +1,16 @@
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { a11yViolations } from '../support/browser.js'
-import { horizontalOverflow, screens, screenshotDir, startApp, type App } from '../support/app.js'
+import { horizontalOverflow, screens, screenshotDir, useApp, type App } from '../support/app.js'
+import { register } from '../support/people.js'
 import { fakeCameraVideo, plainCameraVideo } from '../support/video.js'
 
-async function startWithPerson(camera: (dir: string) => string): Promise<App> {
-  const app = await startApp({ camera })
-  expect((await fetch(`${app.server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ada' }) })).status).toBe(201)
+/** The app with ada registered, and this video as the camera. */
+function useAppWithAda(camera: (dir: string) => string): App {
+  const app = useApp({ camera })
+  beforeAll(async () => {
+    await register(app.server.url, 'ada')
+  })
   return app
 }
 
@@ -26,14 +30,7 @@ async function expectHint(app: App, hint: string, text: string) {
 
 // The hint comes from the page's own networks on what the fake camera shows.
 describe('camera snapshots with the fixture clip as the camera', () => {
-  let app: App
-
-  beforeAll(async () => {
-    app = await startWithPerson(fakeCameraVideo)
-  })
-  afterAll(async () => {
-    await app?.close()
-  })
+  const app = useAppWithAda(fakeCameraVideo)
 
   // Lin-Manuel Miranda stands alone on stage for seconds of each loop of the clip.
   it('hints "Face found" before the snap, over an oval guide', async () => {
@@ -79,14 +76,7 @@ const faceless = [
 ]
 
 describe.each(faceless)('camera snapshots with $name as the camera', ({ colour, hint, text }) => {
-  let app: App
-
-  beforeAll(async () => {
-    app = await startWithPerson((dir) => plainCameraVideo(dir, colour))
-  })
-  afterAll(async () => {
-    await app?.close()
-  })
+  const app = useAppWithAda((dir) => plainCameraVideo(dir, colour))
 
   it(`hints "${text}" before the snap`, async () => {
     await expectHint(app, hint, text)

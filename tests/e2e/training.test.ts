@@ -1,72 +1,44 @@
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Page } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeDescriptor, euclideanDistance } from '../../shared/face/descriptor.js'
 import { enrolFace } from '../../shared/face/enrol.js'
-import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
+import { FaceModelSchema } from '../../shared/face/model.js'
 import { decodePhoto, nodeFaceRuntime } from '../../api/faces/node-runtime.js'
-import { launchBrowser, seriousA11yViolations, type RunningBrowser } from '../support/browser.js'
-import { createTempDataDir, facesDir, repoRoot, type TempDataDir } from '../support/data.js'
-import { startServer, type RunningServer } from '../support/server.js'
-
-const screenshotDir = path.join(repoRoot, 'test-results/screenshots')
+import { screenshotDir, useApp } from '../support/app.js'
+import { seriousA11yViolations } from '../support/browser.js'
+import { facesDir } from '../support/data.js'
+import { readModelFile } from '../support/faces.js'
+import { register, type PhotoFile } from '../support/people.js'
 
 describe('training in Chromium', () => {
-  let data: TempDataDir
-  let server: RunningServer
-  let browser: RunningBrowser
-  let page: Page
+  const app = useApp()
 
-  const readModel = async (): Promise<FaceModel> =>
-    FaceModelSchema.parse(JSON.parse(await readFile(path.join(data.path, 'faces.json'), 'utf8')))
-
-  async function register(name: string, photos: { file: string; bytes?: Buffer }[]) {
-    expect((await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).status).toBe(201)
-    const form = new FormData()
-    for (const photo of photos) {
-      const bytes = photo.bytes ?? (await readFile(path.join(facesDir, photo.file)))
-      form.append('photos', new Blob([new Uint8Array(bytes)]), path.basename(photo.file))
-    }
-    expect((await fetch(`${server.url}/api/users/${name}/photos`, { method: 'POST', body: form })).status).toBe(201)
-  }
+  const readModel = () => readModelFile(app.data.path)
+  const registerWith = (name: string, photos: PhotoFile[]) => register(app.server.url, name, photos)
 
   beforeAll(async () => {
-    data = await createTempDataDir()
-    server = await startServer({ DATA_DIR: data.path })
     // A corner of a real photo, with the flag and curtain but no face.
     const noFace = await sharp(path.join(facesDir, 'people/barack_obama/obama.jpg')).extract({ left: 0, top: 0, width: 300, height: 230 }).jpeg().toBuffer()
-    await register('barack_obama', [
-      { file: 'people/barack_obama/obama.jpg' },
-      { file: 'people/barack_obama/obama1.jpg' },
-      { file: 'people/barack_obama/obama2.jpg' },
-      { file: 'people/barack_obama/obama_small.jpg' },
-    ])
-    await register('joe_biden', [{ file: 'people/joe_biden/biden2.jpg' }, { file: 'groups/two_people.jpg' }])
-    await register('kit_harington', [{ file: 'people/kit_harington/john2.jpeg' }, { file: 'curtain.jpg', bytes: noFace }])
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    await data?.remove()
+    await registerWith('barack_obama', ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'])
+    await registerWith('joe_biden', ['people/joe_biden/biden2.jpg', 'groups/two_people.jpg'])
+    await registerWith('kit_harington', ['people/kit_harington/john2.jpeg', { file: 'curtain.jpg', bytes: noFace }])
   })
 
   it('trains everyone in a batch and explains every rejected photo', async () => {
-    await page.goto(`${server.url}/train`)
-    expect(await page.getByTestId('untrained').textContent()).toContain('barack_obama, joe_biden, kit_harington')
-    await page.getByTestId('train-all').click()
-    const progress = page.getByTestId('training-progress')
+    await app.page.goto(`${app.server.url}/train`)
+    expect(await app.page.getByTestId('untrained').textContent()).toContain('barack_obama, joe_biden, kit_harington')
+    await app.page.getByTestId('train-all').click()
+    const progress = app.page.getByTestId('training-progress')
     // While it runs: one progress bar (the models' loading is told in the training's own), and no "not trained yet".
     await expect.poll(() => progress.getAttribute('data-status')).toBe('running')
-    expect(await page.locator('progress').count()).toBe(1)
-    expect(await page.getByTestId('untrained').count()).toBe(0)
+    expect(await app.page.locator('progress').count()).toBe(1)
+    expect(await app.page.getByTestId('untrained').count()).toBe(0)
     await expect.poll(() => progress.getAttribute('data-status'), { timeout: 90_000 }).toBe('done')
     expect(await progress.getByRole('status').textContent()).toMatch(/^Trained 8 photos in \d+:\d\d$/)
 
-    const row = (name: string) => page.locator(`[data-testid="summary-person"][data-name="${name}"]`)
+    const row = (name: string) => app.page.locator(`[data-testid="summary-person"][data-name="${name}"]`)
     await expect.poll(() => row('barack_obama').getByTestId('usable-count').textContent()).toBe('4')
     expect(await row('barack_obama').getByTestId('needs-photos').count()).toBe(0)
     expect(await row('joe_biden').getByTestId('usable-count').textContent()).toBe('1')
@@ -76,7 +48,7 @@ describe('training in Chromium', () => {
     expect(await row('kit_harington').getByTestId('rejection').getAttribute('data-reason')).toBe('no_face')
     expect(await row('kit_harington').getByTestId('rejection').textContent()).toContain('No face was found in this photo')
 
-    const pairs = page.getByTestId('closest-pair')
+    const pairs = app.page.getByTestId('closest-pair')
     expect(await pairs.count()).toBe(3)
     const distances = await pairs.evaluateAll((all) => all.map((pair) => Number(pair.getAttribute('data-distance'))))
     expect(distances).toEqual([...distances].sort((a, b) => a - b))
@@ -88,14 +60,14 @@ describe('training in Chromium', () => {
       ['joe_biden', 1, 1],
       ['kit_harington', 1, 1],
     ])
-    await page.screenshot({ path: path.join(screenshotDir, 'train-summary.png'), fullPage: true })
-    expect(await seriousA11yViolations(page)).toEqual([])
+    await app.page.screenshot({ path: path.join(screenshotDir, 'train-summary.png'), fullPage: true })
+    expect(await seriousA11yViolations(app.page)).toEqual([])
   })
 
   it('trains nothing again when nothing changed', async () => {
     const before = await readModel()
-    await page.getByTestId('train-all').click()
-    const progress = page.getByTestId('training-progress')
+    await app.page.getByTestId('train-all').click()
+    const progress = app.page.getByTestId('training-progress')
     await expect.poll(() => progress.getByRole('status').textContent()).toBe('Everything was already up to date')
     const after = await readModel()
     expect(after.people).toEqual(before.people)
@@ -103,9 +75,9 @@ describe('training in Chromium', () => {
 
   it('trains a photo right after it is uploaded, touching nothing else', async () => {
     const before = await readModel()
-    await page.goto(`${server.url}/people/barack_obama`)
-    await page.getByTestId('file-input').setInputFiles(path.join(facesDir, 'hard/32bit.png'))
-    const item = page.getByTestId('upload-item').first()
+    await app.page.goto(`${app.server.url}/people/barack_obama`)
+    await app.page.getByTestId('file-input').setInputFiles(path.join(facesDir, 'hard/32bit.png'))
+    const item = app.page.getByTestId('upload-item').first()
     await expect.poll(() => item.getAttribute('data-training'), { timeout: 60_000 }).toBe('trained')
     expect(await item.textContent()).toContain('Trained: ready for recognition')
     // What the server did with the picture is said with the result.
@@ -125,7 +97,7 @@ describe('training in Chromium', () => {
     let compared = 0
     for (const person of model.people) {
       for (const entry of person.descriptors) {
-        const image = await decodePhoto(path.join(data.path, 'users', person.name, entry.photo))
+        const image = await decodePhoto(path.join(app.data.path, 'users', person.name, entry.photo))
         const result = await enrolFace(runtime, image)
         image.dispose()
         expect(result.ok, entry.photo).toBe(true)
@@ -138,8 +110,8 @@ describe('training in Chromium', () => {
   })
 
   it('exports the model and imports the reference app\'s faces.json', async () => {
-    await page.goto(`${server.url}/train`)
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model').click()])
+    await app.page.goto(`${app.server.url}/train`)
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByTestId('export-model').click()])
     expect(download.suggestedFilename()).toBe('faces.json')
     const exported = FaceModelSchema.parse(JSON.parse(await readFile((await download.path())!, 'utf8')))
     expect(exported.people).toEqual((await readModel()).people)
@@ -152,25 +124,25 @@ describe('training in Chromium', () => {
         descriptor: Object.fromEntries([...decodeDescriptor(entry.descriptor)].map((value, index) => [String(index), value])),
       })),
     }))
-    const file = path.join(data.path, '..', `legacy-${path.basename(data.path)}.json`)
+    const file = path.join(app.data.path, '..', `legacy-${path.basename(app.data.path)}.json`)
     await writeFile(file, JSON.stringify(legacy))
     const before = await readModel()
     try {
       // Nothing is replaced until the confirmation, which says what now is and what the file holds.
-      await page.getByTestId('import-model').setInputFiles(file)
-      const dialog = page.getByRole('dialog', { name: 'Replace the face model?' })
+      await app.page.getByTestId('import-model').setInputFiles(file)
+      const dialog = app.page.getByRole('dialog', { name: 'Replace the face model?' })
       await expect.poll(() => dialog.isVisible()).toBe(true)
       expect(await dialog.getByTestId('import-current').textContent()).toBe('Now3 people, 7 descriptors')
       expect(await dialog.getByTestId('import-incoming').textContent()).toBe(`In ${path.basename(file)}3 people, 7 descriptors`)
-      await page.screenshot({ path: path.join(screenshotDir, 'train-import-confirm.png') })
+      await app.page.screenshot({ path: path.join(screenshotDir, 'train-import-confirm.png') })
       await dialog.getByTestId('cancel-button').click()
       await expect.poll(() => dialog.isVisible()).toBe(false)
       expect(await readModel()).toEqual(before)
 
-      await page.getByTestId('import-model').setInputFiles(file)
+      await app.page.getByTestId('import-model').setInputFiles(file)
       await expect.poll(() => dialog.isVisible()).toBe(true)
       await dialog.getByTestId('confirm-button').click()
-      await expect.poll(() => page.getByTestId('import-result').textContent()).toBe(`Imported ${path.basename(file)}: 3 people, 7 descriptors`)
+      await expect.poll(() => app.page.getByTestId('import-result').textContent()).toBe(`Imported ${path.basename(file)}: 3 people, 7 descriptors`)
     } finally {
       await rm(file, { force: true })
     }
@@ -189,33 +161,33 @@ describe('training in Chromium', () => {
     { label: 'a damaged descriptor', text: JSON.stringify([{ user: 'ada', descriptors: [{ path: 'a.jpg', descriptor: { 0: 1 } }] }]), says: 'a face descriptor (ada) is not 128 numbers a face gives, so the file may be damaged.' },
   ]
   it.each(badFiles)('refuses a faces.json that is $label in plain words, asking nothing and changing nothing', async ({ text, says }) => {
-    await page.goto(`${server.url}/train`)
+    await app.page.goto(`${app.server.url}/train`)
     const before = await readModel()
-    const file = path.join(data.path, '..', `bad-${path.basename(data.path)}.json`)
+    const file = path.join(app.data.path, '..', `bad-${path.basename(app.data.path)}.json`)
     await writeFile(file, text)
     try {
-      await page.getByTestId('import-model').setInputFiles(file)
-      await expect.poll(() => page.getByTestId('import-result').textContent()).toBe(`${path.basename(file)} cannot be imported: ${says}`)
+      await app.page.getByTestId('import-model').setInputFiles(file)
+      await expect.poll(() => app.page.getByTestId('import-result').textContent()).toBe(`${path.basename(file)} cannot be imported: ${says}`)
     } finally {
       await rm(file, { force: true })
     }
-    expect(await page.getByRole('dialog', { name: 'Replace the face model?' }).isVisible()).toBe(false)
-    expect(await page.getByTestId('import-result').getAttribute('role')).toBe('alert')
+    expect(await app.page.getByRole('dialog', { name: 'Replace the face model?' }).isVisible()).toBe(false)
+    expect(await app.page.getByTestId('import-result').getAttribute('role')).toBe('alert')
     expect(await readModel()).toEqual(before)
   })
 
   it('trains one new person on their own, and can be cancelled with what was done kept', async () => {
-    await register('rose_leslie', [
-      { file: 'people/rose_leslie/rose_leslie_img1.jpg' },
-      { file: 'people/rose_leslie/rose_leslie_img2.jpg' },
-      { file: 'people/alex_lacamoire/alex_lacamoire1.jpg' },
-      { file: 'people/alex_lacamoire/alex_lacamoire_img1.jpg' },
+    await registerWith('rose_leslie', [
+      'people/rose_leslie/rose_leslie_img1.jpg',
+      'people/rose_leslie/rose_leslie_img2.jpg',
+      'people/alex_lacamoire/alex_lacamoire1.jpg',
+      'people/alex_lacamoire/alex_lacamoire_img1.jpg',
     ])
-    await page.goto(`${server.url}/train`)
+    await app.page.goto(`${app.server.url}/train`)
     const before = await readModel()
-    await page.getByRole('button', { name: 'Train rose_leslie' }).click()
-    await page.getByTestId('training-cancel').click()
-    const progress = page.getByTestId('training-progress')
+    await app.page.getByRole('button', { name: 'Train rose_leslie' }).click()
+    await app.page.getByTestId('training-cancel').click()
+    const progress = app.page.getByTestId('training-progress')
     await expect.poll(() => progress.getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled')
     const label = (await progress.getByRole('status').textContent()) ?? ''
     const done = Number(label.match(/^Cancelled after (\d+) of 4 photos; what was done is saved$/)?.[1])

@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { collectPageErrors, launchBrowser, type RunningBrowser } from './browser.js'
 import { addFixturePhotos, createTempDataDir, repoRoot, type TempDataDir } from './data.js'
 import { startServer, type RunningServer } from './server.js'
@@ -18,50 +20,151 @@ export const screens = [
 export interface AppOptions {
   /** Fixture photos (relative to fixtures/faces) per person, copied into the data folder. */
   people?: Record<string, string[]>
-  /** Trains them with the headless trainer (dist/scripts/train.js) before the server starts. */
+  /** Fills the data folder further (after `people`, before any server starts). */
+  prepare?: (dataDir: string) => Promise<void>
+  /** Trains the people with the headless trainer (dist/scripts/train.js) before the servers start. */
   train?: boolean
+  /**
+   * How many production server processes share the data folder from the start: 1 (the default),
+   * 2 as PM2's cluster mode runs them, 0 where the tests start their own (`startServer`).
+   */
+  servers?: number
+  /** The servers' environment, beside DATA_DIR (which it may replace). */
+  env?: Record<string, string>
+  /** Chromium with one page: true (the default), or false for none. */
+  browser?: boolean
   /** The fake camera's video: a function of a scratch folder that writes it there and returns its path. */
   camera?: (scratch: string) => string
-  env?: Record<string, string>
 }
 
-/** The production app on its own data folder, with Chromium on one page: each e2e file's set-up. */
+/**
+ * The production app on its own data folder, with Chromium on one page: an e2e file's set-up.
+ * Everything it starts is stopped, and everything it made removed, by `close`.
+ */
 export interface App {
   data: TempDataDir
+  /** A temporary folder of the app's own for files a test makes (a camera's video, an upload). */
   scratch: string
+  /** The first of `servers`. */
   server: RunningServer
+  /** The server processes on the data folder; `restartServer` puts a new one in the place of one. */
+  servers: RunningServer[]
   browser: RunningBrowser
   page: Page
   /** The page's console errors and uncaught exceptions so far. */
   pageErrors: string[]
+  /** One more server process on the data folder, with the app's environment and `env` over it; stopped at close if it still runs. */
+  startServer(env?: Record<string, string>): Promise<RunningServer>
+  /** A new server process, with the app's environment, in the place of `servers[index]` (stopped first if it still runs). */
+  restartServer(index: number): Promise<RunningServer>
+  /** `npm run train` on the data folder, as built: its output. */
+  train(): Promise<string>
+  /** Runs at close, after the servers stop and before the folders are removed; the last added runs first. */
+  onClose(cleanup: () => Promise<void> | void): void
   close(): Promise<void>
+}
+
+/** `npm run train` (the compiled dist/scripts/train.js) on a data folder: its output. */
+export async function trainHeadless(dataDir: string): Promise<string> {
+  const train = path.join(repoRoot, 'dist/scripts/train.js')
+  const { stdout } = await promisify(execFile)(process.execPath, [train], { env: { ...process.env, DATA_DIR: dataDir } })
+  return stdout
 }
 
 export async function startApp(options: AppOptions = {}): Promise<App> {
   const data = await createTempDataDir()
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
-  for (const [person, photos] of Object.entries(options.people ?? {})) await addFixturePhotos(data.path, person, photos)
-  if (options.train) {
-    execFileSync(process.execPath, [path.join(repoRoot, 'dist/scripts/train.js')], { env: { ...process.env, DATA_DIR: data.path }, stdio: 'pipe' })
+  const env = { DATA_DIR: data.path, ...options.env }
+  const servers: RunningServer[] = []
+  const extraServers: RunningServer[] = []
+  const cleanups: (() => Promise<void> | void)[] = []
+  let browser: RunningBrowser | undefined
+  let page: Page | undefined
+  let pageErrors: string[] | undefined
+
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`startApp: this app has no ${what} (see AppOptions)`)
+    return value
   }
-  const server = await startServer({ DATA_DIR: data.path, ...options.env })
-  const browser = await launchBrowser(options.camera ? { fakeVideo: options.camera(scratch) } : {})
-  const page = await browser.context.newPage()
-  await mkdir(screenshotDir, { recursive: true })
-  return {
+  const app: App = {
     data,
     scratch,
-    server,
-    browser,
-    page,
-    pageErrors: collectPageErrors(page),
+    servers,
+    get server() {
+      return started(servers[0], 'server')
+    },
+    get browser() {
+      return started(browser, 'browser')
+    },
+    get page() {
+      return started(page, 'browser page')
+    },
+    get pageErrors() {
+      return started(pageErrors, 'browser page')
+    },
+    async startServer(extra = {}) {
+      const server = await startServer({ ...env, ...extra })
+      extraServers.push(server)
+      return server
+    },
+    async restartServer(index) {
+      await servers[index]?.stop()
+      servers[index] = await startServer(env)
+      return servers[index]
+    },
+    train: () => trainHeadless(data.path),
+    onClose(cleanup) {
+      cleanups.push(cleanup)
+    },
     async close() {
-      await browser.close()
-      await server.stop()
+      await browser?.close()
+      await Promise.all([...servers, ...extraServers].map((server) => server.stop()))
+      for (const cleanup of [...cleanups].reverse()) await cleanup()
       await data.remove()
       await rm(scratch, { recursive: true, force: true })
     },
   }
+
+  // Whatever was started before a step fails is stopped again, and the folders removed.
+  try {
+    for (const [person, photos] of Object.entries(options.people ?? {})) await addFixturePhotos(data.path, person, photos)
+    await options.prepare?.(data.path)
+    if (options.train) await app.train()
+    const starts = await Promise.allSettled(Array.from({ length: options.servers ?? 1 }, () => startServer(env)))
+    for (const start of starts) if (start.status === 'fulfilled') servers.push(start.value)
+    for (const start of starts) if (start.status === 'rejected') throw start.reason
+    if (options.browser !== false) {
+      browser = await launchBrowser(options.camera ? { fakeVideo: options.camera(scratch) } : {})
+      page = await browser.context.newPage()
+      pageErrors = collectPageErrors(page)
+      await mkdir(screenshotDir, { recursive: true })
+    }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+  return app
+}
+
+/**
+ * The app of `startApp`, for the enclosing describe: started before its tests, closed after them
+ * (also when its start failed halfway). What it holds can be read once it has started: in tests,
+ * and in `beforeAll` hooks declared after this call, which run after it.
+ */
+export function useApp(options: AppOptions = {}): App {
+  let app: App | undefined
+  beforeAll(async () => {
+    app = await startApp(options)
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+  return new Proxy({} as App, {
+    get(_target, key) {
+      if (app === undefined) throw new Error('useApp: read the app in a test or a later hook, once it has started')
+      return Reflect.get(app, key)
+    },
+  })
 }
 
 /** How far the page is wider than the window: 0 or less when nothing scrolls sideways. */

@@ -68,6 +68,28 @@ export async function registerWithDescriptor(url: string, name: string, seed: nu
   expectStatus(await sendJson(url, 'PUT', entryRoute(name), { descriptors: [descriptorEntry(stored!.name, seed)], rejected: [] }), 200)
 }
 
+/** A fixture photo (a path relative to fixtures/faces), or bytes of a test's own under a file name. */
+export type PhotoFile = string | { file: string; bytes: Buffer }
+
+/** Registers a person through the API, and uploads these photos for them: the names they are stored under. */
+export async function register(url: string, name: string, photos: PhotoFile[] = []): Promise<string[]> {
+  expectStatus(await sendJson(url, 'POST', '/api/users', { name }), 201)
+  return photos.length ? uploadPhotos(url, name, photos) : []
+}
+
+/** Photos uploaded in one request, as a browser sends them: the names they are stored under. */
+export async function uploadPhotos(url: string, name: string, photos: PhotoFile[]): Promise<string[]> {
+  const form = new FormData()
+  for (const photo of photos) {
+    const { file, bytes } = typeof photo === 'string' ? { file: photo, bytes: await readFile(path.join(facesDir, photo)) } : photo
+    form.append('photos', new Blob([new Uint8Array(bytes)]), path.basename(file))
+  }
+  const res = await fetch(`${url}${route(name)}/photos`, { method: 'POST', body: form })
+  const body = (await res.json()) as { photos: { name: string }[] }
+  expect(res.status, JSON.stringify(body)).toBe(201)
+  return body.photos.map((stored) => stored.name)
+}
+
 let photo: Buffer | undefined
 
 /** A small fixture photo, `count` times in one request, uploaded as a browser sends it. */

@@ -44,8 +44,9 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     url,
     process: child,
     output,
+    /** Resolves with the exit code; at once for a process that has exited, or that a test killed. */
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       child.kill(signal)
       const [code] = await once(child, 'exit')
       return code as number | null
