@@ -1,4 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+
+/**
+ * The API tests that talk HTTP and check only answers, run on both backends. The others also look
+ * into DATA_DIR (faces.json, folders, locks, temp files) or write there behind the API's back.
+ */
+const postgresApiTests = ['api/assets/assets.test.ts', 'api/errors.test.ts', 'api/security/host.test.ts', 'api/security/security.test.ts']
 
 export default defineConfig({
   test: {
@@ -8,7 +14,19 @@ export default defineConfig({
         test: {
           name: 'unit+api',
           include: ['api/**/*.test.ts', 'shared/**/*.test.ts', 'store/**/*.test.ts', 'server/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'api/storage/postgres/**'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          // The API tests that talk HTTP and look at nothing but answers, again with PostgreSQL as the
+          // backend (tests/support/api.ts switches it), and the tests of PostgreSQL itself.
+          name: 'api-postgres',
+          include: [...postgresApiTests, 'api/storage/postgres/**/*.test.ts', 'tests/hosts/**/*.test.ts'],
+          globalSetup: ['tests/support/postgres-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
