@@ -4,7 +4,7 @@ import { configDefaults, defineConfig } from 'vitest/config'
  * The API tests that talk HTTP and check only answers, run on both backends. The others also look
  * into DATA_DIR (faces.json, folders, locks, temp files) or write there behind the API's back.
  */
-const postgresApiTests = ['api/assets/assets.test.ts', 'api/errors.test.ts', 'api/security/host.test.ts', 'api/security/security.test.ts']
+const postgresApiTests = ['api/assets/assets.test.ts', 'api/errors.test.ts', 'api/security/host.test.ts', 'api/security/security.test.ts', 'api/users/races.test.ts']
 
 export default defineConfig({
   test: {

@@ -16,6 +16,11 @@ export interface RunningApi {
 /** The database each data folder was copied into, in this test file: an API started again on a folder serves the same data. */
 const databases = new Map<string, string>()
 
+/** The database the API started on `dataDir` serves instead of the folder; undefined on the files backend. */
+export function databaseOf(dataDir: string): string | undefined {
+  return databases.get(dataDir)
+}
+
 /**
  * The backend the tests run against: the files in the data folder, or, in a run with a PostgreSQL
  * server (the api-postgres project's global setup), a database of its own for each data folder,
