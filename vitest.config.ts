@@ -1,8 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
 /**
- * The API tests that talk HTTP and check only answers, run on both backends. The others also look
- * into DATA_DIR (faces.json, folders, locks, temp files) or write there behind the API's back.
+ * The API tests that talk HTTP and check only answers (and the race tests, whose helpers read the
+ * database), run on both backends. Files-only, as they look into DATA_DIR or write there behind the
+ * API's back: faces, descriptor-values and model-limits (read or damage faces.json), photos (files in
+ * users/ and .uploads/, temp files, leftovers), people and users (folders, files dropped into users/),
+ * health (a data folder that is a file), hostile (snapshots DATA_DIR around every request), and the
+ * files backend's own tests (storage/lock, storage/deletion-leftovers, auth/session).
  */
 const postgresApiTests = ['api/assets/assets.test.ts', 'api/errors.test.ts', 'api/security/host.test.ts', 'api/security/security.test.ts', 'api/users/races.test.ts']
 
