@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { emptyModel } from '../../../shared/face/model.js'
+import { emptyModel, withPerson } from '../../../shared/face/model.js'
 import { createDatabase } from '../../../tests/support/postgres.js'
 import { openDatabase, migrate } from './pool.js'
 import { postgresStorage, type PostgresStorage } from './storage.js'
@@ -42,6 +42,25 @@ describe('PostgreSQL storage', () => {
     await expect.poll(() => heard.at(-1)).toBe(model.generation)
     expect((await other.readModel()).people.map((person) => person.name)).toEqual(['Ada'])
     stop()
+  })
+
+  it('serialises changes made at once through two storages: each one builds on the last, none is lost', async () => {
+    const [one, other] = [open(), open()]
+    const start = (await one.readModel()).generation
+    const names = Array.from({ length: 20 }, (_, index) => `Person ${String(index).padStart(2, '0')}`)
+    const generations = await Promise.all(
+      names.map(async (name, index) => {
+        const { model } = await (index % 2 ? other : one).change(async (change) => {
+          await change.createPerson(name)
+          return { model: withPerson(change.model, { name, descriptors: [], rejected: [] }), result: undefined }
+        })
+        return model.generation
+      }),
+    )
+    expect(generations.sort((a, b) => a - b)).toEqual(names.map((_, index) => start + index + 1))
+    const final = await other.readModel()
+    expect(final.people.map((person) => person.name).filter((name) => names.includes(name))).toEqual(names)
+    expect((await one.listPeople()).map((person) => person.name).filter((name) => names.includes(name))).toEqual(names)
   })
 
   it('keeps nothing a failed change did: the person, their photos and the model roll back together', async () => {
