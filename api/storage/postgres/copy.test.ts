@@ -51,5 +51,6 @@ describe('copying data between a data folder and PostgreSQL', () => {
     const before = await snapshotDir(target)
     await expect(copyData(database, target)).rejects.toThrow('holds people or a face model already')
     expect(await snapshotDir(target)).toEqual(before)
+    await expect(copyData(`${source}-mistyped`, await createDatabase(inject('postgresUrl')))).rejects.toThrow('is not a data folder')
   })
 })
