@@ -50,7 +50,7 @@ export function createApiApp(config: AppConfig, backend: Backend = openBackend(c
   api.use('/faces', facesRouter(storage))
   api.use(express.json({ limit: '100kb' }))
   api.use('/auth', authRouter(config, sessions, failedSignIns))
-  api.use('/health', healthRouter(config))
+  api.use('/health', healthRouter(config, () => backend.reach()))
   api.use('/users', usersRouter(storage))
   api.use(notFound)
   app.use('/api', api)

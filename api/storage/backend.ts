@@ -18,6 +18,8 @@ export interface Backend {
   readonly storage: Storage
   readonly sessions: SessionStore
   rateLimits(scope: RateLimitScope, limit: number, windowMs: number): RateLimitStore
+  /** Fails when the store cannot be reached (readiness): the files are checked by the health probe itself. */
+  reach(): Promise<void>
   /** Lets go of what it holds open (the database's connections): for tests and scripts. */
   close(): Promise<void>
 }
@@ -30,6 +32,7 @@ export function filesBackend(dataDir: string): Backend {
     // upload is limited where it costs: in the worker that decodes it.
     rateLimits: (scope, limit, windowMs) =>
       scope === 'failed-sign-ins' ? new FileRateLimitStore(path.join(dataDir, authDirName, 'failed-sign-ins.json'), limit, windowMs) : new MemoryRateLimitStore(limit, windowMs),
+    reach: async () => {},
     close: async () => {},
   }
 }
@@ -42,6 +45,9 @@ export function postgresBackend(url: string, dataDir: string): Backend {
     storage,
     sessions: new PostgresSessionStore(db),
     rateLimits: (scope, limit, windowMs) => new PostgresRateLimitStore(db, scope, limit, windowMs),
+    reach: async () => {
+      await db.query('SELECT 1')
+    },
     close: () => storage.close(),
   }
 }

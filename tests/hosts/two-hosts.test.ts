@@ -8,6 +8,7 @@ import { PeopleResponseSchema, type Person } from '../../api/users/schema.js'
 import { facesDir } from '../support/data.js'
 import { descriptorEntry } from '../support/faces.js'
 import { startHost, type Host } from '../support/hosts.js'
+import { freePort } from '../support/ports.js'
 import { createDatabase } from '../support/postgres.js'
 
 const adminPassword = 'two hosts share one database'
@@ -171,5 +172,21 @@ describe('two app hosts on one PostgreSQL database', slow, () => {
     const { people: listed } = await expectConsistent(hosts, cookie)
     const kept = new Set(listed.find((person) => person.name === name)!.photos.map((photo) => photo.name))
     for (const photo of stored) expect(kept.has(photo), photo).toBe(true)
+  })
+})
+
+describe('a host whose database is down', () => {
+  it('is not ready (503 not_ready), however writable its data folder, and says why', async () => {
+    const closed = new URL(inject('postgresUrl'))
+    closed.port = String(await freePort())
+    const host = await startHost({ DATABASE_URL: closed.href })
+    try {
+      const res = await fetch(`${host.url}/api/health/ready`)
+      expect(res.status).toBe(503)
+      expect(await res.json()).toEqual({ error: { code: 'not_ready', message: 'The server cannot reach its database (DATABASE_URL)' } })
+      expect((await fetch(`${host.url}/api/health`)).status).toBe(200)
+    } finally {
+      await host.stop()
+    }
   })
 })

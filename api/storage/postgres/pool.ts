@@ -64,7 +64,8 @@ export async function migrate(pool: pg.Pool): Promise<void> {
 
 export function openDatabase(url: string): Database {
   // Idle connections do not keep a process alive that has nothing else to do (a script, a test worker).
-  const pool = new pg.Pool({ connectionString: url, max: 10, allowExitOnIdle: true })
+  // A database that does not answer fails a request within 10 s rather than holding it.
+  const pool = new pg.Pool({ connectionString: url, max: 10, allowExitOnIdle: true, connectionTimeoutMillis: 10_000 })
   // A connection that breaks while idle (the server restarted) is dropped from the pool, not fatal.
   pool.on('error', () => {})
   let ready: Promise<pg.Pool> | undefined

@@ -261,9 +261,12 @@ export class PostgresStorage implements Storage {
 
   async sweep(): Promise<{ what: string; count: number }[]> {
     const now = Date.now()
-    const sessions = await this.db.query('DELETE FROM signed_out_sessions WHERE expires_at <= $1', [now])
-    const windows = await this.db.query('DELETE FROM rate_limit_windows WHERE reset_at <= $1', [now])
-    const uploads = this.uploadsDir ? await removeAbandonedUploads(this.uploadsDir) : 0
+    // The uploads folder first, as the files backend's sweep makes it: at once, not after the database's answers.
+    const [uploads, sessions, windows] = await Promise.all([
+      this.uploadsDir ? removeAbandonedUploads(this.uploadsDir) : 0,
+      this.db.query('DELETE FROM signed_out_sessions WHERE expires_at <= $1', [now]),
+      this.db.query('DELETE FROM rate_limit_windows WHERE reset_at <= $1', [now]),
+    ])
     return [
       { what: 'signed-out sessions past their expiry', count: sessions.rowCount ?? 0 },
       { what: 'ended rate-limit windows', count: windows.rowCount ?? 0 },
