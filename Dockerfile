@@ -46,6 +46,8 @@ COPY scripts/start.mjs ./scripts/
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/.output ./.output
 COPY --from=build /app/dist ./dist
+# The PostgreSQL backend's schema (DATABASE_URL), applied at start-up from these files.
+COPY api/storage/postgres/migrations ./api/storage/postgres/migrations
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

@@ -1,22 +1,20 @@
-import path from 'node:path'
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import { assetsRouter } from './assets/router.js'
 import { requireSession } from './auth/access.js'
 import { authRouter } from './auth/router.js'
-import { authDirName, SessionKeeper } from './auth/session.js'
+import { SessionKeeper } from './auth/session.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
 import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
 import { log } from './logging.js'
 import { photosRouter } from './photos/router.js'
-import { filesStorage } from './storage/files.js'
+import { openBackend, type Backend } from './storage/backend.js'
 import type { Storage } from './storage/port.js'
 import { sendSecurityHeaders } from './security/headers.js'
 import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
-import { FileRateLimitStore, MemoryRateLimitStore, rateLimit } from './security/rate-limit.js'
-import { usersDir } from './storage/people-folders.js'
+import { rateLimit } from './security/rate-limit.js'
 import { usersRouter } from './users/router.js'
 import { personName } from './validate.js'
 
@@ -26,7 +24,7 @@ import { personName } from './validate.js'
  * pages' too, gets the security headers; no request is answered under another host's name,
  * and no write is taken from another site.
  */
-export function createApiApp(config: AppConfig): Express {
+export function createApiApp(config: AppConfig, backend: Backend = openBackend(config)): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
@@ -34,19 +32,17 @@ export function createApiApp(config: AppConfig): Express {
   app.use(knownHostsOnly(config))
   app.use(sameOriginWrites())
 
-  const storage = filesStorage(config.dataDir)
+  const { storage } = backend
   sweepLeftovers(storage)
-  const sessions = config.auth ? new SessionKeeper(config.dataDir, config.auth) : undefined
+  const sessions = config.auth ? new SessionKeeper(backend.sessions, config.auth) : undefined
   const { login, loginWindowMs, upload, uploadWindowMs } = config.rateLimits
-  // Guesses are counted for the whole host, so that each PM2 worker does not grant its own. An
-  // upload is limited where it costs: in the worker that decodes it.
-  const failedSignIns = new FileRateLimitStore(path.join(config.dataDir, authDirName, 'failed-sign-ins.json'), login, loginWindowMs)
+  const failedSignIns = backend.rateLimits('failed-sign-ins', login, loginWindowMs)
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
   // The person of `/users/:name/photos`; the users and faces routers parse their own `:name` the same way.
   api.param('name', personName)
-  const uploads = rateLimit(new MemoryRateLimitStore(upload, uploadWindowMs), 'uploads')
+  const uploads = rateLimit(backend.rateLimits('uploads', upload, uploadWindowMs), 'uploads')
   api.post('/users/:name/photos', uploads)
   api.put('/users/:name/photos/:photo', uploads)
   // Photos and the face model first: they take larger bodies than the rest of the API.
@@ -54,24 +50,29 @@ export function createApiApp(config: AppConfig): Express {
   api.use('/faces', facesRouter(storage))
   api.use(express.json({ limit: '100kb' }))
   api.use('/auth', authRouter(config, sessions, failedSignIns))
-  api.use('/health', healthRouter(config))
+  api.use('/health', healthRouter(config, () => backend.reach()))
   api.use('/users', usersRouter(storage))
   api.use(notFound)
   app.use('/api', api)
 
-  const photos = express.static(usersDir(config.dataDir), {
-    dotfiles: 'deny',
-    index: false,
-    fallthrough: false,
-    // Biometric data: never kept by a shared cache, and checked with the server before reuse.
-    setHeaders: (res) => res.set('Cache-Control', 'private, no-cache'),
-  })
   app.use('/data', requireSession(config, sessions, 'data'))
-  app.use('/data/users', photos)
+  app.get('/data/users/:name/:photo', storedPhotos(storage))
   app.use('/data', notFound)
   app.use(assetsRouter())
   app.use(errorHandler)
   return app
+}
+
+/**
+ * A person's stored photo, from the storage. Biometric data: never kept by a shared cache, and
+ * checked with the server before reuse (the ETag that Express sends with it).
+ */
+function storedPhotos(storage: Storage): RequestHandler<{ name: string; photo: string }> {
+  return async (req, res, next) => {
+    const bytes = await storage.readPhoto(req.params.name, req.params.photo)
+    if (!bytes) return next()
+    res.set('Cache-Control', 'private, no-cache').type('image/jpeg').send(bytes)
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       allowedHosts: [],
       dataDir: path.resolve('data'),
+      databaseUrl: null,
       shutdownTimeoutMs: 10_000,
       auth: null,
       trustProxy: false,
@@ -95,6 +96,14 @@ describe('loadConfig', () => {
   ])('refuses the authentication setting %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('chooses PostgreSQL with DATABASE_URL, the files with it empty, and never repeats the URL, which may hold a password', () => {
+    const url = 'postgres://facer:secret@db.example:5432/facer'
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url)
+    expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeNull()
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://facer:secret@db' })).toThrow(/^Invalid configuration: DATABASE_URL must be a postgres:\/\/ URL/)
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://facer:secret@db' })).not.toThrow(/secret/)
   })
 
   it('never repeats a password in its message', () => {

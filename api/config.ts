@@ -40,11 +40,15 @@ const allowedHosts = z.string().transform((value, context) => {
   return names
 })
 
+// Empty means unset, as a `DATABASE_URL=` line in a compose file means: the files backend.
+const databaseUrl = z.string().trim().refine((value) => value === '' || /^postgres(ql)?:\/\/\S+$/.test(value), 'must be a postgres:// URL (postgres://user:password@host:5432/facer)')
+
 const EnvSchema = z.object({
   PORT: port.optional(),
   HOST: z.string().trim().min(1, 'must not be empty').optional(),
   ALLOWED_HOSTS: allowedHosts.optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  DATABASE_URL: databaseUrl.optional(),
   SHUTDOWN_TIMEOUT_MS: wholeNumber('milliseconds').optional(),
   ADMIN_PASSWORD: password.optional(),
   ADMIN_PASSWORD_HASH: passwordHash.optional(),
@@ -80,8 +84,10 @@ export interface AppConfig {
   host: string
   /** Host names besides loopback and IP addresses that requests may name in `Host`, lower case. */
   allowedHosts: string[]
-  /** Absolute path of the folder that holds users' photos and faces.json. */
+  /** Absolute path of the folder that holds users' photos and faces.json (with a database: uploads on their way in). */
   dataDir: string
+  /** The PostgreSQL database that holds everything instead of the data folder; null for the files backend. */
+  databaseUrl: string | null
   shutdownTimeoutMs: number
   /** Null when no password is set: the app is open to whoever reaches it. */
   auth: AuthConfig | null
@@ -103,6 +109,7 @@ export const defaultConfig: AppConfig = {
   host: '127.0.0.1',
   allowedHosts: [],
   dataDir: path.resolve('data'),
+  databaseUrl: null,
   shutdownTimeoutMs: 10_000,
   auth: null,
   trustProxy: false,
@@ -151,10 +158,10 @@ export function loadConfig(
 ): AppConfig {
   const parsed = EnvSchema.safeParse(env)
   if (!parsed.success) {
-    // Passwords and their hashes are named, never echoed.
+    // Passwords, their hashes and the database's URL (which may hold a password) are named, never echoed.
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0])
-      const shown = /PASSWORD/.test(name) ? '' : `=${JSON.stringify(env[name])}`
+      const shown = /PASSWORD|DATABASE_URL/.test(name) ? '' : `=${JSON.stringify(env[name])}`
       return `${issue.path.join('.')}${shown} ${issue.message}`
     })
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
@@ -168,6 +175,7 @@ export function loadConfig(
     host: values.HOST ?? base.host,
     allowedHosts: values.ALLOWED_HOSTS ?? base.allowedHosts,
     dataDir: path.resolve(values.DATA_DIR ?? base.dataDir),
+    databaseUrl: values.DATABASE_URL || base.databaseUrl,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS ?? base.shutdownTimeoutMs,
     auth: authConfig(values) ?? base.auth,
     trustProxy: values.TRUST_PROXY ?? base.trustProxy,

@@ -72,12 +72,14 @@ if (train?.targets.retrainOnePhoto) {
   })
 }
 if (upload) {
-  targetRows.push({
-    benchmark: '6. Upload',
-    target: 'every accepted photo on disk and valid',
-    figure: `${upload.accepted} accepted, ${upload.disk.acceptedMissing.length} missing, ${upload.disk.invalid.length} invalid`,
-    result: met(upload.verified),
-  })
+  for (const run of upload.runs as Results[]) {
+    targetRows.push({
+      benchmark: `6. Upload (${run.backend})`,
+      target: 'every accepted photo stored and valid',
+      figure: `${run.accepted} accepted, ${run.stored.acceptedMissing.length} missing, ${run.stored.invalid.length} invalid`,
+      result: met(run.verified),
+    })
+  }
 }
 
 // ---------------------------------------------------------------- sections
@@ -220,31 +222,34 @@ ${table(rows)}`
 
 function uploadSection(): string {
   if (!upload) return notRun('upload')
-  const row = {
+  const rows = upload.runs.map((run: Results) => ({
+    backend: run.backend,
     clients: upload.settings.connections,
     seconds: upload.settings.seconds,
-    requests: upload.requests,
-    'req/s': upload.requestsPerSecond,
-    'p50 ms': upload.latencyMs.p50,
-    'p99 ms': upload.latencyMs.p99,
-    'non-2xx': upload.non2xx,
-    errors: upload.errors,
-    timeouts: upload.timeouts,
-    'photos on disk': upload.disk.photos,
-    'valid 320x247 JPEG': upload.disk.valid,
-    'accepted but missing': upload.disk.acceptedMissing.length,
-    'stored, answer not awaited': upload.disk.storedWithoutAnswer,
-    'temp files left': upload.disk.leftoverTempFiles.length,
-  }
+    requests: run.requests,
+    'req/s': run.requestsPerSecond,
+    'p50 ms': run.latencyMs.p50,
+    'p99 ms': run.latencyMs.p99,
+    'non-2xx': run.non2xx,
+    errors: run.errors,
+    timeouts: run.timeouts,
+    'photos stored': run.stored.photos,
+    'valid 320x247 JPEG': run.stored.valid,
+    'accepted but missing': run.stored.acceptedMissing.length,
+    'stored, answer not awaited': run.stored.storedWithoutAnswer,
+    'temp files left': run.stored.leftoverTempFiles.length,
+  }))
+  const ratio = upload.postgresToFilesThroughput === undefined ? '' : ` PostgreSQL's throughput over the files': **${upload.postgresToFilesThroughput}**.`
   return `${ran(upload)}
 
-The production build under PM2 (\`npm run start:pm2\`, ${upload.settings.workers} workers, its own \`PM2_HOME\`, killed afterwards);
+The production build under PM2 (\`npm run start:pm2\`, ${upload.settings.workers} workers, its own \`PM2_HOME\`, killed afterwards), on the
+files backend and, with \`--postgres\`, on a temporary PostgreSQL server (\`DATABASE_URL\`);
 autocannon with ${upload.settings.connections} connections, each cycling through the ${upload.settings.photos} fixture photos (one photo per
 multipart request, bodies built beforehand) for ${upload.settings.people} people. Afterwards every photo a 201 named is looked
-for on disk and read with sharp. Photos stored by requests still in flight when autocannon stopped are counted
-apart: their answers were not waited for. Statuses: \`${JSON.stringify(upload.statuses)}\`.
+for where the backend stores it and read with sharp. Photos stored by requests still in flight when autocannon stopped are counted
+apart: their answers were not waited for.${ratio}
 
-${table([row])}`
+${table(rows)}`
 }
 
 // ---------------------------------------------------------------- what the figures say
@@ -323,13 +328,14 @@ function readings(): string[] {
       )
     }
   }
-  if (upload) {
+  for (const run of (upload?.runs ?? []) as Results[]) {
     lines.push(
-      `**Upload.** ${upload.requestsPerSecond} photos a second with ${upload.settings.workers} workers on ${upload.machine.cores} cores (each upload is decoded, ` +
-        `resized and re-encoded by sharp), median ${upload.latencyMs.p50} ms, p99 ${upload.latencyMs.p99} ms for ${upload.settings.connections} clients; ` +
-        `${upload.non2xx} non-2xx, ${upload.errors} errors. Every accepted photo was on disk as a valid 320x247 JPEG: ${upload.verified ? 'yes' : 'no'}.`,
+      `**Upload (${run.backend}).** ${run.requestsPerSecond} photos a second with ${upload!.settings.workers} workers on ${upload!.machine.cores} cores (each upload is decoded, ` +
+        `resized and re-encoded by sharp), median ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms for ${upload!.settings.connections} clients; ` +
+        `${run.non2xx} non-2xx, ${run.errors} errors. Every accepted photo was stored as a valid 320x247 JPEG: ${run.verified ? 'yes' : 'no'}.`,
     )
   }
+  if (upload?.postgresToFilesThroughput !== undefined) lines.push(`**Upload, PostgreSQL against files.** ${upload.postgresToFilesThroughput} times the files backend's throughput.`)
   return lines
 }
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../api/config.js'
 import { HttpError } from '../api/errors.js'
 import { updateModel, updatePersonModel } from '../api/faces/service.js'
-import { filesStorage } from '../api/storage/files.js'
+import { openBackend } from '../api/storage/backend.js'
 import { enrolDefaults } from '../shared/face/enrol.js'
 import { runTraining } from '../shared/face/pipeline.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
@@ -35,15 +35,16 @@ async function main(): Promise<void> {
   })
   const detector = detectors[values.detector ?? 'ssd']
   if (!detector) throw new Error(`--detector must be one of: ${Object.keys(detectors).join(', ')}`)
-  const { dataDir } = loadConfig()
-  const storage = filesStorage(dataDir)
+  const config = loadConfig()
+  const { storage } = openBackend(config)
+  const where = config.databaseUrl ? 'the database (DATABASE_URL)' : config.dataDir
   const registered = (await storage.listPeople()).map((person) => person.name)
   for (const name of values.person ?? []) {
     if (!registered.includes(name)) throw new Error(`Nobody is registered as "${name}"`)
   }
   const before = await storage.readModel()
   const plan = planTraining(before, registered, await storage.photoHashes(), detector, values.person)
-  console.log(`Training ${plan.people.length} people in ${dataDir}: ${plan.toProcess.length} new or changed photos.`)
+  console.log(`Training ${plan.people.length} people in ${where}: ${plan.toProcess.length} new or changed photos.`)
 
   // Loading the networks takes seconds: only when there is something to train, and before the clock starts.
   if (plan.toProcess.length) await nodeFaceRuntime()

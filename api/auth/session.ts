@@ -27,20 +27,32 @@ function credentialText(credential: Credential): string {
 }
 
 /**
+ * Where sessions' shared state lives: the secret their keys are made from, made once by whichever
+ * process needs it first, and the sessions signed out before their expiry.
+ */
+export interface SessionStore {
+  secret(): Promise<Buffer>
+  /** Lists a session as signed out until `expiresAt`; forgets those listed that have expired by `now`. */
+  signOut(session: Session, now: number): Promise<void>
+  isSignedOut(session: Session): Promise<boolean>
+}
+
+/**
  * Sessions as signed cookies, so that every worker process accepts every other's: the role and the
- * expiry signed with HMAC-SHA256. The key is made from a random secret kept in the data folder and
- * the role's password, so changing a password signs out everyone who used the old one. Logging out
- * lists the session's id in the data folder until it would have expired anyway.
+ * expiry signed with HMAC-SHA256. The key is made from a random secret kept in the store and the
+ * role's password, so changing a password signs out everyone who used the old one. Logging out
+ * lists the session's id in the store until it would have expired anyway.
  */
 export class SessionKeeper {
-  private readonly dir: string
   private secret: Promise<Buffer> | undefined
+  private readonly store: SessionStore
 
+  /** `store` may be a data folder's path: the files backend's store in it. */
   constructor(
-    dataDir: string,
+    store: SessionStore | string,
     private readonly auth: AuthConfig,
   ) {
-    this.dir = path.join(dataDir, authDirName)
+    this.store = typeof store === 'string' ? new FileSessionStore(store) : store
   }
 
   async issue(role: Role, now = Date.now()): Promise<{ token: string; session: Session }> {
@@ -65,13 +77,45 @@ export class SessionKeeper {
     const expected = Buffer.from(await this.sign(session.role, payload))
     const given = Buffer.from(signature)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
-    if (session.expiresAt <= now || (await this.isRevoked(session))) return undefined
+    if (session.expiresAt <= now || (await this.store.isSignedOut(session))) return undefined
     return session
   }
 
   /** Logs a session out for good: every process sees it listed from now on. */
-  async revoke(session: Session, now = Date.now()): Promise<void> {
-    const revoked = await this.revokedDir()
+  revoke(session: Session, now = Date.now()): Promise<void> {
+    return this.store.signOut(session, now)
+  }
+
+  private async sign(role: Role, payload: string): Promise<string> {
+    const credential = this.auth.credentials[role]
+    if (!credential) throw new Error(`No password is set for the ${role} role`)
+    const roleKey = createHmac('sha256', await this.loadSecret()).update(`${role}\n${credentialText(credential)}`).digest()
+    return createHmac('sha256', roleKey).update(payload).digest('base64url')
+  }
+
+  private loadSecret(): Promise<Buffer> {
+    this.secret ??= this.store.secret().catch((err: unknown) => {
+      this.secret = undefined
+      throw err
+    })
+    return this.secret
+  }
+}
+
+/** The files backend's: DATA_DIR/.auth, readable by the server's user only; a signed-out session is an empty file named after it. */
+export class FileSessionStore implements SessionStore {
+  private readonly dir: string
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, authDirName)
+  }
+
+  secret(): Promise<Buffer> {
+    return readOrCreateSecret(this.dir)
+  }
+
+  async signOut(session: Session, now: number): Promise<void> {
+    const revoked = this.revokedDir()
     await mkdir(revoked, { recursive: true, mode: 0o700 })
     const marker = await open(this.revokedFile(session), 'w', 0o600)
     await marker.close()
@@ -82,7 +126,7 @@ export class SessionKeeper {
     }
   }
 
-  private async isRevoked(session: Session): Promise<boolean> {
+  async isSignedOut(session: Session): Promise<boolean> {
     try {
       await stat(this.revokedFile(session))
       return true
@@ -98,21 +142,6 @@ export class SessionKeeper {
 
   private revokedFile(session: Session): string {
     return path.join(this.revokedDir(), `${session.expiresAt}-${session.id}`)
-  }
-
-  private async sign(role: Role, payload: string): Promise<string> {
-    const credential = this.auth.credentials[role]
-    if (!credential) throw new Error(`No password is set for the ${role} role`)
-    const roleKey = createHmac('sha256', await this.loadSecret()).update(`${role}\n${credentialText(credential)}`).digest()
-    return createHmac('sha256', roleKey).update(payload).digest('base64url')
-  }
-
-  private loadSecret(): Promise<Buffer> {
-    this.secret ??= readOrCreateSecret(this.dir).catch((err: unknown) => {
-      this.secret = undefined
-      throw err
-    })
-    return this.secret
   }
 }
 

@@ -42,7 +42,8 @@ async function probeDataDir(dataDir: string): Promise<DataDirProbe> {
   }
 }
 
-const notReadyMessages: Record<Exclude<DataDirStatus, 'writable'>, string> = {
+const notReadyMessages: Record<Exclude<DataDirStatus, 'writable'> | 'database-unreachable', string> = {
+  'database-unreachable': 'The server cannot reach its database (DATABASE_URL)',
   missing: 'The data folder does not exist',
   'read-only': 'The data folder cannot be written to',
 }
@@ -51,9 +52,13 @@ const notReadyMessages: Record<Exclude<DataDirStatus, 'writable'>, string> = {
  * `GET /api/health` is liveness: 200 while the process can answer at all. `GET /api/health/ready`
  * is readiness: 503 while the data folder cannot take uploads, so a balancer sends no one here.
  */
-export function healthRouter(config: AppConfig): Router {
+/**
+ * `reachStore` fails when the backend's store cannot be reached (a database that is down): the
+ * host is not ready either, however writable its data folder.
+ */
+export function healthRouter(config: AppConfig, reachStore: () => Promise<void> = async () => {}): Router {
   const router = Router()
-  let lastReady: DataDirStatus | undefined
+  let lastReady: DataDirStatus | 'database-unreachable' | undefined
 
   router.get('/', async (_req, res) => {
     const health: Health = {
@@ -66,7 +71,10 @@ export function healthRouter(config: AppConfig): Router {
   })
 
   router.get('/ready', async (_req, res) => {
-    const { status, cause } = await probeDataDir(config.dataDir)
+    const probe = await probeDataDir(config.dataDir)
+    const store = probe.status === 'writable' ? await reachStore().then(() => undefined, (err: unknown) => String(err)) : undefined
+    const status: DataDirStatus | 'database-unreachable' = store ? 'database-unreachable' : probe.status
+    const cause = store ?? probe.cause
     // Probes repeat every few seconds: the log says when readiness changes, not each time.
     if (status !== lastReady && (status !== 'writable' || lastReady !== undefined)) {
       log(status === 'writable' ? 'info' : 'warn', 'readiness', { dataDir: config.dataDir, status, cause })

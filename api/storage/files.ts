@@ -3,6 +3,7 @@
 // lock, which every process on the data folder respects; what it did to folders is undone if the change
 // fails or the model cannot be written, and what it set aside is removed once the model is.
 import { createHash, randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FaceModel } from '../../shared/face/model.js'
@@ -25,6 +26,9 @@ import {
 import type { Change, PhotoToStage, Staged, StagedPhoto, Storage } from './port.js'
 import { removeAbandonedUploads, removeQuietly, uploadsFolder, uploadTempName } from './uploads.js'
 
+/** The SHA-256 of a photo's bytes, in hex: what training keys its result by. */
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+
 const hashCache = new Map<string, { key: string; hash: string }>()
 
 async function photoHash(file: string): Promise<string> {
@@ -32,12 +36,11 @@ async function photoHash(file: string): Promise<string> {
   const key = `${info.size}:${info.mtimeMs}`
   const cached = hashCache.get(file)
   if (cached?.key === key) return cached.hash
-  const hash = createHash('sha256').update(await readFile(file)).digest('hex')
+  const hash = sha256(await readFile(file))
   hashCache.set(file, { key, hash })
   return hash
 }
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
 /** One change's acts on the folders, with what undoes each (newest first) and what finishes it once the model is written. */
 class FolderChange implements Change {
@@ -120,6 +123,8 @@ export class FilesStorage implements Storage {
   private readonly model
   /** Photos staged in this process and not yet placed or discarded, by name: their temp files. */
   private readonly staged = new Map<string, string>()
+  /** Tells this process's listeners of the changes it made. */
+  private readonly changes = new EventEmitter()
 
   constructor(private readonly dataDir: string) {
     this.model = modelFile(dataDir)
@@ -186,11 +191,34 @@ export class FilesStorage implements Storage {
         return done.model
       })
       await folders?.finish()
+      if (model !== folders?.model) this.changes.emit('model', model.generation)
       return { model, result }
     } catch (err) {
       await folders?.undo()
       throw err
     }
+  }
+
+  /** Fills this data folder, which must hold nobody and no model yet, with everything `source` holds, the model's generation too. */
+  async fill(source: Storage): Promise<void> {
+    if ((await personNames(this.dataDir)).length || (await this.readModel()).generation > 0) {
+      throw new Error(`${this.dataDir} holds people or a face model already: copy into an empty data folder`)
+    }
+    const model = await source.readModel()
+    for (const person of await source.listPeople()) {
+      await makePersonFolder(this.dataDir, person.name)
+      for (const photo of person.photos) {
+        const bytes = await source.readPhoto(person.name, photo.name)
+        if (bytes) await writeFile(resolveInside(personDir(this.dataDir, person.name), photo.name), bytes, { flag: 'wx' })
+      }
+    }
+    // A source that never had a model leaves none here either.
+    if (model.generation > 0 || model.people.length) await this.model.restore(model)
+  }
+
+  watchModel(listener: (generation: number) => void): () => void {
+    this.changes.on('model', listener)
+    return () => this.changes.off('model', listener)
   }
 
   async sweep(): Promise<{ what: string; count: number }[]> {

@@ -64,6 +64,18 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
+/** The model a change saves: `changed` checked, with the generation after `current`'s. */
+export function nextModel(current: FaceModel, changed: FaceModel): FaceModel {
+  const next = FaceModelSchema.safeParse({
+    ...changed,
+    generation: current.generation + 1,
+    updatedAt: new Date().toISOString(),
+  })
+  // Edits are made of parts already checked: only their sum can be refused, for holding more than a model may.
+  if (!next.success) throw tooLarge(next.error) ?? next.error
+  return next.data
+}
+
 /**
  * DATA_DIR/faces.json, shared by every worker process. Reads never fail on a damaged file (the
  * last good version, kept beside it, is served instead); writes hold a lock across processes
@@ -103,15 +115,20 @@ export class ModelFile {
       const current = await this.read()
       const changed = await change(current)
       if (changed === current) return current
-      const next = FaceModelSchema.safeParse({
-        ...changed,
-        generation: current.generation + 1,
-        updatedAt: new Date().toISOString(),
-      })
-      // Edits are made of parts already checked: only their sum can be refused, for holding more than a model may.
-      if (!next.success) throw tooLarge(next.error) ?? next.error
-      await this.write(JSON.stringify(next.data), () => lock.assertHeld())
-      return next.data
+      const next = nextModel(current, changed)
+      await this.write(JSON.stringify(next), () => lock.assertHeld())
+      return next
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /** Writes `model` as it is, its generation too, under the lock: a model copied in from another store. */
+  async restore(model: FaceModel): Promise<void> {
+    await mkdir(this.dataDir, { recursive: true })
+    const lock = await lockModel(this.file)
+    try {
+      await this.write(JSON.stringify(model), () => lock.assertHeld())
     } finally {
       await lock.release()
     }

@@ -35,14 +35,20 @@ export async function personNames(dataDir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name)
 }
 
+/** A person as the API answers with them, from their stored photos' names in any order. */
+export function personWithPhotos(name: string, photoNames: string[]): Person {
+  const photos = [...photoNames].sort().map((photo) => ({ name: photo, url: photoUrl(name, photo) }))
+  return { name, photoCount: photos.length, photos }
+}
+
+/** People in the order every list of them is answered in. */
+export function sortPeople(people: Person[]): Person[] {
+  return people.sort((a, b) => a.name.localeCompare(b.name))
+}
+
 export async function readPerson(dataDir: string, name: string): Promise<Person> {
   const files = await readDirents(personDir(dataDir, name))
-  const photos = files
-    .filter((file) => file.isFile() && storedPhotoName.test(file.name))
-    .map((file) => file.name)
-    .sort()
-    .map((photo) => ({ name: photo, url: photoUrl(name, photo) }))
-  return { name, photoCount: photos.length, photos }
+  return personWithPhotos(name, files.filter((file) => file.isFile() && storedPhotoName.test(file.name)).map((file) => file.name))
 }
 
 /** The person registered under exactly this name, with their photos; undefined for nobody. */
@@ -52,8 +58,7 @@ export async function findPerson(dataDir: string, name: string): Promise<Person 
 
 /** Everyone registered, sorted by name, each with their photos. */
 export async function listPeople(dataDir: string): Promise<Person[]> {
-  const people = await Promise.all((await personNames(dataDir)).map((name) => readPerson(dataDir, name)))
-  return people.sort((a, b) => a.name.localeCompare(b.name))
+  return sortPeople(await Promise.all((await personNames(dataDir)).map((name) => readPerson(dataDir, name))))
 }
 
 // Where deletePerson moves a person's folder before removing it. No person's name starts with a dot.

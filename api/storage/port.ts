@@ -1,6 +1,6 @@
 // The storage port: everything the API keeps (people, their photos, the face model), as the services
-// need it, whatever keeps it. The files in DATA_DIR are the one backend today (files.ts); the services
-// hold the rules and never touch a file or a lock themselves.
+// need it, whatever keeps it: the files in DATA_DIR (files.ts, the default) or PostgreSQL (postgres/);
+// the services hold the rules and never touch a file, a lock or a table themselves.
 import type { FaceModel } from '../../shared/face/model.js'
 import type { PhotoHash } from '../faces/schema.js'
 import type { Person } from '../users/schema.js'
@@ -65,6 +65,9 @@ export interface Storage {
    * the model cannot be saved, nothing it did stays.
    */
   change<T>(work: (change: Change) => Promise<{ model: FaceModel; result: T }>): Promise<{ model: FaceModel; result: T }>
+  /** Calls `listener` with the model's new generation whenever it changes, made by this process or any
+   *  other sharing the data; answers a function that stops listening. */
+  watchModel(listener: (generation: number) => void): () => void
   /** Removes what processes killed mid-change left behind; answers what it removed, for the log. */
   sweep(): Promise<{ what: string; count: number }[]>
 }

@@ -13,6 +13,7 @@ import { maxPhotoBytes } from '../../shared/photos/limits.js'
 import { storePhotos } from '../../api/photos/service.js'
 import { PersonNameSchema } from '../../shared/people/names.js'
 import { filesStorage } from '../../api/storage/files.js'
+import type { Storage } from '../../api/storage/port.js'
 import { readIfPresent } from '../../api/storage/read-if-present.js'
 import { createPerson } from '../../api/users/service.js'
 import { parseAnyModel } from '../../shared/face/model.js'
@@ -41,12 +42,12 @@ async function readModelNote(folder: string): Promise<string> {
   return `faces.json: read, ${parsed.data.people.length} people with ${descriptors} descriptors; not copied, as they describe the photos as the other app stored them: run \`npm run train\` to make them from the photos imported`
 }
 
-/** Imports `folder` into `dataDir`; refuses nothing silently. */
-export async function importFolder(folder: string, dataDir: string): Promise<ImportReport> {
+/** Imports `folder` into `into` (a storage, or a data folder's path: its files); refuses nothing silently. */
+export async function importFolder(folder: string, into: string | Storage): Promise<ImportReport> {
   const usersFolder = path.join(folder, 'users')
   if (!(await stat(usersFolder).catch(() => null))?.isDirectory()) throw new Error(`${folder} has no users/ folder`)
   const report: ImportReport = { people: [], refused: [], model: await readModelNote(folder) }
-  const storage = filesStorage(dataDir)
+  const storage = typeof into === 'string' ? filesStorage(into) : into
   const registered = new Set((await storage.listPeople()).map((person) => person.name))
   const entries = (await readdir(usersFolder, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name))
   for (const entry of entries) {

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { createApiApp } from '../../api/app.js'
 import { loadConfig } from '../../api/config.js'
+import { openBackend } from '../../api/storage/backend.js'
+import { copyData } from '../../api/storage/copy.js'
+import { createDatabase } from './postgres.js'
 import { createTempDataDir, type TempDataDir } from './data.js'
 
 export interface RunningApi {
@@ -10,16 +13,46 @@ export interface RunningApi {
   close(): Promise<void>
 }
 
+/** The database each data folder was copied into, in this test file: an API started again on a folder serves the same data. */
+const databases = new Map<string, string>()
+
+/** The database the API started on `dataDir` serves instead of the folder; undefined on the files backend. */
+export function databaseOf(dataDir: string): string | undefined {
+  return databases.get(dataDir)
+}
+
+/**
+ * The backend the tests run against: the files in the data folder, or, in a run with a PostgreSQL
+ * server (the api-postgres project's global setup), a database of its own for each data folder,
+ * filled with what the folder held when the API first started on it.
+ */
+async function databaseFor(dataDir: string, env: Record<string, string>): Promise<Record<string, string>> {
+  const server = inject('postgresUrl')
+  if (!server || env.DATABASE_URL !== undefined) return {}
+  let url = databases.get(dataDir)
+  if (!url) {
+    url = await createDatabase(server)
+    await copyData(dataDir, url)
+    databases.set(dataDir, url)
+  }
+  return { DATABASE_URL: url }
+}
+
 /** The Express API on a free loopback port, serving the given data folder; `env` as the server's environment. */
 export async function startApi(dataDir: string, env: Record<string, string> = {}): Promise<RunningApi> {
-  const app = createApiApp(loadConfig({ ...env, DATA_DIR: dataDir, PORT: '0' }))
+  const config = loadConfig({ ...env, ...(await databaseFor(dataDir, env)), DATA_DIR: dataDir, PORT: '0' })
+  const backend = openBackend(config)
+  const app = createApiApp(config, backend)
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
   })
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    async close() {
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
+      await backend.close()
+    },
   }
 }
 

@@ -1,9 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises'
 import type { Agent } from 'node:http'
 import path from 'node:path'
+import pg from 'pg'
 import { expect } from 'vitest'
 import { nameKey } from '../../shared/people/names.js'
 import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
+import { databaseOf } from './api.js'
 import { facesDir } from './data.js'
 import { clients, descriptorEntry } from './faces.js'
 import { sendJson, type JsonReply } from './http.js'
@@ -20,8 +22,21 @@ export interface Arena {
 const route = (name: string) => `/api/users/${encodeURIComponent(name)}`
 const entryRoute = (name: string) => `/api/faces/people/${encodeURIComponent(name)}`
 
-/** The names registered, as their folders show them. */
+/** The first column of a query's rows, on the database an API serves instead of `dataDir` (see databaseOf). */
+async function column(url: string, sql: string, values: unknown[] = []): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query<{ value: string }>(sql, values)).rows.map((row) => row.value)
+  } finally {
+    await client.end()
+  }
+}
+
+/** The names registered, as their folders (or the people table) show them. */
 export async function registered(dataDir: string): Promise<string[]> {
+  const database = databaseOf(dataDir)
+  if (database) return (await column(database, 'SELECT name AS value FROM people')).sort()
   const entries = await readdir(path.join(dataDir, 'users'), { withFileTypes: true }).catch(() => [])
   return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort()
 }
@@ -35,6 +50,8 @@ export async function leftovers(dataDir: string): Promise<string[]> {
 }
 
 async function photosOf(dataDir: string, name: string): Promise<string[]> {
+  const database = databaseOf(dataDir)
+  if (database) return (await column(database, 'SELECT name AS value FROM photos WHERE person = $1', [name])).sort()
   return (await readdir(path.join(dataDir, 'users', name)).catch(() => [])).sort()
 }
 

@@ -27,7 +27,7 @@ export interface Pm2Cluster {
  * The app under PM2 as `npm run start:pm2` starts it (ecosystem.config.js, cluster mode), on a
  * free port, with a temporary PM2_HOME so that no one's PM2 is touched.
  */
-export async function startPm2Cluster(env: { DATA_DIR: string; WEB_CONCURRENCY: string; UPLOAD_RATE_LIMIT?: string }): Promise<Pm2Cluster> {
+export async function startPm2Cluster(env: { DATA_DIR: string; WEB_CONCURRENCY: string; UPLOAD_RATE_LIMIT?: string; DATABASE_URL?: string }): Promise<Pm2Cluster> {
   const pm2Home = await mkdtemp(path.join(os.tmpdir(), 'facer-pm2-'))
   const port = await freePort()
   const pm2 = async (...args: string[]) => {

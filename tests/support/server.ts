@@ -26,9 +26,14 @@ export function assertBuilt(): void {
  */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   assertBuilt()
-  const child = spawn(process.execPath, [serverEntry], {
+  return startListening([serverEntry], { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...env })
+}
+
+/** Node running `args` with `env` over this process's environment, resolved once it logs that it listens. */
+export async function startListening(args: string[], env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output: string[] = []
