@@ -10,6 +10,7 @@ import type { PhotoHash } from '../faces/schema.js'
 import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 import { modelFile } from './model-file.js'
+import { ModelWatch } from './model-watch.js'
 import {
   findPerson,
   listPeople,
@@ -117,11 +118,13 @@ class FolderChange implements Change {
 
 export class FilesStorage implements Storage {
   private readonly model
+  private readonly watch
   /** Photos staged in this process and not yet placed or discarded, by name: their temp files. */
   private readonly staged = new Map<string, string>()
 
   constructor(private readonly dataDir: string) {
     this.model = modelFile(dataDir)
+    this.watch = new ModelWatch(this.model.file, async () => (await this.model.read()).generation)
   }
 
   listPeople(): Promise<Person[]> {
@@ -190,11 +193,16 @@ export class FilesStorage implements Storage {
         return done.model
       })
       await folders?.finish()
+      this.watch.changed(model.generation)
       return { model, result }
     } catch (err) {
       await folders?.undo()
       throw err
     }
+  }
+
+  watchModel(listener: (generation: number) => void): () => void {
+    return this.watch.listen(listener)
   }
 
   async sweep(): Promise<{ what: string; count: number }[]> {

@@ -65,6 +65,9 @@ export interface Storage {
    * the model cannot be saved, nothing it did stays.
    */
   change<T>(work: (change: Change) => Promise<{ model: FaceModel; result: T }>): Promise<{ model: FaceModel; result: T }>
+  /** Calls `listener` with the model's new generation whenever it changes, made by this process or any
+   *  other sharing the data; answers a function that stops listening. */
+  watchModel(listener: (generation: number) => void): () => void
   /** Removes what processes killed mid-change left behind; answers what it removed, for the log. */
   sweep(): Promise<{ what: string; count: number }[]>
 }
