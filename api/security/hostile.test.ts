@@ -10,7 +10,7 @@ import { loadConfig, type AuthConfig } from '../config.js'
 import { maxPhotosPerRequest, maxPhotoBytes } from '../../shared/photos/limits.js'
 import { useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
-import { descriptorEntry, faceModelOf, personModel } from '../../tests/support/faces.js'
+import { descriptorEntry, faceModelOf, personModel, seededDescriptor } from '../../tests/support/faces.js'
 
 const env = {
   ADMIN_PASSWORD: 'admin password for the table',
@@ -148,6 +148,8 @@ const rows: Row[] = [
   { label: 'upload without a session', method: 'POST', route: '/api/users/Ada/photos', as: 'none', body: () => multipart([{ bytes: photo, filename: 'a.jpg' }]), status: 401, code: 'unauthenticated' },
   { label: 'replace the model without a session', method: 'PUT', route: '/api/faces', as: 'none', body: () => json(faceModelOf([])), status: 401, code: 'unauthenticated' },
   { label: 'patch descriptors without a session', method: 'PATCH', route: '/api/faces/people/Ada', as: 'none', body: () => json(personModelBody), status: 401, code: 'unauthenticated' },
+  { label: 'match faces without a session', method: 'POST', route: '/api/faces/match', as: 'none', body: () => json({ descriptors: [Array.from(seededDescriptor(1))] }), status: 401, code: 'unauthenticated' },
+  { label: 'model events without a session', method: 'GET', route: '/api/faces/events', as: 'none', status: 401, code: 'unauthenticated' },
   { label: 'an unknown API route without a session', method: 'GET', route: '/api/secrets', as: 'none', status: 401, code: 'unauthenticated' },
   { label: 'the API in capitals without a session', method: 'GET', route: '/API/USERS', as: 'none', status: 401, code: 'unauthenticated' },
   { label: 'a garbage session cookie', method: 'GET', route: '/api/users', as: 'garbage', status: 401, code: 'unauthenticated' },
@@ -168,6 +170,7 @@ const rows: Row[] = [
   { label: 'viewer deletes a photo', method: 'DELETE', route: '/api/users/Ada/photos/photo-1.jpg', as: 'viewer', status: 403, code: 'forbidden' },
   { label: 'viewer reads a photo', method: 'GET', route: '/data/users/Ada/photo-1.jpg', as: 'viewer', status: 403, code: 'forbidden' },
   { label: 'viewer exports the model', method: 'GET', route: '/api/faces/export', as: 'viewer', status: 403, code: 'forbidden' },
+  { label: 'viewer matches a face (the Recognize page may)', method: 'POST', route: '/api/faces/match', as: 'viewer', body: () => json({ descriptors: [Array.from(seededDescriptor(1))] }), status: 200 },
   { label: 'viewer replaces the model', method: 'PUT', route: '/api/faces', as: 'viewer', body: () => json(faceModelOf([])), status: 403, code: 'forbidden' },
   { label: 'viewer replaces a person’s descriptors', method: 'PUT', route: '/api/faces/people/Ada', as: 'viewer', body: () => json(personModelBody), status: 403, code: 'forbidden' },
   { label: 'viewer removes a person’s descriptors', method: 'DELETE', route: '/api/faces/people/Ada', as: 'viewer', status: 403, code: 'forbidden' },
@@ -177,6 +180,7 @@ const rows: Row[] = [
   { label: 'cross-origin register', method: 'POST', route: '/api/users', headers: evil, body: () => json({ name: 'Mallory' }), status: 403, code: 'cross_origin' },
   { label: 'cross-origin delete', method: 'DELETE', route: '/api/users/Ada', headers: evil, status: 403, code: 'cross_origin' },
   { label: 'cross-origin model write', method: 'PUT', route: '/api/faces', headers: evil, body: () => json(faceModelOf([])), status: 403, code: 'cross_origin' },
+  { label: 'cross-origin match', method: 'POST', route: '/api/faces/match', headers: evil, body: () => json({ descriptors: [Array.from(seededDescriptor(1))] }), status: 403, code: 'cross_origin' },
   { label: 'cross-origin upload', method: 'POST', route: '/api/users/Ada/photos', headers: evil, body: () => multipart([{ bytes: photo, filename: 'a.jpg' }]), status: 403, code: 'cross_origin' },
   { label: 'cross-origin sign-in', method: 'POST', route: '/api/auth/login', as: 'none', headers: evil, body: () => json({ password: env.ADMIN_PASSWORD }), status: 403, code: 'cross_origin' },
   { label: 'a sandboxed page (Origin: null)', method: 'DELETE', route: '/api/users/Ada', headers: { origin: 'null' }, status: 403, code: 'cross_origin' },
