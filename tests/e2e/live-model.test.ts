@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,16 +5,12 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApi, type RunningApi } from '../support/api.js'
 import { collectPageErrors, launchBrowser, type RunningBrowser } from '../support/browser.js'
-import { addFixturePhotos, createTempDataDir, repoRoot, type TempDataDir } from '../support/data.js'
+import { createTempDataDir, type TempDataDir } from '../support/data.js'
+import { frameLog, someFrameNames, trainLinAndBiden } from '../support/live.js'
 import { sendJson } from '../support/http.js'
 import { startServer, type RunningServer } from '../support/server.js'
 import { fakeCameraVideo } from '../support/video.js'
 
-interface LoggedFrame {
-  frame: number
-  faces: { id: number; name: string | null }[]
-}
-const frameLog = (page: Page) => page.evaluate(() => (window as unknown as { facerLiveLog?: LoggedFrame[] }).facerLiveLog ?? [])
 
 describe('a model change reaches an open Recognize page, live video running', () => {
   let data: TempDataDir
@@ -29,9 +24,7 @@ describe('a model change reaches an open Recognize page, live video running', ()
   beforeAll(async () => {
     data = await createTempDataDir()
     scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
-    await addFixturePhotos(data.path, 'lin_manuel_miranda', ['people/lin_manuel_miranda/lin-manuel-miranda.png'])
-    await addFixturePhotos(data.path, 'joe_biden', ['people/joe_biden/biden2.jpg'])
-    execFileSync(process.execPath, [path.join(repoRoot, 'dist/scripts/train.js')], { env: { ...process.env, DATA_DIR: data.path }, stdio: 'pipe' })
+    await trainLinAndBiden(data.path)
     server = await startServer({ DATA_DIR: data.path })
     // Another process on the same data folder, as another PM2 worker would be.
     otherWorker = await startApi(data.path)
@@ -54,7 +47,7 @@ describe('a model change reaches an open Recognize page, live video running', ()
     const start = page.getByTestId('live-start')
     await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
     await start.click()
-    const namesLin = async () => (await frameLog(page)).some((frame) => frame.faces.some((face) => face.name === 'lin_manuel_miranda'))
+    const namesLin = () => someFrameNames(page, 'lin_manuel_miranda')
     await expect.poll(namesLin, { timeout: 60_000 }).toBe(true)
     const before = Number(await loaded.getAttribute('data-generation'))
 
