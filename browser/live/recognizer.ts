@@ -8,7 +8,7 @@ import type { FaceRuntime } from '~/shared/face/enrol'
 import { LiveTracker, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
 import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
-import { serverFaceNamer } from './server-naming'
+import { serverFaceNamer } from '../server-naming'
 import type { Box } from '~/shared/face/model'
 
 /** What live video names faces against: a gallery in the browser, or 'server' (MATCH_ON_SERVER: the server holds it). */

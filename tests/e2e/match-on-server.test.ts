@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectPageErrors, launchBrowser, type RunningBrowser } from '../support/browser.js'
-import { createTempDataDir, type TempDataDir } from '../support/data.js'
+import { createTempDataDir, facesDir, type TempDataDir } from '../support/data.js'
 import { frameLog, someFrameNames, trainLinAndBiden } from '../support/live.js'
 import { startServer, type RunningServer } from '../support/server.js'
 import { fakeCameraVideo } from '../support/video.js'
@@ -61,5 +61,14 @@ describe('a viewer kiosk with MATCH_ON_SERVER=1', () => {
     // A request only for a frame with a face due a descriptor, at the tracker's cadence.
     expect(matches).toBeLessThan(frames)
     expect(pageErrors).toEqual([])
+  })
+
+  it('names a dropped photo through the server too', async () => {
+    const before = requested.filter((request) => request === 'POST /api/faces/match').length
+    await page.getByTestId('photo-input').setInputFiles(path.join(facesDir, 'people/joe_biden/biden.jpg'))
+    await expect.poll(() => page.getByTestId('photo-recognition').getAttribute('data-status'), { timeout: 60_000 }).toBe('done')
+    expect(await page.getByTestId('photo-face').evaluateAll((items) => items.map((item) => item.getAttribute('data-name')))).toEqual(['joe_biden'])
+    expect(requested.filter((request) => request === 'POST /api/faces/match').length).toBeGreaterThan(before)
+    expect(requested.filter((request) => request.endsWith(' /api/faces'))).toEqual([])
   })
 })
