@@ -52,7 +52,7 @@ export function createApiApp(config: AppConfig): Express {
   api.put('/users/:name/photos/:photo', uploads)
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config, storage))
-  api.use('/faces', facesRouter(storage, { matcher: new ServerMatcher(storage), eventStreamsMax: config.eventStreamsMax }))
+  api.use('/faces', facesRouter(storage, { matcher: new ServerMatcher(storage, config.matchOnServer), eventStreamsMax: config.eventStreamsMax }))
   api.use(express.json({ limit: '100kb' }))
   api.use('/auth', authRouter(config, sessions, failedSignIns))
   api.use('/health', healthRouter(config))

@@ -18,6 +18,7 @@ import {
   type PersonDistance,
 } from '../../shared/face/match.js'
 import type { FaceModel } from '../../shared/face/model.js'
+import { log } from '../logging.js'
 import type { Storage } from '../storage/port.js'
 import { plainDots, simdDots, type DotsOf } from './int8-dots.js'
 
@@ -190,7 +191,20 @@ export class ServerMatcher {
   #index: Promise<GalleryIndex> | null = null
   #stop: (() => void) | null = null
 
-  constructor(private readonly storage: Storage) {}
+  /**
+   * `eager`: the index is built as the process starts and again at once after each change, rather
+   * than on the next match (MATCH_ON_SERVER, where every kiosk's first face would wait for it).
+   */
+  constructor(
+    private readonly storage: Storage,
+    private readonly eager = false,
+  ) {
+    if (eager) this.#warm()
+  }
+
+  #warm(): void {
+    this.current().catch((err: unknown) => log('warn', 'could not build the server matcher index', { error: String(err) }))
+  }
 
   async match(faces: readonly ArrayLike<number>[], rule: DecisionRule): Promise<{ generation: number; decisions: Decision[] }> {
     const index = await this.current()
@@ -199,13 +213,19 @@ export class ServerMatcher {
 
   current(): Promise<GalleryIndex> {
     this.#stop ??= this.storage.watchModel((generation) => {
-      void this.#index?.then((index) => {
-        if (index.generation !== generation) this.#index = null
-      })
+      const seen = this.#index
+      // A failed build is forgotten by the catch below, and tried again on the next match.
+      void seen?.then(
+        (index) => {
+          if (index.generation === generation || this.#index !== seen) return
+          this.#index = null
+          if (this.eager) this.#warm()
+        },
+        () => {},
+      )
     })
     if (!this.#index) {
       const loading = this.storage.readModel().then((model) => GalleryIndex.ofModel(model))
-      // A failed read is tried again on the next match.
       loading.catch(() => {
         if (this.#index === loading) this.#index = null
       })
