@@ -5,6 +5,7 @@ import { authRouter } from './auth/router.js'
 import { SessionKeeper } from './auth/session.js'
 import type { AppConfig } from './config.js'
 import { errorHandler, notFound } from './errors.js'
+import { ServerMatcher } from './faces/matcher.js'
 import { facesRouter } from './faces/router.js'
 import { healthRouter } from './health/router.js'
 import { log } from './logging.js'
@@ -47,7 +48,7 @@ export function createApiApp(config: AppConfig, backend: Backend = openBackend(c
   api.put('/users/:name/photos/:photo', uploads)
   // Photos and the face model first: they take larger bodies than the rest of the API.
   api.use('/users/:name/photos', photosRouter(config, storage))
-  api.use('/faces', facesRouter(storage))
+  api.use('/faces', facesRouter(storage, { matcher: new ServerMatcher(storage, config.matchOnServer), eventStreamsMax: config.eventStreamsMax }))
   api.use(express.json({ limit: '100kb' }))
   api.use('/auth', authRouter(config, sessions, failedSignIns))
   api.use('/health', healthRouter(config, () => backend.reach()))

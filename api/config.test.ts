@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       auth: null,
       trustProxy: false,
       rateLimits: defaultRateLimits,
+      eventStreamsMax: 1000,
+      matchOnServer: false,
     })
   })
 
@@ -84,6 +86,11 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads MATCH_ON_SERVER and EVENT_STREAMS_MAX', () => {
+    expect(loadConfig({ MATCH_ON_SERVER: '1', EVENT_STREAMS_MAX: '5' })).toMatchObject({ matchOnServer: true, eventStreamsMax: 5 })
+    expect(loadConfig({ MATCH_ON_SERVER: '0' }).matchOnServer).toBe(false)
+  })
+
   it.each([
     [{ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD must be at least 8 characters long'],
     [{ ADMIN_PASSWORD_HASH: 'secret123' }, 'ADMIN_PASSWORD_HASH must be a hash from `npm run hash-password`'],
@@ -93,6 +100,8 @@ describe('loadConfig', () => {
     [{ ADMIN_PASSWORD: 'same-secret', VIEWER_PASSWORD: 'same-secret' }, 'VIEWER_PASSWORD must differ from ADMIN_PASSWORD'],
     [{ SESSION_TTL_MINUTES: '0' }, 'SESSION_TTL_MINUTES="0" must be at least 1 minute'],
     [{ UPLOAD_RATE_LIMIT: 'lots' }, 'UPLOAD_RATE_LIMIT="lots" must be a whole number of uploads'],
+    [{ MATCH_ON_SERVER: 'yes' }, 'MATCH_ON_SERVER="yes" must be 1'],
+    [{ EVENT_STREAMS_MAX: '-1' }, 'EVENT_STREAMS_MAX="-1" must be a whole number of streams'],
   ])('refuses the authentication setting %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)

@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: trustProxy.optional(),
   LOGIN_RATE_LIMIT: wholeNumber('attempts').optional(),
   UPLOAD_RATE_LIMIT: wholeNumber('uploads').optional(),
+  EVENT_STREAMS_MAX: wholeNumber('streams').optional(),
+  MATCH_ON_SERVER: z.enum(['0', '1'], { message: 'must be 1 (viewers match on the server only) or 0' }).optional(),
 })
 
 /** What a password is checked against: the password itself (from ADMIN_PASSWORD) or its scrypt hash. */
@@ -94,6 +96,10 @@ export interface AppConfig {
   /** Express's `trust proxy`: which proxies' X-Forwarded-For/-Proto/-Host to believe. */
   trustProxy: boolean | number | string
   rateLimits: RateLimits
+  /** Model event streams (`GET /api/faces/events`) one process keeps open at most; past it, 503. */
+  eventStreamsMax: number
+  /** Viewers match on the server only (`POST /api/faces/match`): the model itself is the admin's. */
+  matchOnServer: boolean
 }
 
 export const defaultRateLimits: RateLimits = {
@@ -114,6 +120,8 @@ export const defaultConfig: AppConfig = {
   auth: null,
   trustProxy: false,
   rateLimits: defaultRateLimits,
+  eventStreamsMax: 1000,
+  matchOnServer: false,
 }
 
 const defaultSessionTtlMinutes = 12 * 60
@@ -184,5 +192,7 @@ export function loadConfig(
       login: values.LOGIN_RATE_LIMIT ?? base.rateLimits.login,
       upload: values.UPLOAD_RATE_LIMIT ?? base.rateLimits.upload,
     },
+    eventStreamsMax: values.EVENT_STREAMS_MAX ?? base.eventStreamsMax,
+    matchOnServer: values.MATCH_ON_SERVER === undefined ? base.matchOnServer : values.MATCH_ON_SERVER === '1',
   }
 }

@@ -1,5 +1,6 @@
 import type { FaceRuntime } from '~/shared/face/enrol'
-import type { DecisionRule, Gallery } from '~/shared/face/match'
+import type { Matching } from '~/shared/face/assign'
+import type { DecisionRule } from '~/shared/face/match'
 import { recognizeFaces } from '~/shared/face/recognize'
 import { drawRecognizedPhoto } from '~/browser/drawing'
 import { pictureCanvas } from '~/browser/picture'
@@ -7,7 +8,8 @@ import { pictureCanvas } from '~/browser/picture'
 export interface PhotoRecognitionSource {
   /** The page's face-api runtime, loaded on the first photo; null when it could not load. */
   loadRuntime: () => Promise<FaceRuntime | null>
-  gallery: () => Gallery | null
+  /** The gallery, or the server's namer (MATCH_ON_SERVER). */
+  gallery: () => Matching | null
   rule: () => DecisionRule
 }
 

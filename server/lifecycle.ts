@@ -47,6 +47,7 @@ const keepAliveGraceMs = 1_000
  * sending its next request on one at that moment, and would get a reset instead of an answer.
  * Every response from now on says `Connection: close`, so busy clients reconnect (under PM2, to
  * another worker); connections found idle after a short grace are closed, and so on each second.
+ * Server-sent event streams end at once.
  */
 export function closeGracefully(server: Server, timeoutMs: number): void {
   let closing = false
@@ -64,7 +65,11 @@ export function closeGracefully(server: Server, timeoutMs: number): void {
     if (closing) return
     closing = true
     log('shutting down', { signal, requestsInFlight: inFlight.size })
-    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close')
+    for (const res of inFlight) {
+      if (!res.headersSent) res.setHeader('Connection', 'close')
+      // An event stream never finishes by itself: it ends now, and its page connects again (to another worker under PM2).
+      else if (String(res.getHeader('Content-Type')).startsWith('text/event-stream')) res.end()
+    }
     NetServer.prototype.close.call(server, () => {
       log('stopped')
       process.exit(0)

@@ -21,13 +21,16 @@ type Access = Role | 'public'
 
 /**
  * What a request to the API needs, by its path inside /api: health and sign-in are open, the viewer
- * may read the face model (the Recognize page needs nothing else), everything else is the admin's.
- * Express matches routes regardless of case, so the path is compared in lower case too.
+ * may read the face model, its events and match faces (all the Recognize page needs), everything else
+ * is the admin's. With matching on the server only, the model itself is the admin's too: no viewer's
+ * browser holds the templates. Express matches routes regardless of case, so the path is compared in lower case too.
  */
-function apiAccess(method: string, path: string): Access {
+function apiAccess(config: AppConfig, method: string, path: string): Access {
   const route = path.toLowerCase().replace(/\/$/, '')
+  const reads = method === 'GET' || method === 'HEAD'
   if (route === '/health' || route.startsWith('/health/') || route.startsWith('/auth/')) return 'public'
-  if (route === '/faces' && (method === 'GET' || method === 'HEAD')) return 'viewer'
+  if (route === '/faces' && reads) return config.matchOnServer ? 'admin' : 'viewer'
+  if ((route === '/faces/events' && reads) || (route === '/faces/match' && method === 'POST')) return 'viewer'
   return 'admin'
 }
 
@@ -41,7 +44,7 @@ export function requireSession(config: AppConfig, sessions: SessionKeeper | unde
     const token = readCookie(req, sessionCookie)
     const session = token ? await sessions.verify(token) : undefined
     res.locals.session = session
-    const access = area === 'data' ? 'admin' : apiAccess(req.method, req.path)
+    const access = area === 'data' ? 'admin' : apiAccess(config, req.method, req.path)
     if (access === 'public') return next()
     if (!session) throw new HttpError(401, 'unauthenticated', 'Sign in to continue')
     if (access === 'admin' && session.role !== 'admin') {

@@ -1,10 +1,22 @@
 import express, { Router, type Request, type Response } from 'express'
+import { defaultDecisionRule } from '../../shared/face/match.js'
 import type { FaceModel } from '../../shared/face/model.js'
 import type { Storage } from '../storage/port.js'
 import type { PersonParams } from '../users/router.js'
 import { personName, withBody } from '../validate.js'
 import { modelJson } from './body.js'
-import { AnyModelBodySchema, ConfirmPhotoBodySchema, PersonModelBodySchema, PersonModelPatchSchema, refusedModel, type ModelWriteResponse } from './schema.js'
+import { modelEvents } from './events.js'
+import type { ServerMatcher } from './matcher.js'
+import {
+  AnyModelBodySchema,
+  ConfirmPhotoBodySchema,
+  MatchBodySchema,
+  PersonModelBodySchema,
+  PersonModelPatchSchema,
+  refusedModel,
+  type MatchResponse,
+  type ModelWriteResponse,
+} from './schema.js'
 import { confirmPhoto, flaggedPhotos, patchPersonModel, putPersonModel, removePersonModel, replaceModel } from './service.js'
 
 /**
@@ -18,10 +30,29 @@ function sendGeneration(res: Response, saved: FaceModel, person?: string): void 
 }
 
 const smallJson = express.json({ limit: '1kb' })
+/** maxFacesPerMatch descriptors of 128 numbers, each written out in full. */
+const matchJson = express.json({ limit: '200kb' })
 
-export function facesRouter(storage: Storage): Router {
+export interface FacesRouterOptions {
+  matcher: ServerMatcher
+  /** Event streams this process keeps open at most. */
+  eventStreamsMax: number
+}
+
+export function facesRouter(storage: Storage, { matcher, eventStreamsMax }: FacesRouterOptions): Router {
   const router = Router()
   router.param('name', personName)
+
+  router.get('/events', modelEvents(storage, eventStreamsMax))
+
+  router.post(
+    '/match',
+    matchJson,
+    withBody(MatchBodySchema, async ({ descriptors, threshold }, _req, res) => {
+      const body: MatchResponse = await matcher.match(descriptors, { ...defaultDecisionRule, threshold: threshold ?? defaultDecisionRule.threshold })
+      res.set('Cache-Control', 'no-store').json(body)
+    }),
+  )
 
   router.get('/', async (_req, res) => {
     res.set('Cache-Control', 'no-store').json(await storage.readModel())

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { descriptorLength, maxDescriptorValue } from '../../shared/face/descriptor.js'
+import type { Decision } from '../../shared/face/match.js'
 import { listOf, modelLimits, parseAnyModel, PersonModelSchema, type LookAlike } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { firstProblem } from '../validate.js'
@@ -29,6 +31,33 @@ export const AnyModelBodySchema = z.unknown().transform((value, context) => {
 
 /** Confirming a flagged photo, based on the model at `generation`. */
 export const ConfirmPhotoBodySchema = z.strictObject({ generation: z.number().int().nonnegative() })
+
+/** The most faces one match request names: more than a frame or a photo holds. */
+export const maxFacesPerMatch = 32
+
+const descriptorValue = z
+  .number()
+  .min(-maxDescriptorValue, `must be a face's descriptor: numbers within ±${maxDescriptorValue}`)
+  .max(maxDescriptorValue, `must be a face's descriptor: numbers within ±${maxDescriptorValue}`)
+
+/** The faces of one picture (a frame, a photo), each as its descriptor; one person goes to at most one of them. */
+export const MatchBodySchema = z.strictObject({
+  descriptors: z
+    .array(z.array(descriptorValue).length(descriptorLength, `must be descriptors of ${descriptorLength} numbers`), 'must be a list of descriptors')
+    .min(1, 'must hold at least one descriptor')
+    .max(maxFacesPerMatch, `must hold at most ${maxFacesPerMatch} descriptors`),
+  /** The page's match threshold (its Settings), else the app's. */
+  threshold: z.number().min(0, 'must be from 0 to 2').max(2, 'must be from 0 to 2').optional(),
+})
+
+export type MatchBody = z.infer<typeof MatchBodySchema>
+
+export interface MatchResponse {
+  /** The model generation the faces were matched against. */
+  generation: number
+  /** One for each descriptor, in order. */
+  decisions: Decision[]
+}
 
 /** A 413 when the schema refused more entries than a model holds (see modelLimits). */
 export function tooLarge(error: z.ZodError): HttpError | undefined {

@@ -27,7 +27,7 @@ describe('GET /api/health', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = await res.json()
-    expect(body).toEqual({ status: 'ok', version: appVersion, uptimeSeconds: expect.any(Number), dataDir: 'writable' })
+    expect(body).toEqual({ status: 'ok', version: appVersion, uptimeSeconds: expect.any(Number), dataDir: 'writable', matchOnServer: false })
     expect(appVersion).toMatch(/^\d+\.\d+\.\d+/)
   })
 

@@ -14,6 +14,8 @@ export interface Health {
   version: string
   uptimeSeconds: number
   dataDir: DataDirStatus
+  /** Whether faces are matched on the server only (MATCH_ON_SERVER): the Recognize page then downloads no model. */
+  matchOnServer: boolean
 }
 
 export interface Readiness {
@@ -66,6 +68,7 @@ export function healthRouter(config: AppConfig, reachStore: () => Promise<void> 
       version: appVersion,
       uptimeSeconds: Math.round(process.uptime()),
       dataDir: (await probeDataDir(config.dataDir)).status,
+      matchOnServer: config.matchOnServer,
     }
     res.set('Cache-Control', 'no-store').json(health)
   })

@@ -10,7 +10,7 @@ import { loadConfig, type AuthConfig } from '../config.js'
 import { maxPhotosPerRequest, maxPhotoBytes } from '../../shared/photos/limits.js'
 import { useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
-import { descriptorEntry, faceModelOf, personModel } from '../../tests/support/faces.js'
+import { descriptorEntry, faceModelOf, personModel, seededDescriptor } from '../../tests/support/faces.js'
 
 const env = {
   ADMIN_PASSWORD: 'admin password for the table',
@@ -147,6 +147,7 @@ const patch = (route: string, body: Row['body']): Request => ({ method: 'PATCH',
 const upload = (parts: () => Part[], route = '/api/users/Ada/photos'): Request => post(route, () => multipart(parts()))
 const aPhoto = (filename = 'a.jpg'): Part => ({ bytes: photo, filename })
 const emptyModel = () => json(faceModelOf([]))
+const aDescriptor = () => json({ descriptors: [Array.from(seededDescriptor(1))] })
 const signIn = (body: unknown): Request => ({ ...post('/api/auth/login', () => json(body)), as: 'none' })
 
 /** Rows answered alike: each label's request, with what they share (caller, headers, answer). */
@@ -168,6 +169,8 @@ const rows: Row[] = [
     'upload without a session': upload(() => [aPhoto()]),
     'replace the model without a session': put('/api/faces', emptyModel),
     'patch descriptors without a session': patch('/api/faces/people/Ada', () => json(personModelBody)),
+    'match faces without a session': post('/api/faces/match', aDescriptor),
+    'model events without a session': get('/api/faces/events'),
     'an unknown API route without a session': get('/api/secrets'),
     'the API in capitals without a session': get('/API/USERS'),
     'a garbage session cookie': { ...get('/api/users'), as: 'garbage' },
@@ -195,6 +198,7 @@ const rows: Row[] = [
     'viewer removes a person’s descriptors': del('/api/faces/people/Ada'),
     'viewer writes the model through a trailing slash': put('/api/faces/', emptyModel),
   }),
+  { label: 'viewer matches a face (the Recognize page may)', ...post('/api/faces/match', aDescriptor), as: 'viewer', status: 200 },
 
   // Another site's page, with the admin's cookie riding along.
   ...rowsOf({ headers: evil, status: 403, code: 'cross_origin' }, {
@@ -202,6 +206,7 @@ const rows: Row[] = [
     'cross-origin delete': del('/api/users/Ada'),
     'cross-origin model write': put('/api/faces', emptyModel),
     'cross-origin upload': upload(() => [aPhoto()]),
+    'cross-origin match': post('/api/faces/match', aDescriptor),
     'cross-origin sign-in': { ...post('/api/auth/login', () => json({ password: env.ADMIN_PASSWORD })), as: 'none' },
     'a sandboxed page (Origin: null)': { ...del('/api/users/Ada'), headers: { origin: 'null' } },
     'same host, other port': { ...del('/api/users/Ada'), headers: { origin: 'http://127.0.0.1:1' } },

@@ -3,7 +3,6 @@
 // lock, which every process on the data folder respects; what it did to folders is undone if the change
 // fails or the model cannot be written, and what it set aside is removed once the model is.
 import { createHash, randomBytes } from 'node:crypto'
-import { EventEmitter } from 'node:events'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FaceModel } from '../../shared/face/model.js'
@@ -12,6 +11,7 @@ import { resolveInside } from '../safe-path.js'
 import type { Person } from '../users/schema.js'
 import { modelFile } from './model-file.js'
 import { readIfPresent } from './read-if-present.js'
+import { ModelWatch } from './model-watch.js'
 import {
   findPerson,
   listPeople,
@@ -121,13 +121,13 @@ class FolderChange implements Change {
 
 export class FilesStorage implements Storage {
   private readonly model
+  private readonly watch
   /** Photos staged in this process and not yet placed or discarded, by name: their temp files. */
   private readonly staged = new Map<string, string>()
-  /** Tells this process's listeners of the changes it made. */
-  private readonly changes = new EventEmitter()
 
   constructor(private readonly dataDir: string) {
     this.model = modelFile(dataDir)
+    this.watch = new ModelWatch(this.model.file, async () => (await this.model.read()).generation)
   }
 
   listPeople(): Promise<Person[]> {
@@ -191,7 +191,7 @@ export class FilesStorage implements Storage {
         return done.model
       })
       await folders?.finish()
-      if (model !== folders?.model) this.changes.emit('model', model.generation)
+      if (model !== folders?.model) this.watch.changed(model.generation)
       return { model, result }
     } catch (err) {
       await folders?.undo()
@@ -217,8 +217,7 @@ export class FilesStorage implements Storage {
   }
 
   watchModel(listener: (generation: number) => void): () => void {
-    this.changes.on('model', listener)
-    return () => this.changes.off('model', listener)
+    return this.watch.listen(listener)
   }
 
   async sweep(): Promise<{ what: string; count: number }[]> {

@@ -62,7 +62,7 @@ export function makeCases(seed = 2024): Case[] {
   })
 }
 
-function time(queries: Float32Array[], match: (query: Float32Array) => unknown, budgetMs = Infinity, minQueries = queries.length) {
+export function time(queries: Float32Array[], match: (query: Float32Array) => unknown, budgetMs = Infinity, minQueries = queries.length) {
   const times: number[] = []
   const started = performance.now()
   for (const query of queries) {
@@ -74,13 +74,13 @@ function time(queries: Float32Array[], match: (query: Float32Array) => unknown, 
   return { queries: times.length, medianMs: quantile(times, 0.5)!, p90Ms: quantile(times, 0.9)! }
 }
 
-function timeOnce<T>(make: () => T): { value: T; ms: number } {
+export function timeOnce<T>(make: () => T): { value: T; ms: number } {
   const start = performance.now()
   const value = make()
   return { value, ms: performance.now() - start }
 }
 
-function makeModel(vectors: Float32Array[][]): FaceModel {
+export function makeModel(vectors: Float32Array[][]): FaceModel {
   return {
     version: currentModelVersion,
     generation: 0,
@@ -126,7 +126,7 @@ export function timeFaceMatcher(faceapi: FaceMatcherApi, cases: Case[]): Timing[
   })
 }
 
-const rounded = (timing: Timing): Timing => ({
+export const rounded = (timing: Timing): Timing => ({
   queries: timing.queries,
   buildMs: round(timing.buildMs, 3),
   medianMs: round(timing.medianMs, 3),

@@ -2,8 +2,7 @@
 // networks' 100 ms a frame then leave the page's thread free to paint the video and answer the user.
 // Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
 import type { FaceRuntime } from '~/shared/face/enrol'
-import type { Gallery } from '~/shared/face/match'
-import { LiveRecognizer, type LiveFrame, type LiveSettings } from './recognizer'
+import { LiveRecognizer, type LiveFrame, type LiveGallery, type LiveSettings } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 import type { FaceNetName } from '../face-runtime'
 
@@ -12,7 +11,7 @@ export interface LiveEngine {
   readonly where: 'worker' | 'page'
   /** The TensorFlow.js backend they run on. */
   readonly backend: string
-  setGallery(gallery: Gallery | null): void
+  setGallery(gallery: LiveGallery | null): void
   /** Recognises the video's current frame and draws it on the engine's canvas. One call at a time. */
   process(video: HTMLVideoElement, settings: LiveSettings): Promise<LiveFrame>
   /** Forgets the tracked faces and clears the canvas. */
@@ -112,7 +111,7 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
 }
 
 /** Live recognition on the page's own thread, with the page's runtime. */
-export function createPageEngine(runtime: FaceRuntime, canvas: HTMLCanvasElement, gallery: Gallery | null, modelsUrl: string): LiveEngine {
+export function createPageEngine(runtime: FaceRuntime, canvas: HTMLCanvasElement, gallery: LiveGallery | null, modelsUrl: string): LiveEngine {
   const recognizer = new LiveRecognizer(runtime, modelsUrl)
   recognizer.gallery = gallery
   return {

@@ -1,14 +1,13 @@
 // Messages between the Recognize page and its live recognition worker. One request is handled at a
 // time, in order; `frame` is answered by `frame` or `error`, `init` by `ready` or `failed`.
 import type { FaceNetName } from '~/browser/face-runtime'
-import type { Gallery } from '~/shared/face/match'
-import type { LiveFrame, LiveSettings } from './recognizer'
+import type { LiveFrame, LiveGallery, LiveSettings } from './recognizer'
 
 export type WorkerRequest =
   | { type: 'init'; modelsUrl: string; wasmUrl: string; backends: string[]; nets: FaceNetName[]; warmUpPhoto: string | null }
   /** The canvas the worker draws on, from `transferControlToOffscreen`. */
   | { type: 'canvas'; canvas: OffscreenCanvas }
-  | { type: 'gallery'; gallery: Gallery | null }
+  | { type: 'gallery'; gallery: LiveGallery | null }
   | { type: 'frame'; bitmap: ImageBitmap; settings: LiveSettings }
   /** Forget the tracks and clear the canvas: the camera stopped or changed. */
   | { type: 'reset' }

@@ -1,8 +1,7 @@
 // Live recognition off the main thread: the page posts a bitmap of each video frame, this worker runs the
 // networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
 import { loadFaceRuntime } from '~/browser/face-runtime'
-import type { FaceRuntime } from '~/shared/face/enrol'
-import { warmUpNetworks } from '~/shared/face/recognize'
+import { warmUp } from '~/browser/warm-up'
 import { LiveRecognizer } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 
@@ -30,23 +29,6 @@ function framePixels(bitmap: ImageBitmap): ImageData {
   }
   reader.drawImage(bitmap, 0, 0)
   return reader.getImageData(0, 0, bitmap.width, bitmap.height)
-}
-
-/** Warms the networks up on the enrolled photo at `photo`, or on a blank image where there is none. */
-async function warmUp(runtime: FaceRuntime, photo: string | null): Promise<void> {
-  const bitmap = photo
-    ? await fetch(photo)
-        .then((response) => (response.ok ? response.blob() : Promise.reject(new Error(String(response.status)))))
-        .then((blob) => createImageBitmap(blob))
-        .catch(() => null)
-    : null
-  const image = bitmap ? runtime.tf.browser.fromPixels(bitmap) : runtime.tf.zeros([240, 320, 3], 'int32')
-  bitmap?.close()
-  try {
-    await warmUpNetworks(runtime, image as Parameters<typeof warmUpNetworks>[1])
-  } finally {
-    image.dispose()
-  }
 }
 
 async function handle(request: WorkerRequest): Promise<WorkerReply | null> {

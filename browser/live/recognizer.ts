@@ -8,7 +8,11 @@ import type { FaceRuntime } from '~/shared/face/enrol'
 import { LiveTracker, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
 import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
+import { serverFaceNamer } from '../server-naming'
 import type { Box } from '~/shared/face/model'
+
+/** What live video names faces against: a gallery in the browser, or 'server' (MATCH_ON_SERVER: the server holds it). */
+export type LiveGallery = Gallery | 'server'
 
 export interface LiveSettings {
   rule: DecisionRule
@@ -49,7 +53,7 @@ function topExpression(expressions: Record<string, number>): string | null {
 }
 
 export class LiveRecognizer {
-  gallery: Gallery | null = null
+  gallery: LiveGallery | null = null
   readonly #tracker: LiveTracker<TensorFlow.Tensor3D>
   #expressionNet: Promise<unknown> | null = null
 
@@ -79,7 +83,7 @@ export class LiveRecognizer {
     let step
     let expressions: (string | null)[] = []
     try {
-      step = await this.#tracker.step(image, performance.now(), settings.recognition ? this.gallery : null, settings.rule)
+      step = await this.#tracker.step(image, performance.now(), settings.recognition ? this.#matching() : null, settings.rule)
       if (settings.expressions && step.faces.length) expressions = await this.#expressions(image, step.faces.map((face) => face.box))
     } finally {
       image.dispose()
@@ -104,6 +108,10 @@ export class LiveRecognizer {
       tensors: tf.memory().numTensors,
       timings: { ...step.timings, total: performance.now() - started },
     }
+  }
+
+  #matching() {
+    return this.gallery === 'server' ? serverFaceNamer : this.gallery
   }
 
   /** Each face's strongest expression; the expression network loads on the first call. */

@@ -1,6 +1,6 @@
 // In one frame a person can be only one of the faces: two faces both nearest to the same person get
 // that name once, and the other face is reconsidered or left unknown.
-import { decide, tentativeName, type Decision, type DecisionRule, type PersonDistance } from './match.js'
+import { decide, matchDescriptor, tentativeName, type Decision, type DecisionRule, type Gallery, type PersonDistance } from './match.js'
 
 interface Pair {
   face: number
@@ -46,4 +46,24 @@ export function assignFaces(candidates: readonly (readonly PersonDistance[])[], 
     const tentative = untaken && untaken.distance >= rule.threshold ? tentativeName(untaken, rule) : null
     return { ...decide(ranked, rule), name: null, tentative }
   })
+}
+
+/**
+ * Names the faces of one picture somewhere else, where the gallery is: the server (`POST
+ * /api/faces/match`), which answers with assignFaces' decisions on its own gallery.
+ */
+export interface FaceNamer {
+  nameFaces(descriptors: readonly Float32Array[], rule: DecisionRule): Promise<Decision[]>
+}
+
+/** What faces are named against: a gallery held here, or a namer that holds it elsewhere. */
+export type Matching = Gallery | FaceNamer
+
+/** The decisions for the faces of one picture, from a gallery held here or from where the gallery is. */
+export function nameFaces(matching: Matching, descriptors: readonly Float32Array[], rule: DecisionRule): Decision[] | Promise<Decision[]> {
+  if ('nameFaces' in matching) return matching.nameFaces(descriptors, rule)
+  return assignFaces(
+    descriptors.map((descriptor) => matchDescriptor(matching, descriptor)),
+    rule,
+  )
 }

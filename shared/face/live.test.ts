@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { nameFaces, type FaceNamer, type Matching } from './assign.js'
 import { descriptorLength, euclideanDistance } from './descriptor.js'
 import {
   appearanceSimilarity,
@@ -163,7 +164,7 @@ function harness({ options = {}, gallery = people, frameMs = at30fps }: HarnessO
   return {
     tracker,
     calls,
-    async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Gallery | null } = {}): Promise<LiveStep[]> {
+    async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Matching | null } = {}): Promise<LiveStep[]> {
       const steps: LiveStep[] = []
       for (const frame of frames) steps.push(await tracker.step(frame, frameIndex++ * frameMs, galleryNow, defaultDecisionRule))
       return steps
@@ -651,5 +652,35 @@ describe('LiveTracker', () => {
       expect(() => new LiveTracker(ops, { detectEveryMs: 0, describeEveryMs: 0, describeUnknownEveryMs: 0, maxMissedDetections: 0 })).not.toThrow()
       expect(calls).toEqual({ frameSignature: 0, detect: 0, fit: 0, describe: 0 })
     })
+  })
+})
+
+describe('naming through a FaceNamer (the server holds the gallery)', () => {
+  /** The server's answer, as POST /api/faces/match gives it: assignFaces on the same gallery; every request kept. */
+  function serverNamer(gallery: Gallery) {
+    const requests: number[] = []
+    const namer: FaceNamer = {
+      async nameFaces(descriptors, rule) {
+        requests.push(descriptors.length)
+        return nameFaces(gallery, descriptors, rule)
+      },
+    }
+    return { namer, requests }
+  }
+
+  it('shows the same names on every frame as the gallery held here, asking only on frames that describe a face', async () => {
+    const scene = [
+      ...repeat(20, frameOf([face(ann, centre, { look: looks.ann }), face(bob, box(400, 100), { look: looks.bob })])),
+      ...repeat(20, frameOf([face(stranger, centre, { look: looks.stranger })], 30)),
+    ]
+    const here = await harness().play(scene)
+    const { namer, requests } = serverNamer(people)
+    const remote = harness({ gallery: null })
+    const there = await remote.play(scene, { galleryNow: namer })
+    expect(shown(there)).toEqual(shown(here))
+    expect(requests).toEqual(there.flatMap((step) => (step.faces.some((one) => one.described) ? [step.faces.filter((one) => one.described).length] : [])))
+    // The tracker's cadence: far fewer requests than frames once the faces are named.
+    expect(requests.length).toBeLessThan(scene.length)
+    expect(shown(there).at(19)!.map((one) => one.name)).toEqual(['ann', 'bob'])
   })
 })

@@ -9,8 +9,8 @@
 // jump or a re-detection; a descriptor far from the track's previous one means another person: the
 // votes start again.
 import { euclideanDistance } from './descriptor.js'
-import { assignFaces } from './assign.js'
-import { matchDescriptor, type Decision, type DecisionRule, type Gallery } from './match.js'
+import { nameFaces, type Matching } from './assign.js'
+import type { Decision, DecisionRule } from './match.js'
 import type { Box } from './model.js'
 import { checkVoteOptions, IdentityVotes, iou, oneFacePerName, type TrackedFace, type VoteOptions } from './tracking.js'
 
@@ -255,10 +255,11 @@ export class LiveTracker<Image> {
   }
 
   /**
-   * One frame: `now` in milliseconds. With `gallery` null, faces are tracked but not named. The faces
+   * One frame: `now` in milliseconds. `gallery` names the faces (a gallery, or the server holding
+   * it: a request only for the faces due a descriptor); with null, faces are tracked but not named. The faces
    * come back in the order of their tracks, oldest first, at most one face per name.
    */
-  async step(image: Image, now: number, gallery: Gallery | null, rule: DecisionRule): Promise<LiveStep> {
+  async step(image: Image, now: number, gallery: Matching | null, rule: DecisionRule): Promise<LiveStep> {
     const options = this.#options
     const dropped: LiveStep['dropped'] = []
     const drop = (track: Track, reason: DropReason) => dropped.push({ id: track.id, reason })
@@ -396,7 +397,7 @@ export class LiveTracker<Image> {
       toDescribe = toDescribe.filter((_, index) => descriptors[index])
       const found = descriptors.filter((descriptor) => descriptor !== null)
       // One frame's faces are named together: one person goes to at most one of them.
-      const decisions = assignFaces(found.map((descriptor) => matchDescriptor(gallery!, descriptor)), rule)
+      const decisions = found.length ? await nameFaces(gallery!, found, rule) : []
       toDescribe.forEach((track, index) => {
         this.#vote(track, found[index]!, decisions[index]!, now)
         decisionOf.set(track, decisions[index]!)

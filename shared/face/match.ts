@@ -54,7 +54,7 @@ export interface Decision {
 // whose photos are 0.54–0.62 from the person he resembles would have at 0.60 (`npm run eval:video`).
 export const defaultDecisionRule: DecisionRule = Object.freeze({ threshold: 0.5, margin: 0, agreement: 0.08 })
 
-function checkDescriptor(descriptor: ArrayLike<number>, what: string): void {
+export function checkDescriptor(descriptor: ArrayLike<number>, what: string): void {
   if (descriptor.length !== descriptorLength) {
     throw new RangeError(`${what} has ${descriptor.length} numbers, not ${descriptorLength}`)
   }
@@ -111,7 +111,7 @@ function compareDistances(a: PersonDistance, b: PersonDistance): number {
  * in here: sharing a function with the ranking below, the loop was deoptimised on every call in some
  * processes and ran four times slower.
  */
-function nearestSquaredDistances(descriptors: Float32Array, people: Int32Array, personCount: number, query: Float64Array): Float64Array {
+export function nearestSquaredDistances(descriptors: Float32Array, people: Int32Array, personCount: number, query: Float64Array): Float64Array {
   const nearest = new Float64Array(personCount).fill(Infinity)
   for (let row = 0, offset = 0; row < people.length; row++, offset += descriptorLength) {
     // Four running sums instead of one let the additions overlap: twice as fast at 100,000 rows
@@ -142,7 +142,12 @@ export function matchDescriptor(gallery: Gallery, query: ArrayLike<number>): Per
   checkDescriptor(query, 'The query')
   // Float64Array: one fast element type for the loop, and number[] queries keep their precision.
   const nearest = nearestSquaredDistances(gallery.descriptors, gallery.people, gallery.names.length, Float64Array.from(query))
-  return gallery.names.map((name, person) => ({ name, distance: Math.sqrt(nearest[person]!) })).sort(compareDistances)
+  return rankPeople(gallery.names, nearest)
+}
+
+/** People ranked by their nearest squared distance, nearest first: also for a matcher that looks at some rows only. */
+export function rankPeople(names: readonly string[], nearestSquared: Float64Array): PersonDistance[] {
+  return names.map((name, person) => ({ name, distance: Math.sqrt(nearestSquared[person]!) })).sort(compareDistances)
 }
 
 /** Names the nearest person of a ranked list (as matchDescriptor gives it), or calls the face unknown. */

@@ -1,9 +1,9 @@
 // Recognition of one image (a video frame or a photo): the same code in the browser's Recognize page
 // and in Node (`npm run eval`).
 import type * as TensorFlow from '@tensorflow/tfjs'
-import { assignFaces } from './assign.js'
+import { nameFaces, type Matching } from './assign.js'
 import type { FaceRuntime } from './enrol.js'
-import { createGalleryFromVectors, matchDescriptor, type Decision, type DecisionRule, type Gallery } from './match.js'
+import { createGalleryFromVectors, type Decision, type DecisionRule } from './match.js'
 import type { Box } from './model.js'
 
 export interface RecognitionOptions {
@@ -54,7 +54,7 @@ export type DescribeFace = (box: Box, index: number) => boolean
 export async function recognizeFaces(
   runtime: FaceRuntime,
   image: TensorFlow.Tensor3D,
-  gallery: Gallery | null,
+  gallery: Matching | null,
   rule: DecisionRule,
   options: RecognitionOptions,
   describe: DescribeFace = () => true,
@@ -82,7 +82,7 @@ export async function recognizeFaces(
       for (const crop of crops) crop.dispose()
     }
   }
-  const decisions = gallery ? assignFaces(chosen.map((index) => matchDescriptor(gallery, descriptors.get(index)!)), rule) : []
+  const decisions = gallery && chosen.length ? await nameFaces(gallery, chosen.map((index) => descriptors.get(index)!), rule) : []
   const decisionOf = new Map(chosen.map((index, position) => [index, decisions[position] ?? unknown]))
   return faces.map((face, index) => ({
     box: face.detection.box,

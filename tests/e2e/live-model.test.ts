@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApi, type RunningApi } from '../support/api.js'
+import { collectPageErrors, launchBrowser, type RunningBrowser } from '../support/browser.js'
+import { createTempDataDir, type TempDataDir } from '../support/data.js'
+import { frameLog, someFrameNames, trainLinAndBiden } from '../support/live.js'
+import { sendJson } from '../support/http.js'
+import { startServer, type RunningServer } from '../support/server.js'
+import { fakeCameraVideo } from '../support/video.js'
+
+
+describe('a model change reaches an open Recognize page, live video running', () => {
+  let data: TempDataDir
+  let scratch: string
+  let server: RunningServer
+  let otherWorker: RunningApi
+  let browser: RunningBrowser
+  let page: Page
+  let pageErrors: string[]
+
+  beforeAll(async () => {
+    data = await createTempDataDir()
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
+    await trainLinAndBiden(data.path)
+    server = await startServer({ DATA_DIR: data.path })
+    // Another process on the same data folder, as another PM2 worker would be.
+    otherWorker = await startApi(data.path)
+    browser = await launchBrowser({ fakeVideo: fakeCameraVideo(scratch) })
+    page = await browser.context.newPage()
+    pageErrors = collectPageErrors(page)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await otherWorker?.close()
+    await server?.stop()
+    await data?.remove()
+    await rm(scratch, { recursive: true, force: true })
+  })
+
+  it('shows the new gallery within 2 s of a change made by another process, and keeps naming faces with it', async () => {
+    await page.goto(`${server.url}/recognize`)
+    const loaded = page.getByTestId('model-loaded')
+    await expect.poll(() => loaded.textContent()).toContain('Recognising 2 people')
+    const start = page.getByTestId('live-start')
+    await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
+    await start.click()
+    const namesLin = () => someFrameNames(page, 'lin_manuel_miranda')
+    await expect.poll(namesLin, { timeout: 60_000 }).toBe(true)
+    const before = Number(await loaded.getAttribute('data-generation'))
+
+    const removed = await sendJson(otherWorker.url, 'DELETE', '/api/faces/people/joe_biden')
+    expect(removed.status).toBe(200)
+    const generation = (removed.body as { generation: number }).generation
+    expect(generation).toBeGreaterThan(before)
+    await expect.poll(async () => [await loaded.getAttribute('data-generation'), await loaded.textContent()], { timeout: 2_000, interval: 50 }).toEqual([
+      String(generation),
+      expect.stringContaining('Recognising 1 person'),
+    ])
+
+    // Live video never stopped, and names Lin from the new gallery: no reload, the same page.
+    const framesAtChange = (await frameLog(page)).length
+    await page.evaluate(() => {
+      ;(window as unknown as { facerLiveLog: unknown[] }).facerLiveLog.length = 0
+    })
+    await expect.poll(namesLin, { timeout: 60_000 }).toBe(true)
+    expect(framesAtChange).toBeGreaterThan(0)
+    expect(await page.getByTestId('live').getAttribute('data-status')).toBe('live')
+    expect(pageErrors).toEqual([])
+  })
+})
