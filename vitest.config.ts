@@ -1,14 +1,31 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
 /**
- * The API tests that talk HTTP and check only answers (and the race tests, whose helpers read the
- * database), run on both backends. Files-only, as they look into DATA_DIR or write there behind the
- * API's back: faces, descriptor-values and model-limits (read or damage faces.json), photos (files in
- * users/ and .uploads/, temp files, leftovers), people and users (folders, files dropped into users/),
- * health (a data folder that is a file), hostile (snapshots DATA_DIR around every request), and the
- * files backend's own tests (storage/lock, storage/deletion-leftovers, auth/session).
+ * The API suite runs on both backends: every API test file that serves a data folder over HTTP, in the
+ * unit+api project on the files and again here with PostgreSQL. What a test checks is stored it reads through tests/support/stored.ts
+ * (the Storage port of the backend its API uses), so one assertion holds on both. Files-only, beside
+ * them, are the tests about the files backend itself, in `*.files.test.ts` files: they change DATA_DIR
+ * behind the API's back (a damaged or older faces.json, a photo's bytes, strays in users/) or watch
+ * faces.json and its lock; and the files backend's own tests (storage/lock, storage/deletion-leftovers,
+ * storage/model-watch, auth/session). Unit tests (config, password, safe-path, matcher) need no backend.
  */
-const postgresApiTests = ['api/assets/assets.test.ts', 'api/errors.test.ts', 'api/security/host.test.ts', 'api/security/security.test.ts', 'api/users/races.test.ts']
+const postgresApiTests = [
+  'api/assets/assets.test.ts',
+  'api/errors.test.ts',
+  'api/faces/descriptor-values.test.ts',
+  'api/faces/events.test.ts',
+  'api/faces/faces.test.ts',
+  'api/faces/match-route.test.ts',
+  'api/faces/model-limits.test.ts',
+  'api/health/health.test.ts',
+  'api/photos/photos.test.ts',
+  'api/security/hostile.test.ts',
+  'api/security/host.test.ts',
+  'api/security/security.test.ts',
+  'api/users/people.test.ts',
+  'api/users/races.test.ts',
+  'api/users/users.test.ts',
+]
 
 export default defineConfig({
   test: {
@@ -24,8 +41,8 @@ export default defineConfig({
       },
       {
         test: {
-          // The API tests that talk HTTP and look at nothing but answers, again with PostgreSQL as the
-          // backend (tests/support/api.ts switches it), and the tests of PostgreSQL itself.
+          // The API suite again with PostgreSQL as the backend (tests/support/api.ts switches it), and
+          // the tests of PostgreSQL itself and of several hosts on one database.
           name: 'api-postgres',
           include: [...postgresApiTests, 'api/storage/postgres/**/*.test.ts', 'tests/hosts/**/*.test.ts'],
           globalSetup: ['tests/support/postgres-setup.ts'],

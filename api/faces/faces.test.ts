@@ -1,31 +1,16 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
+import { FaceModelSchema } from '../../shared/face/model.js'
 import { useTestApi, type TestApi } from '../../tests/support/api.js'
-import { addFixturePhotos, facesDir, listFiles } from '../../tests/support/data.js'
-import {
-  clients,
-  descriptorEntry,
-  faceModelOf,
-  isModelTempFile,
-  modelFileOf,
-  personModel,
-  readModelFile,
-  rejectedPhoto,
-  mixedUpdates,
-  expectEveryUpdateKept,
-  seededDescriptor,
-  sendUpdate,
-  watchModelFile,
-} from '../../tests/support/faces.js'
-import { sendJson, type JsonReply } from '../../tests/support/http.js'
+import { addFixturePhotos, facesDir } from '../../tests/support/data.js'
+import { descriptorEntry, faceModelOf, personModel, rejectedPhoto, seededDescriptor } from '../../tests/support/faces.js'
+import { sendJson } from '../../tests/support/http.js'
+import { register } from '../../tests/support/people.js'
+import { storedFiles, storedModel, storedModelText } from '../../tests/support/stored.js'
 
 const errorBody = (code: string) => ({ error: { code, message: expect.stringMatching(/\S/) } })
-
-const readModelText = (dataDir: string) => readFile(modelFileOf(dataDir), 'utf8')
 
 interface Call {
   method: string
@@ -43,11 +28,11 @@ const refused = (status: number, code: string, calls: Record<string, Call>) =>
 
 /** Sends a request the API must refuse with this status and code, leaving faces.json byte for byte as it was. */
 async function expectRefusedLeavingModel(api: TestApi, { method, route, body }: Call, status: number, code: string): Promise<void> {
-  const before = await readModelText(api.dataDir)
+  const before = await storedModelText(api.dataDir)
   const res = await sendJson(api.url, method, route, body)
   expect(res.status).toBe(status)
   expect(res.body).toEqual(errorBody(code))
-  expect(await readModelText(api.dataDir)).toBe(before)
+  expect(await storedModelText(api.dataDir)).toBe(before)
 }
 
 describe('the face model: reading and writing it whole', () => {
@@ -63,7 +48,7 @@ describe('the face model: reading and writing it whole', () => {
     expect(res.status).toBe(200)
     expect(res.headers['cache-control']).toBe('no-store')
     expect(res.body).toEqual({ version: 1, generation: 0, updatedAt: expect.any(String), people: [] })
-    expect(await listFiles(api.dataDir)).toEqual([])
+    expect(await storedFiles(api.dataDir)).toEqual([])
   })
 
   it('saves a whole model written at the current generation, as the next generation', async () => {
@@ -71,7 +56,7 @@ describe('the face model: reading and writing it whole', () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ generation: 1 })
 
-    const saved = await readModelFile(api.dataDir)
+    const saved = await storedModel(api.dataDir)
     expect(saved).toMatchObject({ version: 1, generation: 1, people: [ada, alan] })
     expect(Date.parse(saved.updatedAt)).toBeGreaterThan(Date.parse('2024-01-01T00:00:00.000Z'))
     expect(await getModel()).toEqual(saved)
@@ -112,7 +97,7 @@ describe('the face model: reading and writing it whole', () => {
     const res = await send('PUT', '/api/faces', legacy)
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ generation: 2 })
-    const model = await readModelFile(api.dataDir)
+    const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(2)
     expect(model.people).toEqual([
       { name: 'Grace', rejected: [], descriptors: [{ ...descriptorEntry('1.jpg', 5), hash: '', detector: 'unknown', box: null }] },
@@ -125,7 +110,7 @@ describe('the face model: reading and writing it whole', () => {
     // RFC 6266 allows the name as a token or quoted; Express 5 sends the token form.
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename=(faces\.json|"faces\.json")$/)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
-    expect(await res.json()).toEqual(await readModelFile(api.dataDir))
+    expect(await res.json()).toEqual(await storedModel(api.dataDir))
   })
 })
 
@@ -135,7 +120,7 @@ describe('the face model: one person at a time', () => {
     await addFixturePhotos(dataDir, 'Alan Turing', ['people/rose_leslie/rose_leslie_img1.jpg'])
   })
   const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
-  const personIn = async (name: string) => (await readModelFile(api.dataDir)).people.find((person) => person.name === name)
+  const personIn = async (name: string) => (await storedModel(api.dataDir)).people.find((person) => person.name === name)
 
   it('lists every stored photo with the SHA-256 of its bytes', async () => {
     const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex')
@@ -154,15 +139,6 @@ describe('the face model: one person at a time', () => {
     })
   })
 
-  it('follows a photo whose bytes changed', async () => {
-    const stored = path.join(api.dataDir, 'users', 'Alan Turing', 'photo-1.jpg')
-    const bytes = Buffer.from('not the same photo any more')
-    await writeFile(stored, bytes)
-    const res = await send('GET', '/api/faces/photos')
-    const { photos } = res.body as { photos: { person: string; photo: string; hash: string }[] }
-    expect(photos.find((photo) => photo.person === 'Alan Turing')?.hash).toBe(createHash('sha256').update(bytes).digest('hex'))
-  })
-
   it('replaces one person’s entry with PUT, leaving everyone else’s', async () => {
     const alan = { descriptors: [descriptorEntry('photo-1.jpg', 20)], rejected: [] }
     expect((await send('PUT', '/api/faces/people/Alan%20Turing', alan)).body).toEqual({ generation: 1, flagged: [] })
@@ -174,7 +150,7 @@ describe('the face model: one person at a time', () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ generation: 3, flagged: [] })
 
-    const model = await readModelFile(api.dataDir)
+    const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(3)
     expect(model.people).toEqual([
       { name: 'Ada Lovelace', ...second },
@@ -212,9 +188,9 @@ describe('the face model: one person at a time', () => {
   })
 
   it('creates the entry of a registered person the first PATCH is for', async () => {
-    await addFixturePhotos(api.dataDir, 'Grace Hopper', ['people/kit_harington/john1.jpeg'])
+    await register(api.url, 'Grace Hopper', ['people/kit_harington/john1.jpeg'])
     await send('PATCH', '/api/faces/people/Grace%20Hopper', { descriptors: [descriptorEntry('photo-1.jpg', 30)] })
-    const model = await readModelFile(api.dataDir)
+    const model = await storedModel(api.dataDir)
     expect(model.people.map((person) => person.name)).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper'])
     expect(model.people[2]).toEqual({ name: 'Grace Hopper', descriptors: [descriptorEntry('photo-1.jpg', 30)], rejected: [] })
   })
@@ -247,18 +223,19 @@ describe('the face model: one person at a time', () => {
 
   it('drops the entry of someone no longer registered with DELETE, and writes nothing when there is none', async () => {
     const stale = { descriptors: [descriptorEntry('photo-1.jpg', 40)], rejected: [] }
-    const current = await readModelFile(api.dataDir)
-    await writeFile(modelFileOf(api.dataDir), JSON.stringify({ ...current, people: [...current.people, { name: 'Gone', ...stale }] }))
+    const before = await storedModel(api.dataDir)
+    expect((await send('PUT', '/api/faces', { ...before, people: [...before.people, { name: 'Gone', ...stale }] })).status).toBe(200)
+    const current = await storedModel(api.dataDir)
 
     const res = await send('DELETE', '/api/faces/people/Gone')
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ generation: current.generation + 1 })
-    expect((await readModelFile(api.dataDir)).people.map((person) => person.name)).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper'])
+    expect((await storedModel(api.dataDir)).people.map((person) => person.name)).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper'])
 
-    const before = await readModelText(api.dataDir)
+    const unchanged = await storedModelText(api.dataDir)
     const again = await send('DELETE', '/api/faces/people/Gone')
     expect(again.body).toEqual({ generation: current.generation + 1 })
-    expect(await readModelText(api.dataDir)).toBe(before)
+    expect(await storedModelText(api.dataDir)).toBe(unchanged)
   })
 })
 
@@ -281,7 +258,7 @@ describe('the face model follows people and photos in the same request', () => {
   it('deleting a person removes their entry', async () => {
     const res = await send('DELETE', '/api/users/Grace%20Hopper')
     expect(res.status).toBe(204)
-    const model = await readModelFile(api.dataDir)
+    const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(2)
     expect(model.people).toEqual([ada, alan])
   })
@@ -289,97 +266,26 @@ describe('the face model follows people and photos in the same request', () => {
   it('renaming a person moves their entry to the new name', async () => {
     const res = await send('PATCH', '/api/users/Alan%20Turing', { name: 'Alan M. Turing' })
     expect(res.status).toBe(200)
-    const model = await readModelFile(api.dataDir)
+    const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(3)
     expect(model.people).toEqual([ada, { ...alan, name: 'Alan M. Turing' }])
   })
 
   it('deleting a photo removes its descriptor, and deleting another its rejection', async () => {
     expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-1.jpg')).status).toBe(204)
-    expect((await readModelFile(api.dataDir)).people[0]).toEqual({ ...ada, descriptors: [] })
+    expect((await storedModel(api.dataDir)).people[0]).toEqual({ ...ada, descriptors: [] })
 
     expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-2.jpg')).status).toBe(204)
-    const model = await readModelFile(api.dataDir)
+    const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(5)
     expect(model.people).toEqual([{ name: 'Ada Lovelace', descriptors: [], rejected: [] }, { ...alan, name: 'Alan M. Turing' }])
   })
 
   it('a person or photo refused with 404 leaves the model as it was', async () => {
-    const before = await readModelText(api.dataDir)
+    const before = await storedModelText(api.dataDir)
     expect((await send('DELETE', '/api/users/Nobody')).status).toBe(404)
     expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-9.jpg')).status).toBe(404)
     expect((await send('PATCH', '/api/users/Nobody', { name: 'Somebody' })).status).toBe(404)
-    expect(await readModelText(api.dataDir)).toBe(before)
-  })
-})
-
-describe('a damaged faces.json', () => {
-  const api = useTestApi()
-  const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
-  let lastSaved: FaceModel | undefined
-
-  const damages = [
-    { label: 'garbage', damage: () => 'garbage \u0000\u00ff not json' },
-    { label: 'a file cut short', damage: (text: string) => text.slice(0, Math.floor(text.length / 2)) },
-    { label: 'an empty file', damage: () => '' },
-    { label: 'valid JSON of the wrong shape', damage: () => JSON.stringify({ version: 2, people: 'everyone' }) },
-  ]
-
-  it.each(damages)('is served from its last good version when it holds $label, and the next write repairs it', async ({ damage }) => {
-    const current = FaceModelSchema.parse((await send('GET', '/api/faces')).body)
-    const person = personModel(`Person ${current.generation}`, [descriptorEntry('photo-1.jpg', current.generation)])
-    const written = await send('PUT', '/api/faces', { ...current, people: [...current.people, person] })
-    expect(written.body).toEqual({ generation: current.generation + 1 })
-    lastSaved = await readModelFile(api.dataDir)
-
-    await writeFile(modelFileOf(api.dataDir), damage(await readModelText(api.dataDir)))
-
-    const served = await send('GET', '/api/faces')
-    expect(served.status).toBe(200)
-    expect(served.body).toEqual(lastSaved)
-    expect((await send('GET', '/api/faces/export')).body).toEqual(lastSaved)
-
-    // The last good generation is still the current one: a client that read it may write.
-    const repair = await send('PUT', '/api/faces', { ...lastSaved, people: [...lastSaved.people] })
-    expect(repair.status).toBe(200)
-    expect(repair.body).toEqual({ generation: lastSaved.generation + 1 })
-    expect(await readModelFile(api.dataDir)).toMatchObject({ generation: lastSaved.generation + 1, people: lastSaved.people })
-  })
-
-  it('refuses a write based on the damaged file’s older generation', async () => {
-    const current = await readModelFile(api.dataDir)
-    await writeFile(modelFileOf(api.dataDir), 'garbage')
-    await expectRefusedLeavingModel(api, put('/api/faces', { ...current, generation: current.generation - 1 }), 409, 'stale_model')
-    expect(await readModelText(api.dataDir)).toBe('garbage')
-  })
-})
-
-describe('concurrent per-person writes', () => {
-  const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Katherine Johnson']
-  const api = useTestApi(async (dataDir) => {
-    for (const name of names) await addFixturePhotos(dataDir, name, ['people/barack_obama/obama.jpg'])
-  })
-
-  it('40 PATCH and PUT requests for 4 people from 4 clients: all accepted, none lost, the file whole throughout', async () => {
-    const start = faceModelOf(names.map((name) => personModel(name, [descriptorEntry('photo-1.jpg', 1)])), 0)
-    expect((await sendJson(api.url, 'PUT', '/api/faces', start)).status).toBe(200)
-    const startModel = await readModelFile(api.dataDir)
-
-    const updates = mixedUpdates(names, 40)
-    const agents = clients(4)
-    const watcher = watchModelFile(api.dataDir)
-
-    const replies: JsonReply[] = await Promise.all(
-      updates.map((update, index) =>
-        sendUpdate(api.url, update, agents[index % agents.length]),
-      ),
-    )
-
-    const watched = await watcher.stop()
-    for (const agent of agents) agent.destroy()
-    const final = await expectEveryUpdateKept(api.dataDir, startModel, updates, replies, watched)
-    expect((await sendJson(api.url, 'GET', '/api/faces')).body).toEqual(final)
-    expect((await listFiles(api.dataDir)).filter(isModelTempFile)).toEqual([])
-    expect(existsSync(`${modelFileOf(api.dataDir)}.lock`)).toBe(false)
+    expect(await storedModelText(api.dataDir)).toBe(before)
   })
 })

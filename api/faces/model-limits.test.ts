@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { modelLimits } from '../../shared/face/model.js'
 import { useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos } from '../../tests/support/data.js'
-import { descriptorEntry, faceModelOf, modelFileOf, personModel } from '../../tests/support/faces.js'
+import { descriptorEntry, faceModelOf, personModel } from '../../tests/support/faces.js'
 import { sendJson } from '../../tests/support/http.js'
+import { storedModelText } from '../../tests/support/stored.js'
 
 const errorBody = (code: string) => ({ error: { code, message: expect.stringMatching(/\S/) } })
 
@@ -21,7 +21,7 @@ const prepare = async (dataDir: string) => {
 describe('bodies under the size limit with more entries than a model holds', () => {
   const api = useTestApi(prepare)
   const send = (method: string, route: string, body?: unknown) => sendJson(api.url, method, route, body)
-  const readModelText = () => readFile(modelFileOf(api.dataDir), 'utf8')
+  const readModelText = () => storedModelText(api.dataDir)
 
   it('starts from a saved model', async () => {
     const start = faceModelOf([personModel('Ada Lovelace', [descriptorEntry('photo-1.jpg', 1)])], 0)

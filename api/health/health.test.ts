@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApi, useTestApi, type RunningApi } from '../../tests/support/api.js'
-import { listFiles } from '../../tests/support/data.js'
+import { storedFiles } from '../../tests/support/stored.js'
 import { appVersion } from '../paths.js'
 
 /**
@@ -54,7 +54,7 @@ describe('GET /api/health/ready', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(await res.json()).toEqual({ status: 'ready' })
-    expect(await listFiles(api.dataDir)).toEqual([])
+    expect(await storedFiles(api.dataDir)).toEqual([])
   })
 
   describe.each([

@@ -8,7 +8,8 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApi, useTestApi } from '../../tests/support/api.js'
-import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, listFiles, snapshotDir } from '../../tests/support/data.js'
+import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, snapshotDir } from '../../tests/support/data.js'
+import { storedFiles, storedModel, storedPhoto } from '../../tests/support/stored.js'
 import { decodePhoto, nodeFaceRuntime } from '../faces/node-runtime.js'
 import { enrolDefaults, enrolFace, enrolRetries, type EnrolOptions, type FaceRuntime } from '../../shared/face/enrol.js'
 import { PersonSchema } from '../users/schema.js'
@@ -214,7 +215,7 @@ describe('photos: upload and delete', () => {
 
   /** Checks one stored photo and returns its bytes. */
   async function expectStoredPhoto(person: string, photo: string): Promise<Buffer> {
-    const bytes = await readFile(path.join(api.dataDir, 'users', person, photo))
+    const bytes = await storedPhoto(api.dataDir, person, photo)
     const meta = await sharp(bytes).metadata()
     expect(meta).toMatchObject({ format: 'jpeg', width: storedWidth, height: storedHeight })
     expect(meta.exif).toBeUndefined()
@@ -222,7 +223,7 @@ describe('photos: upload and delete', () => {
   }
 
   async function newFiles(before: string[]): Promise<string[]> {
-    return (await listFiles(api.dataDir)).filter((file) => !before.includes(file))
+    return (await storedFiles(api.dataDir)).filter((file) => !before.includes(file))
   }
 
   beforeAll(async () => {
@@ -233,7 +234,7 @@ describe('photos: upload and delete', () => {
   })
 
   it('stores three photos sent in one request, each a 320x247 JPEG', async () => {
-    const before = await listFiles(api.dataDir)
+    const before = await storedFiles(api.dataDir)
     const res = await send(
       photosOf('Ada'),
       await multipart([
@@ -250,7 +251,7 @@ describe('photos: upload and delete', () => {
       expect(photo.name).toMatch(storedPhotoName)
       expect(photo.url).toBe(`/data/users/Ada/${photo.name}`)
       await expectStoredPhoto('Ada', photo.name)
-      const bytes = await readFile(path.join(api.dataDir, 'users', 'Ada', photo.name))
+      const bytes = await storedPhoto(api.dataDir, 'Ada', photo.name)
       expect(photo.hash, 'SHA-256 of the stored file').toBe(createHash('sha256').update(bytes).digest('hex'))
     }
     const photos = stored.map(({ name, url }) => ({ name, url }))
@@ -268,7 +269,7 @@ describe('photos: upload and delete', () => {
     { label: 'a JPEG named .jpeg', part: { file: landscapePhoto } },
     { label: 'a photo whose file name is a path', part: { file: fixture(smallPhoto), filename: '../../escaped.jpg' } },
   ])('accepts $label, judged by its content', async ({ part }) => {
-    const before = await listFiles(api.dataDir)
+    const before = await storedFiles(api.dataDir)
     const res = await send(photosOf('Ada'), await multipart([part]))
 
     expect(res.status).toBe(201)
@@ -278,7 +279,7 @@ describe('photos: upload and delete', () => {
   })
 
   it.each(['jpeg', 'png', 'webp'] as const)('accepts a camera snapshot as a %s data URL', async (format) => {
-    const before = await listFiles(api.dataDir)
+    const before = await storedFiles(api.dataDir)
     const res = await send(photosOf('Ada'), snapshot(await dataUrl(fixture(smallPhoto), format)))
 
     expect(res.status).toBe(201)
@@ -353,11 +354,11 @@ describe('photos: upload and delete', () => {
     const { name, url } = upload.body.photos[0]
     const file = path.join('users', 'Ada', name)
     const count = upload.body.person.photoCount
-    expect(await listFiles(api.dataDir)).toContain(file)
+    expect(await storedFiles(api.dataDir)).toContain(file)
 
     const res = await fetch(`${api.url}${photosOf('Ada')}/${name}`, { method: 'DELETE' })
     expect(res.status).toBe(204)
-    expect(await listFiles(api.dataDir)).not.toContain(file)
+    expect(await storedFiles(api.dataDir)).not.toContain(file)
     expect((await send('/api/users/Ada', { method: 'GET' })).body.photoCount).toBe(count - 1)
     expect((await fetch(`${api.url}${url}`)).status).toBe(404)
 
@@ -382,9 +383,9 @@ describe('photos: upload and delete', () => {
     const names = (res.body.person.photos as { name: string }[]).map((photo) => photo.name)
     expect(names).toContain(stored!.name)
     expect(names).not.toContain(old)
-    expect(await listFiles(path.join(api.dataDir, 'users', 'Ada'))).not.toContain(old)
-    const model = JSON.parse(await readFile(path.join(api.dataDir, 'faces.json'), 'utf8'))
-    expect(model.people.find((person: { name: string }) => person.name === 'Ada').rejected).toEqual([])
+    expect(await storedFiles(api.dataDir)).not.toContain(path.join('users', 'Ada', old))
+    const model = await storedModel(api.dataDir)
+    expect(model.people.find((person) => person.name === 'Ada')?.rejected).toEqual([])
   })
 })
 
@@ -402,7 +403,7 @@ describe('photos: framed around the face found on the picture as uploaded', () =
     const res = await fetch(`${api.url}${photosOf('Ada')}`, await multipart([{ file }]))
     expect(res.status).toBe(201)
     const [photo] = ((await res.json()) as { photos: StoredPhoto[] }).photos
-    return { photo: photo!, stored: await readFile(path.join(api.dataDir, 'users', 'Ada', photo!.name)) }
+    return { photo: photo!, stored: await storedPhoto(api.dataDir, 'Ada', photo!.name) }
   }
 
   async function enrolStored(stored: Buffer, options: EnrolOptions = enrolDefaults) {
@@ -514,13 +515,13 @@ describe('photos: bad requests are refused and store nothing', () => {
     { label: 'a move to ..%2FBob', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: '../Bob', generation: 0 })), status: 400, code: 'invalid_name' },
     { label: "a move of another person's photo", route: '/api/users/Bob/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Ada', generation: 0 })), status: 404, code: 'photo_not_found' },
   ] satisfies BadRequest[])('$label → $status $code', async ({ route = photosOf('Ada'), request, status, code }) => {
-    const files = await listFiles(api.dataDir)
+    const files = await storedFiles(api.dataDir)
 
     const res = await fetch(`${api.url}${route}`, await request())
 
     expect(res.status).toBe(status)
     expect(await res.json()).toEqual({ error: { code, message: expect.stringMatching(/\S/) } })
-    expect(await listFiles(api.dataDir)).toEqual(files)
+    expect(await storedFiles(api.dataDir)).toEqual(files)
   })
 })
 
@@ -582,6 +583,7 @@ describe('photos: files are received on disk, not held in memory', () => {
 
   it('keeps ten unfinished uploads in temp files as they arrive, removes them when the clients give up, and stores nothing', async () => {
     const before = await snapshotDir(api.dataDir)
+    const stored = await storedFiles(api.dataDir)
 
     const uploads = Array.from({ length: 10 }, () => unfinishedUpload(api.url, 'Ada', 4 * 1024 * 1024))
     await Promise.all(uploads.map((upload) => upload.sent))
@@ -594,6 +596,7 @@ describe('photos: files are received on disk, not held in memory', () => {
     for (const upload of uploads) upload.abort()
     await expect.poll(() => readdir(uploadsFolder()), { timeout: 20_000 }).toEqual([])
     expect(await snapshotDir(api.dataDir)).toEqual(before)
+    expect(await storedFiles(api.dataDir)).toEqual(stored)
   })
 })
 

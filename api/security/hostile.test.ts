@@ -8,9 +8,11 @@ import { modelsUrl, wasmUrl } from '../assets/urls.js'
 import { SessionKeeper, sessionCookie } from '../auth/session.js'
 import { loadConfig, type AuthConfig } from '../config.js'
 import { maxPhotosPerRequest, maxPhotoBytes } from '../../shared/photos/limits.js'
-import { useTestApi } from '../../tests/support/api.js'
-import { addFixturePhotos, createTempDataDir, facesDir, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
+import { openBackend } from '../storage/backend.js'
+import { databaseOf, useTestApi } from '../../tests/support/api.js'
+import { addFixturePhotos, createTempDataDir, facesDir, type TempDataDir } from '../../tests/support/data.js'
 import { descriptorEntry, faceModelOf, personModel, seededDescriptor } from '../../tests/support/faces.js'
+import { storedSnapshot } from '../../tests/support/stored.js'
 
 const env = {
   ADMIN_PASSWORD: 'admin password for the table',
@@ -115,7 +117,7 @@ interface Row {
   body?: () => Promise<Body> | Body
   status: number
   code?: string
-  /** What the request may change on disk; by default nothing. */
+  /** What the request may change in what is stored (see storedSnapshot); by default nothing. */
   changes?: (added: string[], changed: string[], removed: string[]) => void
 }
 
@@ -313,8 +315,10 @@ describe(`${rows.length} hostile requests, with authentication on`, () => {
     cookies['signed-out'] = await signIn(env.ADMIN_PASSWORD)
     expect((await send(api.url, 'POST', '/api/auth/logout', { cookie: cookies['signed-out'] })).status).toBe(204)
 
-    const keeper = new SessionKeeper(api.dataDir, auth)
-    const expired = await keeper.issue('admin', Date.now() - auth.sessionTtlMs - 1000)
+    // Signed with the secret the API signs with, in its data folder or its database.
+    const backend = openBackend({ dataDir: api.dataDir, databaseUrl: databaseOf(api.dataDir) ?? null })
+    const expired = await new SessionKeeper(backend.sessions, auth).issue('admin', Date.now() - auth.sessionTtlMs - 1000)
+    await backend.close()
     cookies.expired = `${sessionCookie}=${expired.token}`
     const [viewerPayload, viewerSignature] = cookies.viewer.split('=')[1]!.split('.') as [string, string]
     const claims = JSON.parse(Buffer.from(viewerPayload, 'base64url').toString('utf8'))
@@ -337,7 +341,7 @@ describe(`${rows.length} hostile requests, with authentication on`, () => {
   })
 
   it.each(rows)('$method $route: $label → $status', async (row) => {
-    const before = await snapshotDir(api.dataDir)
+    const before = await storedSnapshot(api.dataDir)
     const cookie = cookies[row.as ?? 'admin']
     const headers = { ...(cookie ? { cookie } : {}), ...row.headers }
 
@@ -347,7 +351,7 @@ describe(`${rows.length} hostile requests, with authentication on`, () => {
     if (row.code) expect(res.body?.error?.code).toBe(row.code)
     if (res.status >= 400) expect(res.body?.error?.message).toMatch(/\S/)
     expect(res.headers['access-control-allow-origin']).toBeUndefined()
-    const after = await snapshotDir(api.dataDir)
+    const after = await storedSnapshot(api.dataDir)
     const added = Object.keys(after).filter((file) => !(file in before))
     const removed = Object.keys(before).filter((file) => !(file in after))
     const changed = Object.keys(before).filter((file) => file in after && before[file] !== after[file])

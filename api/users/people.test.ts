@@ -2,8 +2,10 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useTestApi } from '../../tests/support/api.js'
-import { addFixturePhotos, listFiles } from '../../tests/support/data.js'
+import { addFixturePhotos } from '../../tests/support/data.js'
 import { sendJson } from '../../tests/support/http.js'
+import { uploadPhotos } from '../../tests/support/people.js'
+import { storedFiles, storedPeople } from '../../tests/support/stored.js'
 import { PeopleResponseSchema, PersonSchema } from './schema.js'
 
 interface Call {
@@ -38,14 +40,15 @@ async function listFolders(dir: string): Promise<string[]> {
 describe('people: create, read, rename, delete', () => {
   const api = useTestApi()
   const call = (what: Call) => send(api.url, what)
-  const usersFolder = () => path.join(api.dataDir, 'users')
+  /** Ada's two photos, as they were stored. */
+  let photos: string[] = []
 
   it('registers a person with a 201, a Location and an empty folder', async () => {
     const res = await call(post({ name: 'Ada Lovelace' }))
     expect(res.status).toBe(201)
     expect(res.headers.location).toBe('/api/users/Ada%20Lovelace')
     expect(res.body).toEqual({ name: 'Ada Lovelace', photoCount: 0, photos: [] })
-    expect(await readdir(usersFolder())).toEqual(['Ada Lovelace'])
+    expect(await storedPeople(api.dataDir)).toEqual(['Ada Lovelace'])
   })
 
   it('stores a name trimmed and in NFC, whatever form it was typed in', async () => {
@@ -54,21 +57,18 @@ describe('people: create, read, rename, delete', () => {
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ name: 'Zo\u00eb Ng' })
     expect(res.headers.location).toBe('/api/users/Zo%C3%AB%20Ng')
-    expect(await readdir(usersFolder())).toContain('Zo\u00eb Ng')
+    expect(await storedPeople(api.dataDir)).toContain('Zo\u00eb Ng')
     expect((await call(get(encodeURIComponent(decomposed)))).status).toBe(200)
   })
 
   it('reads one person with their photos', async () => {
-    await addFixturePhotos(api.dataDir, 'Ada Lovelace', ['people/barack_obama/obama.jpg', 'people/joe_biden/biden.jpg'])
+    photos = (await uploadPhotos(api.url, 'Ada Lovelace', ['people/barack_obama/obama.jpg', 'people/joe_biden/biden.jpg'])).sort()
     const res = await call(get('Ada%20Lovelace'))
     expect(res.status).toBe(200)
     expect(PersonSchema.parse(res.body)).toEqual({
       name: 'Ada Lovelace',
       photoCount: 2,
-      photos: [
-        { name: 'photo-1.jpg', url: '/data/users/Ada%20Lovelace/photo-1.jpg' },
-        { name: 'photo-2.jpg', url: '/data/users/Ada%20Lovelace/photo-2.jpg' },
-      ],
+      photos: photos.map((name) => ({ name, url: `/data/users/Ada%20Lovelace/${name}` })),
     })
   })
 
@@ -87,13 +87,13 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(patch(from, { name: to }))
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ name: to, photoCount: 2 })
-    expect(await listFiles(usersFolder())).toEqual([path.join(to, 'photo-1.jpg'), path.join(to, 'photo-2.jpg')])
+    expect((await storedFiles(api.dataDir)).filter((file) => file.startsWith(`users${path.sep}`))).toEqual(photos.map((name) => path.join('users', to, name)))
   }
 
   it('renames a person, moving their photos to the new folder', async () => {
     await expectRenamed('Ada%20Lovelace', 'Ada King')
     expect((await call(get('Ada%20Lovelace'))).status).toBe(404)
-    expect((await fetch(`${api.url}/data/users/Ada%20King/photo-1.jpg`)).status).toBe(200)
+    expect((await fetch(`${api.url}/data/users/Ada%20King/${photos[0]}`)).status).toBe(200)
   })
 
   it('allows a rename that only changes the case of the name', async () => {
@@ -108,8 +108,8 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(del('ADA%20KING'))
     expect(res.status).toBe(204)
     expect(res.body).toBeUndefined()
-    expect(await readdir(usersFolder())).toEqual(['Zo\u00eb Ng'])
-    expect(await listFiles(api.dataDir)).toEqual([])
+    expect(await storedPeople(api.dataDir)).toEqual(['Zo\u00eb Ng'])
+    expect(await storedFiles(api.dataDir)).toEqual([])
     expect((await call(get('ADA%20KING'))).status).toBe(404)
     const { users } = PeopleResponseSchema.parse((await call(list())).body)
     expect(users.map((person) => person.name)).toEqual(['Zo\u00eb Ng'])
@@ -213,14 +213,16 @@ describe('people: bad requests are refused and change nothing on disk', () => {
       'DELETE someone unknown': del('Nobody'),
     }),
   ])('$label → $status $code', async ({ request, status, code }) => {
-    const files = await listFiles(api.dataDir)
+    const files = await storedFiles(api.dataDir)
+    const people = await storedPeople(api.dataDir)
     const folders = await listFolders(api.dataDir)
 
     const res = await call(request)
 
     expect(res.status).toBe(status)
     expect(res.body).toEqual({ error: { code, message: expect.stringMatching(/\S/) } })
-    expect(await listFiles(api.dataDir)).toEqual(files)
+    expect(await storedFiles(api.dataDir)).toEqual(files)
+    expect(await storedPeople(api.dataDir)).toEqual(people)
     expect(await listFolders(api.dataDir)).toEqual(folders)
   })
 
@@ -247,26 +249,25 @@ describe('people: names near the limits, and names registered before the rules o
     await addFixturePhotos(dataDir, legacy, ['people/barack_obama/obama.jpg'])
   })
   const call = (what: Call) => send(api.url, what)
-  const usersFolder = () => path.join(api.dataDir, 'users')
 
   it.each([
     { label: '63 letters of 4 bytes (252 bytes)', name: '\u{10400}'.repeat(63) },
     { label: '64 letters of 3 bytes (192 bytes)', name: '\uD55C'.repeat(64) },
   ])('registers, renames and deletes a name of $label', async ({ name }) => {
     expect((await call(post({ name }))).status).toBe(201)
-    expect(await readdir(usersFolder())).toContain(name)
+    expect(await storedPeople(api.dataDir)).toContain(name)
     const renamed = `${[...name].slice(1).join('')}x`
     expect((await call(patch(encodeURIComponent(name), { name: renamed }))).status).toBe(200)
     expect((await call(del(encodeURIComponent(renamed)))).status).toBe(204)
-    expect(await readdir(usersFolder())).toEqual([legacy])
+    expect(await storedPeople(api.dataDir)).toEqual([legacy])
   })
 
   it('reads, renames and deletes a person whose name has a character refused today', async () => {
     expect((await call(get(encodeURIComponent(legacy)))).body).toMatchObject({ name: legacy, photoCount: 1 })
     expect((await call(patch(encodeURIComponent(legacy), { name: 'Ada' }))).status).toBe(200)
-    expect(await readdir(usersFolder())).toEqual(['Ada'])
+    expect(await storedPeople(api.dataDir)).toEqual(['Ada'])
     expect((await call(patch('Ada', { name: legacy }))).status).toBe(400)
     expect((await call(del('Ada'))).status).toBe(204)
-    expect(await readdir(usersFolder())).toEqual([])
+    expect(await storedPeople(api.dataDir)).toEqual([])
   })
 })

@@ -1,9 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useTestApi } from '../../tests/support/api.js'
-import { addFixturePhotos } from '../../tests/support/data.js'
-import { PeopleResponseSchema } from './schema.js'
 
 describe('GET /api/users', () => {
   const api = useTestApi()
@@ -12,37 +8,5 @@ describe('GET /api/users', () => {
     const res = await fetch(`${api.url}/api/users`)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ users: [] })
-  })
-
-  it('lists people by name with their photos, skipping anything that is not a stored photo', async () => {
-    await addFixturePhotos(api.dataDir, 'Joe Biden', ['people/joe_biden/biden.jpg', 'people/joe_biden/biden2.jpg'])
-    await addFixturePhotos(api.dataDir, 'barack_obama', ['people/barack_obama/obama.jpg'])
-    await writeFile(path.join(api.dataDir, 'users', 'barack_obama', 'notes.txt'), 'not a photo')
-    await mkdir(path.join(api.dataDir, 'users', '.tmp'), { recursive: true })
-    // A deletion between its rename and its removal.
-    await addFixturePhotos(api.dataDir, '.deleted-0123456789ab', ['people/barack_obama/obama.jpg'])
-
-    const body = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/users`)).json())
-    expect(body.users).toEqual([
-      {
-        name: 'barack_obama',
-        photoCount: 1,
-        photos: [{ name: 'photo-1.jpg', url: '/data/users/barack_obama/photo-1.jpg' }],
-      },
-      {
-        name: 'Joe Biden',
-        photoCount: 2,
-        photos: [
-          { name: 'photo-1.jpg', url: '/data/users/Joe%20Biden/photo-1.jpg' },
-          { name: 'photo-2.jpg', url: '/data/users/Joe%20Biden/photo-2.jpg' },
-        ],
-      },
-    ])
-  })
-
-  it('serves each listed photo as a JPEG', async () => {
-    const res = await fetch(`${api.url}/data/users/Joe%20Biden/photo-2.jpg`)
-    expect(res.status).toBe(200)
-    expect(res.headers.get('content-type')).toBe('image/jpeg')
   })
 })

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, inject } from 'vitest'
@@ -24,7 +25,7 @@ export function databaseOf(dataDir: string): string | undefined {
 /**
  * The backend the tests run against: the files in the data folder, or, in a run with a PostgreSQL
  * server (the api-postgres project's global setup), a database of its own for each data folder,
- * filled with what the folder held when the API first started on it.
+ * filled with what the folder held when the API first started on it (nothing, where it is no folder).
  */
 async function databaseFor(dataDir: string, env: Record<string, string>): Promise<Record<string, string>> {
   const server = inject('postgresUrl')
@@ -32,7 +33,8 @@ async function databaseFor(dataDir: string, env: Record<string, string>): Promis
   let url = databases.get(dataDir)
   if (!url) {
     url = await createDatabase(server)
-    await copyData(dataDir, url)
+    // A data folder that is not there, or is a file, holds nothing to copy: the database starts empty.
+    if ((await stat(dataDir).catch(() => undefined))?.isDirectory()) await copyData(dataDir, url)
     databases.set(dataDir, url)
   }
   return { DATABASE_URL: url }
