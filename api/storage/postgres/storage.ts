@@ -162,6 +162,8 @@ export class PostgresStorage implements Storage {
   private loaded: LoadedModel | undefined
   private readonly listeners = new Set<(generation: number) => void>()
   private listening: pg.PoolClient | undefined
+  /** The sweep under way, if any: close waits for it. */
+  private sweeping: Promise<unknown> = Promise.resolve()
 
   /** `uploadsDir`: the data folder whose uploads folder receives this host's uploads (see uploads.ts), swept at start. */
   constructor(
@@ -259,7 +261,13 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  async sweep(): Promise<{ what: string; count: number }[]> {
+  sweep(): Promise<{ what: string; count: number }[]> {
+    const sweeping = this.sweepOnce()
+    this.sweeping = sweeping.catch(() => {})
+    return sweeping
+  }
+
+  private async sweepOnce(): Promise<{ what: string; count: number }[]> {
     const now = Date.now()
     // The uploads folder first, as the files backend's sweep makes it: at once, not after the database's answers.
     const [uploads, sessions, windows] = await Promise.all([
@@ -278,6 +286,8 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     this.listeners.clear()
     this.unlisten()
+    // The sweep each app starts with, not awaited by anyone: it ends before the pool does.
+    await this.sweeping
     await this.db.end()
   }
 
