@@ -2,12 +2,13 @@ import { configDefaults, defineConfig } from 'vitest/config'
 
 /**
  * The API suite runs on both backends: every API test file that serves a data folder over HTTP, in the
- * unit+api project on the files and again here with PostgreSQL. What a test checks is stored it reads through tests/support/stored.ts
- * (the Storage port of the backend its API uses), so one assertion holds on both. Files-only, beside
- * them, are the tests about the files backend itself, in `*.files.test.ts` files: they change DATA_DIR
- * behind the API's back (a damaged or older faces.json, a photo's bytes, strays in users/) or watch
- * faces.json and its lock; and the files backend's own tests (storage/lock, storage/deletion-leftovers,
- * storage/model-watch, auth/session). Unit tests (config, password, safe-path, matcher) need no backend.
+ * unit+api project on the files and again here with PostgreSQL. What is stored, a test reads through
+ * tests/support/stored.ts (the Storage port of the backend its API uses), so one assertion holds on both.
+ * Files-only, beside them, are the tests about the files backend itself, in `*.files.test.ts` files: they
+ * change DATA_DIR behind the API's back (a damaged or older faces.json, a photo's bytes, strays in users/)
+ * or watch faces.json and its lock; and the files backend's own tests (storage/lock,
+ * storage/deletion-leftovers, storage/model-watch, auth/session). Unit tests (config, password, safe-path,
+ * matcher) need no backend.
  */
 const postgresApiTests = [
   'api/assets/assets.test.ts',
@@ -18,13 +19,14 @@ const postgresApiTests = [
   'api/faces/match-route.test.ts',
   'api/faces/model-limits.test.ts',
   'api/health/health.test.ts',
+  'api/people/alias.test.ts',
+  'api/people/people.test.ts',
+  'api/people/races.test.ts',
+  'api/people/registration.test.ts',
   'api/photos/photos.test.ts',
   'api/security/hostile.test.ts',
   'api/security/host.test.ts',
   'api/security/security.test.ts',
-  'api/users/people.test.ts',
-  'api/users/races.test.ts',
-  'api/users/users.test.ts',
 ]
 
 export default defineConfig({

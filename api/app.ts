@@ -16,7 +16,7 @@ import { sendSecurityHeaders } from './security/headers.js'
 import { knownHostsOnly } from './security/host.js'
 import { sameOriginWrites } from './security/origin.js'
 import { rateLimit } from './security/rate-limit.js'
-import { usersRouter } from './users/router.js'
+import { peopleRouter } from './people/router.js'
 import { personName } from './validate.js'
 
 /**
@@ -41,18 +41,22 @@ export function createApiApp(config: AppConfig, backend: Backend = openBackend(c
 
   const api = express.Router()
   api.use(requireSession(config, sessions, 'api'))
-  // The person of `/users/:name/photos`; the users and faces routers parse their own `:name` the same way.
+  // The person of `/people/:name/photos`; the people and faces routers parse their own `:name` the same way.
   api.param('name', personName)
+  // People live at /api/people; /api/users, their first name, answers as it always did.
+  const peopleAt = ['/people', '/users']
+  const photosAt = peopleAt.map((base) => `${base}/:name/photos`)
   const uploads = rateLimit(backend.rateLimits('uploads', upload, uploadWindowMs), 'uploads')
-  api.post('/users/:name/photos', uploads)
-  api.put('/users/:name/photos/:photo', uploads)
+  api.post(photosAt, uploads)
+  api.put(photosAt.map((photos) => `${photos}/:photo`), uploads)
   // Photos and the face model first: they take larger bodies than the rest of the API.
-  api.use('/users/:name/photos', photosRouter(config, storage))
+  api.use(photosAt, photosRouter(config, storage))
   api.use('/faces', facesRouter(storage, { matcher: new ServerMatcher(storage, config.matchOnServer), eventStreamsMax: config.eventStreamsMax }))
   api.use(express.json({ limit: '100kb' }))
   api.use('/auth', authRouter(config, sessions, failedSignIns))
   api.use('/health', healthRouter(config, () => backend.reach()))
-  api.use('/users', usersRouter(storage))
+  api.use('/people', peopleRouter(storage, 'people'))
+  api.use('/users', peopleRouter(storage, 'users'))
   api.use(notFound)
   app.use('/api', api)
 

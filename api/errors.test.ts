@@ -13,7 +13,7 @@ describe('the error envelope', () => {
     ['GET', '/api/nope', 'Nothing at GET /api/nope'],
     ['DELETE', '/api/health', 'Nothing at DELETE /api/health'],
     ['GET', '/api', 'Nothing at GET /api'],
-    ['GET', '/api/users/../health/x', 'Nothing at GET /api/health/x'],
+    ['GET', '/api/people/../health/x', 'Nothing at GET /api/health/x'],
   ])('answers %s %s with a JSON 404, not HTML', async (method, path, message) => {
     const res = await request(path, { method })
     expect(res.status).toBe(404)
@@ -22,7 +22,7 @@ describe('the error envelope', () => {
   })
 
   it('answers malformed JSON with 400 invalid_json', async () => {
-    const res = await request('/api/users', {
+    const res = await request('/api/people', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"name": ',
@@ -32,7 +32,7 @@ describe('the error envelope', () => {
   })
 
   it('answers an oversized JSON body with 413 payload_too_large', async () => {
-    const res = await request('/api/users', {
+    const res = await request('/api/people', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'x'.repeat(200_000) }),

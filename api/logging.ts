@@ -30,7 +30,7 @@ export function requestLogger(): RequestHandler {
         status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
       }
-      // The client went away before the response was complete (a cancelled upload, a closed tab).
+      // The client went away before the response was complete (a canceled upload, a closed tab).
       if (!res.writableFinished) fields.aborted = true
       log(status >= 500 ? 'error' : 'info', 'request', fields)
     })

@@ -18,7 +18,7 @@ import { FaceModelSchema } from '../shared/face/model.js'
 import { createTempDataDir, facesDir } from '../tests/support/data.js'
 import { seededDescriptor } from '../tests/support/faces.js'
 import { startServer } from '../tests/support/server.js'
-import { registerWithFixtures, trainInNode, videoEnrolment } from './lib/enrol.js'
+import { registerWithFixtures, trainInNode, videoEnrollment } from './lib/enroll.js'
 import { describeMachine, recordMachine } from './lib/machine.js'
 import { readRecording, recordFrames, startCamera, waitUntilReady } from './lib/recognize-page.js'
 import { median, round, writeResults } from './lib/results.js'
@@ -121,7 +121,7 @@ const data = await createTempDataDir()
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-bench-first-'))
 const server = await startServer({ DATA_DIR: data.path, ...(serverMatching ? { MATCH_ON_SERVER: '1' } : {}) })
 try {
-  await registerWithFixtures(server.url, videoEnrolment)
+  await registerWithFixtures(server.url, videoEnrollment)
   trainInNode(data.path)
   if (serverMatching) await addStrangers(data.path)
   const video = linCameraVideo(scratch)

@@ -8,7 +8,7 @@ import sharp from 'sharp'
 import { preparePhoto } from '../api/photos/image.js'
 import { storedHeight, storedWidth } from '../shared/photos/limits.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
-import { enrolDefaults, enrolFace } from '../shared/face/enrol.js'
+import { enrollDefaults, enrollFace } from '../shared/face/enroll.js'
 import { facesDir } from '../tests/support/data.js'
 import { recordMachine } from './lib/machine.js'
 import { median, round, writeResults } from './lib/results.js'
@@ -35,7 +35,7 @@ for (const photo of photos) {
   const wholeMs = performance.now() - startedAt
   const faceIn = async (stored: Buffer) => {
     const image = await decodePhoto(stored)
-    const result = await enrolFace(await nodeFaceRuntime(), image, { ...enrolDefaults, minSharpness: 0, minFaceSize: 0 }).finally(() => image.dispose())
+    const result = await enrollFace(await nodeFaceRuntime(), image, { ...enrollDefaults, minSharpness: 0, minFaceSize: 0 }).finally(() => image.dispose())
     return result.ok ? Math.min(result.box.width, result.box.height) : null
   }
   rows.push({ photo, framedMs, wholeMs, framing: prepared.framing, framedFace: await faceIn(prepared.bytes), wholeFace: await faceIn(whole) })

@@ -14,7 +14,7 @@ import { collectPageErrors, launchBrowser } from '../tests/support/browser.js'
 import { createTempDataDir } from '../tests/support/data.js'
 import { startServer } from '../tests/support/server.js'
 import { fakeCameraVideo } from '../tests/support/video.js'
-import { registerWithFixtures, trainInNode, videoEnrolment } from './lib/enrol.js'
+import { registerWithFixtures, trainInNode, videoEnrollment } from './lib/enroll.js'
 import { describeMachine, recordMachine } from './lib/machine.js'
 import { faceApiRoutes, serveBenchPages } from './lib/pages.js'
 import { readRecording, recordFrames, startCamera, stopCamera, waitUntilReady } from './lib/recognize-page.js'
@@ -139,7 +139,7 @@ async function waitForFrames(page: Page, frameTimes: () => Promise<number[]>): P
   }
 }
 
-function summarise(variant: Variant) {
+function summarize(variant: Variant) {
   const first = variant.frames[0]?.atMs ?? 0
   const window = variant.frames.filter((frame) => frame.atMs > first + warmUpMs && frame.atMs <= first + warmUpMs + measureMs)
   const ms = window.map((frame) => frame.ms)
@@ -165,7 +165,7 @@ const data = await createTempDataDir()
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-bench-live-'))
 const server = await startServer({ DATA_DIR: data.path })
 try {
-  await registerWithFixtures(server.url, videoEnrolment)
+  await registerWithFixtures(server.url, videoEnrollment)
   trainInNode(data.path)
   const model = FaceModelSchema.parse(JSON.parse(await readFile(path.join(data.path, 'faces.json'), 'utf8')))
   const enrolled = model.people.map((person) => ({ label: person.name, descriptors: person.descriptors.map((entry) => Array.from(decodeDescriptor(entry.descriptor))) }))
@@ -194,7 +194,7 @@ try {
     await pages.close()
   }
 
-  const results = variants.map(summarise)
+  const results = variants.map(summarize)
   const [app, ...bare] = results
   const bestBare = bare.filter((result) => result.frames).sort((a, b) => b.fps - a.fps)[0] ?? null
   const ratio = app && bestBare ? round(app.fps / bestBare.fps, 2) : null

@@ -66,9 +66,9 @@ interface LiveResult {
   cameraStartedMs: number | null
   firstFrameMs: number | null
   firstFrameProcessMs: number | null
-  firstRecognisedMs: number | null
-  firstRecognisedFrame: number | null
-  firstRecognisedName: string | null
+  firstRecognizedMs: number | null
+  firstRecognizedFrame: number | null
+  firstRecognizedName: string | null
   frames: number
   medianMs: number | null
   p90Ms: number | null
@@ -97,9 +97,9 @@ async function runBackend(page: Page, url: string, choice: string, engine: (type
     cameraStartedMs: null,
     firstFrameMs: null,
     firstFrameProcessMs: null,
-    firstRecognisedMs: null,
-    firstRecognisedFrame: null,
-    firstRecognisedName: null,
+    firstRecognizedMs: null,
+    firstRecognizedFrame: null,
+    firstRecognizedName: null,
     frames: 0,
     medianMs: null,
     p90Ms: null,
@@ -166,9 +166,9 @@ async function runBackend(page: Page, url: string, choice: string, engine: (type
     result.frames = samples.length
     result.firstFrameMs = samples[0]?.atMs ?? null
     result.firstFrameProcessMs = samples[0]?.ms ?? null
-    result.firstRecognisedMs = recording.firstNamed?.atMs ?? null
-    result.firstRecognisedFrame = recording.firstNamed?.frame ?? null
-    result.firstRecognisedName = recording.firstNamed?.name ?? null
+    result.firstRecognizedMs = recording.firstNamed?.atMs ?? null
+    result.firstRecognizedFrame = recording.firstNamed?.frame ?? null
+    result.firstRecognizedName = recording.firstNamed?.name ?? null
     // The first frame pays for shapes the blank warm-up image did not have: it is reported on its own.
     const steady = samples.slice(1)
     result.medianMs = quantile(steady.map((sample) => sample.ms), 0.5)
@@ -263,7 +263,7 @@ async function runDetector(setting: (typeof detectorSettings)[number], frames: s
   return results
 }
 
-function summariseDetector(label: string, frames: FrameResult[]) {
+function summarizeDetector(label: string, frames: FrameResult[]) {
   const nearest = (name: string) => frames.map((frame) => Math.min(...frame.faces.map((face) => face.distances[name] ?? Infinity)))
   const obama = nearest('barack_obama')
   const lin = nearest('lin_manuel_miranda')
@@ -345,8 +345,8 @@ try {
       'models ready s': seconds(result.readyMs),
       'first frame s': seconds(result.firstFrameMs),
       'first frame ms': result.firstFrameProcessMs ?? '—',
-      'first recognised s': seconds(result.firstRecognisedMs),
-      '… after camera start s': result.firstRecognisedMs === null ? '—' : seconds(result.firstRecognisedMs - result.cameraStartedMs!),
+      'first recognized s': seconds(result.firstRecognizedMs),
+      '… after camera start s': result.firstRecognizedMs === null ? '—' : seconds(result.firstRecognizedMs - result.cameraStartedMs!),
       frames: result.frames,
       'median ms': result.medianMs ?? '—',
       'p90 ms': result.p90Ms ?? '—',
@@ -377,7 +377,7 @@ try {
   const detectorResults = []
   for (const setting of detectorSettings) {
     const perFrame = await runDetector(setting, frames, gallery)
-    detectorResults.push({ setting, summary: summariseDetector(setting.label, perFrame), perFrame })
+    detectorResults.push({ setting, summary: summarizeDetector(setting.label, perFrame), perFrame })
     console.log(`  ${setting.label}: done`)
   }
   console.log(`\nDetectors on ${frames.length} frames (${extractFps} fps) of the fixture video, Node ${process.version}, tfjs ${runtime.tf.getBackend()} (SIMD ${wasmFlags.simd}, threads ${wasmFlags.threads})`)

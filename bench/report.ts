@@ -185,14 +185,14 @@ function trainSection(): string {
 
 **Batch.** The ${train.settings.fixturePhotos} fixture photos of \`manifest.json\`'s people, uploaded through the API (stored as
 320x247 JPEGs). The Train page (production server) always uses SSD: it has no detector option. The bench page runs the
-same enrolment code (\`shared/face/enrol.ts\`, TensorFlow.js WASM, decoding included) with both detectors; \`npm run train\`
+same enrollment code (\`shared/face/enroll.ts\`, TensorFlow.js WASM, decoding included) with both detectors; \`npm run train\`
 runs each detector on its own copy of the photos. "All" includes loading the models; "models loaded" counts from the
 first photo done (Train page) or uses the script's own clock (Node).
 
 ${batch ? table(batchRows) : '_Batch part not run._'}
 
 **Re-training after adding one photo.** ${train.settings.modelPhotos.toLocaleString('en')} distinct stored photos (${train.settings.photosPerPerson} a person; the
-normalised fixture photos re-encoded at slightly different brightness) with \`faces.json\` seeded under their hashes,
+normalized fixture photos re-encoded at slightly different brightness) with \`faces.json\` seeded under their hashes,
 beside a ${train.settings.baselinePhotos}-photo model. On the Train page a first "Train everyone" loads the models and finds
 nothing new; one photo is uploaded, and the second click is timed. Then another photo, and \`npm run train\`.
 

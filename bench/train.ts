@@ -1,7 +1,7 @@
 // `npm run bench:train`: training speed, in two parts.
 // 1. Batch: the fixture photos (uploaded through the API, so stored as the app stores them) trained
 //    by the Train page (production server, Chromium; SSD, the page's only detector), by
-//    `npm run train` in Node with --detector ssd and tiny, and by the same enrolment code in a bench
+//    `npm run train` in Node with --detector ssd and tiny, and by the same enrollment code in a bench
 //    page with both detectors (bench/train/page.ts). Photos per second for each.
 // 2. Re-training after one photo is added to a model of 1,000 photos (distinct JPEGs, faces.json
 //    seeded with their hashes), on the Train page and in Node, beside the same on a model of 10:
@@ -13,17 +13,17 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { BrowserContext, Page, Request } from 'playwright-core'
 import sharp from 'sharp'
-import { normalisePhoto } from '../api/photos/image.js'
+import { normalizePhoto } from '../api/photos/image.js'
 import { currentModelVersion, type FaceModel } from '../shared/face/model.js'
 import { collectPageErrors, launchBrowser } from '../tests/support/browser.js'
 import { createTempDataDir, facesDir, type TempDataDir } from '../tests/support/data.js'
 import { descriptorEntry } from '../tests/support/faces.js'
 import { startServer } from '../tests/support/server.js'
-import { registerWithFixtures, trainInNode, uploadPhotos, type Enrolment } from './lib/enrol.js'
+import { registerWithFixtures, trainInNode, uploadPhotos, type Enrollment } from './lib/enroll.js'
 import { describeMachine, recordMachine } from './lib/machine.js'
 import { bundleForPage, faceApiRoutes, serveBenchPages } from './lib/pages.js'
 import { median, round, writeResults } from './lib/results.js'
-import type { EnrolTiming } from './train/page.js'
+import type { EnrollTiming } from './train/page.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ const baselinePhotos = Number(args['baseline-photos'])
 const photosPerPerson = 10
 const timeoutMs = 180_000
 
-const manifest = JSON.parse(await readFile(path.join(facesDir, 'manifest.json'), 'utf8')) as { people: Enrolment }
+const manifest = JSON.parse(await readFile(path.join(facesDir, 'manifest.json'), 'utf8')) as { people: Enrollment }
 const fixturePhotos = Object.values(manifest.people).flat()
 /** The photos added before re-training, on the Train page and then in Node: one clear face each. */
 const addedPhotos = ['people/joe_biden/biden.jpg', 'people/kit_harington/john1.jpeg']
@@ -79,7 +79,7 @@ async function clickTrainAll(page: Page): Promise<TrainPageRun> {
   const clickedAt = await page.evaluate(() => performance.now())
   await page.getByTestId('train-all').click()
   await page.waitForFunction(
-    () => ['done', 'error', 'cancelled'].includes(document.querySelector('[data-testid="training-progress"]')?.getAttribute('data-status') ?? ''),
+    () => ['done', 'error', 'canceled'].includes(document.querySelector('[data-testid="training-progress"]')?.getAttribute('data-status') ?? ''),
     undefined,
     { timeout: timeoutMs, polling: 10 },
   )
@@ -135,23 +135,23 @@ async function batch(context: BrowserContext) {
       pageErrors,
     }
 
-    // The same enrolment code in a bench page, with both detectors.
+    // The same enrollment code in a bench page, with both detectors.
     const storedPhotos = await listStoredPhotos(data.path)
     const pages = await serveBenchPages({
-      '/': { text: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>enrol</title><script src="/enrol.js"></script></head><body></body></html>', type: 'text/html; charset=utf-8' },
-      '/enrol.js': { text: await bundleForPage(new URL('./train/page.ts', import.meta.url).pathname), type: 'text/javascript; charset=utf-8' },
+      '/': { text: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>enroll</title><script src="/enroll.js"></script></head><body></body></html>', type: 'text/html; charset=utf-8' },
+      '/enroll.js': { text: await bundleForPage(new URL('./train/page.ts', import.meta.url).pathname), type: 'text/javascript; charset=utf-8' },
       ...faceApiRoutes(),
       ...Object.fromEntries(storedPhotos.map((file, index) => [`/photos/${index}.jpg`, { file }])),
     })
-    let benchPage: EnrolTiming[]
+    let benchPage: EnrollTiming[]
     try {
-      const enrolPage = await context.newPage()
-      await enrolPage.goto(pages.url)
-      benchPage = await enrolPage.evaluate(
-        (urls) => (window as unknown as { runEnrolBench(urls: string[], detectors: string[]): Promise<EnrolTiming[]> }).runEnrolBench(urls, ['ssd_mobilenetv1', 'tiny_face_detector']),
+      const enrollPage = await context.newPage()
+      await enrollPage.goto(pages.url)
+      benchPage = await enrollPage.evaluate(
+        (urls) => (window as unknown as { runEnrollBench(urls: string[], detectors: string[]): Promise<EnrollTiming[]> }).runEnrollBench(urls, ['ssd_mobilenetv1', 'tiny_face_detector']),
         storedPhotos.map((_, index) => `/photos/${index}.jpg`),
       )
-      await enrolPage.close()
+      await enrollPage.close()
     } finally {
       await pages.close()
     }
@@ -210,12 +210,12 @@ async function listStoredPhotos(dataDir: string): Promise<string[]> {
 // ---------------------------------------------------------------- part 2: re-training
 
 /**
- * `count` distinct stored photos (fixture photos normalised as the app stores them, each re-encoded
+ * `count` distinct stored photos (fixture photos normalized as the app stores them, each re-encoded
  * at a slightly different brightness), 10 a person, and a faces.json that has every one trained
  * under its hash: a model as training would have left it.
  */
 async function seedTrainedModel(data: TempDataDir, count: number): Promise<void> {
-  const bases = await Promise.all(fixturePhotos.map(async (file) => normalisePhoto(await readFile(path.join(facesDir, file)), file)))
+  const bases = await Promise.all(fixturePhotos.map(async (file) => normalizePhoto(await readFile(path.join(facesDir, file)), file)))
   const model: FaceModel = { version: currentModelVersion, generation: 1, updatedAt: new Date().toISOString(), people: [] }
   const hashes = new Set<string>()
   for (let index = 0; index < count; index++) {

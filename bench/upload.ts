@@ -1,7 +1,7 @@
 // `npm run bench:upload [-- --seconds 30 --connections 20 --postgres]`: the upload path under load. The
 // production server runs under PM2 with 2 workers (its own PM2_HOME, killed afterwards); autocannon keeps
 // 20 clients uploading fixture photos (one per request, multipart field `photos`, bodies built before
-// the run) to POST /api/users/:name/photos. Then every photo the server accepted is checked where it is
+// the run) to POST /api/people/:name/photos. Then every photo the server accepted is checked where it is
 // stored: there, and a 320x247 JPEG. With --postgres the same run follows on a PostgreSQL backend (a
 // temporary server, as the tests start one; DATABASE_URL for both workers), and the throughputs are
 // compared. Prints a table, writes bench/results/upload.json.
@@ -15,7 +15,7 @@ import sharp from 'sharp'
 import { createTempDataDir, facesDir } from '../tests/support/data.js'
 import { startPm2Cluster } from '../tests/support/pm2.js'
 import { createDatabase, startPostgres } from '../tests/support/postgres.js'
-import { registerPerson } from './lib/enrol.js'
+import { registerPerson } from './lib/enroll.js'
 import { describeMachine, recordMachine } from './lib/machine.js'
 import { round, writeResults } from './lib/results.js'
 
@@ -101,7 +101,7 @@ async function measure(label: string, env: { DATA_DIR: string; DATABASE_URL?: st
         const { body, contentType } = multipartBody(file, await readFile(path.join(facesDir, file)))
         return {
           method: 'POST',
-          path: `/api/users/${encodeURIComponent(person)}/photos`,
+          path: `/api/people/${encodeURIComponent(person)}/photos`,
           headers: { 'content-type': contentType },
           body,
           onResponse(status: number, text: string) {

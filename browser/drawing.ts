@@ -1,4 +1,4 @@
-// Drawing recognised faces (boxes, names, landmarks) on a canvas: the Recognize page's photo view and the live
+// Drawing recognized faces (boxes, names, landmarks) on a canvas: the Recognize page's photo view and the live
 // recognizer, in a worker or on the page, share it.
 import type { Box } from '~/shared/face/model'
 import type { RecognizedFace } from '~/shared/face/recognize'
@@ -37,10 +37,10 @@ export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: D
   context.lineWidth = 2 * scale
   context.font = `${Math.round(14 * scale)}px system-ui, sans-serif`
   for (const face of faces) {
-    const colour = face.name ? '#2fbf71' : '#f5b400'
+    const color = face.name ? '#2fbf71' : '#f5b400'
     const { x, y, width, height } = face.box
     if (options.boxes) {
-      context.strokeStyle = colour
+      context.strokeStyle = color
       context.strokeRect(x, y, width, height)
     }
     if (options.landmarks && face.landmarks) {
@@ -57,7 +57,7 @@ export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: D
       const textHeight = 18 * scale
       const textWidth = context.measureText(text).width + 8 * scale
       const top = y > textHeight ? y - textHeight : y + height
-      context.fillStyle = colour
+      context.fillStyle = color
       context.fillRect(x, top, textWidth, textHeight)
       context.fillStyle = '#000'
       context.fillText(text, x + 4 * scale, top + 14 * scale)
@@ -66,7 +66,7 @@ export function drawFaces(canvas: DrawingSurface, faces: DrawnFace[], options: D
 }
 
 /**
- * A recognised photo: the picture on `canvas` with each face's box, name and distance, numbered left to right
+ * A recognized photo: the picture on `canvas` with each face's box, name and distance, numbered left to right
  * as people read a group photo. Answers the faces in that order, each with its number in the list beside it.
  */
 export function drawRecognizedPhoto(canvas: HTMLCanvasElement, picture: HTMLCanvasElement, found: readonly RecognizedFace[]): DrawnFace[] {

@@ -1,7 +1,7 @@
 // TensorFlow.js, face-api and the networks asked for, on the first backend that really starts. The same
 // loader serves the page (photos, training, and live recognition where no worker can run) and the live
 // recognition worker, which has no DOM: face-api is told to make its canvases with OffscreenCanvas there.
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 
 export type FaceNetName = 'tinyFaceDetector' | 'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet' | 'faceExpressionNet'
 

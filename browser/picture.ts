@@ -1,6 +1,6 @@
 // A picture for face-api, decoded the one way the pages do it: a stored photo by its URL (training) or a file
 // the person picked (photo recognition), drawn on a canvas of its own (scaled down past `maxSide`) and read as
-// the int32 [height, width, 3] tensor that enrolment and recognition take, the kind the Node trainer's
+// the int32 [height, width, 3] tensor that enrollment and recognition take, the kind the Node trainer's
 // decodePhoto gives too.
 import type * as TensorFlow from '@tensorflow/tfjs'
 

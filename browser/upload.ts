@@ -17,12 +17,12 @@ export function uploadPhoto(
   fileName: string,
   onProgress: (fraction: number) => void = () => {},
 ): Promise<UploadResponse> {
-  return sendPhoto('POST', `/api/users/${encodeURIComponent(person)}/photos`, 201, photo, fileName, onProgress)
+  return sendPhoto('POST', `/api/people/${encodeURIComponent(person)}/photos`, 201, photo, fileName, onProgress)
 }
 
 /** Puts a new photo in the place of `replaced` (a rejected or flagged one); answers as an upload does. */
 export function replacePhoto(person: string, replaced: string, photo: Blob, fileName: string): Promise<UploadResponse> {
-  return sendPhoto('PUT', `/api/users/${encodeURIComponent(person)}/photos/${encodeURIComponent(replaced)}`, 200, photo, fileName, () => {})
+  return sendPhoto('PUT', `/api/people/${encodeURIComponent(person)}/photos/${encodeURIComponent(replaced)}`, 200, photo, fileName, () => {})
 }
 
 function sendPhoto(

@@ -1,6 +1,6 @@
 // The one warm-up of live video's networks, for the recognition worker and for the page where no worker
 // runs: a first pass compiles the backend's programs, so that the first frame after Start is not slow.
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 import { warmUpNetworks } from '~/shared/face/recognize'
 
 /** Warms the networks up on the enrolled photo at `photo`, or on a blank image where there is none or it cannot be read. */

@@ -1,4 +1,4 @@
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 import { useAppStore } from '~/store'
 import { backendOrder, savedBackendChoice } from '~/browser/face-backend'
 import { loadFaceRuntime } from '~/browser/face-runtime'

@@ -6,7 +6,7 @@ import type { DrawOptions } from '~/browser/drawing'
 import { backendOrder, savedBackendChoice } from '~/browser/face-backend'
 import { canRunInWorker, createPageEngine, startWorkerEngine, type LiveEngine } from '~/browser/live/engine'
 import type { LiveFace, LiveFrame, LiveGallery, LiveSettings } from '~/browser/live/recognizer'
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 import type { DecisionRule } from '~/shared/face/match'
 import { useAppStore } from '~/store'
 

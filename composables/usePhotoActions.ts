@@ -46,17 +46,17 @@ export function usePhotoActions(personName: () => string) {
 
   const generation = () => summary.value?.generation ?? 0
 
-  const confirm = (photo: string) => act(photo, () => store.dispatch('user/confirmPhoto', { person: personName(), photo, generation: generation() }))
+  const confirm = (photo: string) => act(photo, () => store.dispatch('people/confirmPhoto', { person: personName(), photo, generation: generation() }))
 
-  const move = (photo: string, to: string) => act(photo, () => store.dispatch('user/movePhoto', { person: personName(), photo, to, generation: generation() }))
+  const move = (photo: string, to: string) => act(photo, () => store.dispatch('people/movePhoto', { person: personName(), photo, to, generation: generation() }))
 
-  const remove = (photo: string) => act(photo, () => store.dispatch('user/deletePhoto', { person: personName(), photo }))
+  const remove = (photo: string) => act(photo, () => store.dispatch('people/deletePhoto', { person: personName(), photo }))
 
   /** The new photo takes the old one's place and is trained at once, as an upload is. */
   const replace = (photo: string, file: File) =>
     act(photo, async () => {
       const { response, trained } = await replaceStored(photo, file, file.name)
-      store.commit('user/personSaved', { person: response.person })
+      store.commit('people/personSaved', { person: response.person })
       // Its result shows on its thumbnail, from the model, like every other photo's.
       await trained
     })

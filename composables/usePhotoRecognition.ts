@@ -1,4 +1,4 @@
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 import type { Matching } from '~/shared/face/assign'
 import type { DecisionRule } from '~/shared/face/match'
 import { recognizeFaces } from '~/shared/face/recognize'
@@ -23,7 +23,7 @@ export interface PhotoFace {
 const maxSide = 1280
 
 /**
- * Recognition of one photo the person picked: decoded, recognised with the page's gallery and drawn on
+ * Recognition of one photo the person picked: decoded, recognized with the page's gallery and drawn on
  * `canvas` with its faces numbered, beside the list `faces`. `state` says where it stands; `message` why
  * nothing was found, or what went wrong, in words.
  */

@@ -1,8 +1,8 @@
 import { photoUrl } from '~/shared/photos/names'
 import type { ModelWriteResponse, PhotoHash } from '~/api/faces/schema'
 import type { UploadResponse } from '~/api/photos/schema'
-import type { PeopleResponse } from '~/api/users/schema'
-import { enrolDefaults, type FaceRuntime } from '~/shared/face/enrol'
+import type { PeopleResponse } from '~/api/people/schema'
+import { enrollDefaults, type FaceRuntime } from '~/shared/face/enroll'
 import type { PersonModel } from '~/shared/face/model'
 import { runTraining, trainPerson, type PhotoSteps } from '~/shared/face/pipeline'
 import { lookAlikeMessage, planTraining, type PhotoRef } from '~/shared/face/training'
@@ -11,7 +11,7 @@ import { useAppStore } from '~/store'
 import { apiErrorMessage, readFaceModel } from '~/store/api'
 
 export interface TrainingProgress {
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error'
+  status: 'idle' | 'running' | 'done' | 'canceled' | 'error'
   done: number
   total: number
   person: string
@@ -69,14 +69,14 @@ export function useTraining() {
     Object.assign(progress, { status: 'running', done: 0, total: 0, person: '', startedAt: Date.now(), elapsedMs: 0, etaMs: null, error: null })
     try {
       const runtime = await load()
-      const [{ users }, { photos }, model] = await Promise.all([
-        api<PeopleResponse>('/api/users'),
+      const [{ people }, { photos }, model] = await Promise.all([
+        api<PeopleResponse>('/api/people'),
         api<{ photos: PhotoHash[] }>('/api/faces/photos'),
         readFaceModel(api),
       ])
-      const plan = planTraining(model, users.map((user) => user.name), photos, enrolDefaults.detector, scope)
+      const plan = planTraining(model, people.map((person) => person.name), photos, enrollDefaults.detector, scope)
       progress.total = plan.toProcess.length
-      // Saved person by person, even when cancelled part-way: the photos done so far are not lost.
+      // Saved person by person, even when canceled part-way: the photos done so far are not lost.
       await runTraining(plan, model, {
         ...pageSteps(runtime),
         personStarted: (name) => (progress.person = name),
@@ -85,14 +85,14 @@ export function useTraining() {
           tick()
           return nextFrame()
         },
-        cancelled: () => cancelRequested,
+        canceled: () => cancelRequested,
         save: savePerson,
         remove: async (name) => {
           await api(`/api/faces/people/${encodeURIComponent(name)}`, { method: 'DELETE' })
         },
       })
       tick()
-      progress.status = cancelRequested ? 'cancelled' : 'done'
+      progress.status = cancelRequested ? 'canceled' : 'done'
     } catch (err) {
       progress.status = 'error'
       progress.error = apiErrorMessage(err)

@@ -1,5 +1,5 @@
-// `npm run calibrate:blur [-- --set DIR]… [--json]`: where enrolment's blur check (`faceSharpness`, minSharpness) should
-// sit. Every labelled photo of the fixtures (tests/fixtures/faces/people and tests/fixtures/verification)
+// `npm run calibrate:blur [-- --set DIR]… [--json]`: where enrollment's blur check (`faceSharpness`, minSharpness) should
+// sit. Every labeled photo of the fixtures (tests/fixtures/faces/people and tests/fixtures/verification)
 // is stored as the app stores it, then:
 // - blurred synthetically, a Gaussian whose sigma is a share of the face's width, and each blurred copy's
 //   sharpness and identity measured: the distance from its descriptor to the person's unblurred photos,
@@ -13,20 +13,20 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import { appRoot } from '../api/paths.js'
-import { normalisePhoto } from '../api/photos/image.js'
+import { normalizePhoto } from '../api/photos/image.js'
 import { storedHeight, storedWidth } from '../shared/photos/limits.js'
 import { euclideanDistance } from '../shared/face/descriptor.js'
-import { enrolDefaults, enrolFace, type EnrolOptions } from '../shared/face/enrol.js'
+import { enrollDefaults, enrollFace, type EnrollOptions } from '../shared/face/enroll.js'
 import { defaultDecisionRule } from '../shared/face/match.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
-import { readPhotoSet, type LabelledPhoto } from './lib/photo-sets.js'
+import { readPhotoSet, type LabeledPhoto } from './lib/photo-sets.js'
 
 /** Gaussian sigma as a share of the face's width. */
 const blurShares = [0, 0.02, 0.04, 0.06]
 /** Face widths of the webcam-sized frames that must pass. */
 const webcamFaceSizes = [48, 64]
 /** Every measurement is taken with the blur check off, so that blurred faces still give a descriptor. */
-const measuring: EnrolOptions = { ...enrolDefaults, minSharpness: 0 }
+const measuring: EnrollOptions = { ...enrollDefaults, minSharpness: 0 }
 /** The threshold sits this far below the least sharp unblurred face: JPEG and noise vary more than the fixtures show. */
 const safety = 0.8
 
@@ -47,7 +47,7 @@ const defaultSets = ['tests/fixtures/faces/people', 'tests/fixtures/verification
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, set: { type: 'string', multiple: true } } })
 const runtime = await nodeFaceRuntime()
 const sets = (values.set ?? defaultSets).map((set) => path.resolve(appRoot, set))
-const photos: LabelledPhoto[] = []
+const photos: LabeledPhoto[] = []
 for (const folder of sets) {
   const set = await readPhotoSet(folder)
   photos.push(...set.map((photo) => ({ ...photo, key: `${path.basename(folder)}/${photo.key}`, person: `${path.basename(folder)}/${photo.person}` })))
@@ -56,7 +56,7 @@ for (const folder of sets) {
 async function measure(bytes: Buffer) {
   const image = await decodePhoto(bytes)
   try {
-    const result = await enrolFace(runtime, image, measuring)
+    const result = await enrollFace(runtime, image, measuring)
     return result.ok ? result : null
   } finally {
     image.dispose()
@@ -64,7 +64,7 @@ async function measure(bytes: Buffer) {
 }
 
 interface Copy {
-  photo: LabelledPhoto
+  photo: LabeledPhoto
   how: string
   share: number | null
   faceSize: number
@@ -76,7 +76,7 @@ const clean = new Map<string, Float32Array>()
 const copies: Copy[] = []
 const startedAt = Date.now()
 for (const [index, photo] of photos.entries()) {
-  const bytes = await normalisePhoto(await readFile(photo.file), photo.key)
+  const bytes = await normalizePhoto(await readFile(photo.file), photo.key)
   const face = await measure(bytes)
   if (face) {
     clean.set(photo.key, face.descriptor)
@@ -90,7 +90,7 @@ for (const [index, photo] of photos.entries()) {
       if (scale >= 1) continue
       const small = await sharp(bytes).resize(Math.round(storedWidth * scale), Math.round(storedHeight * scale)).toBuffer()
       const frame = await sharp({ create: { width: storedWidth, height: storedHeight, channels: 3, background: { r: 96, g: 96, b: 96 } } })
-        .composite([{ input: small, gravity: 'centre' }])
+        .composite([{ input: small, gravity: 'center' }])
         .jpeg({ quality: 75 })
         .toBuffer()
       const result = await measure(frame)
@@ -100,12 +100,12 @@ for (const [index, photo] of photos.entries()) {
   console.error(`  ${index + 1}/${photos.length} photos, ${((Date.now() - startedAt) / 1000).toFixed(0)} s`)
 }
 
-function identity(photo: LabelledPhoto, descriptor: Float32Array | null): Pick<Measure, 'ownDistance' | 'named'> {
+function identity(photo: LabeledPhoto, descriptor: Float32Array | null): Pick<Measure, 'ownDistance' | 'named'> {
   const others = photos.filter((other) => other.key !== photo.key && clean.has(other.key))
   const own = others.filter((other) => other.person === photo.person)
   if (own.length === 0) return { ownDistance: null, named: null }
   if (!descriptor) return { ownDistance: null, named: false }
-  const distance = (other: LabelledPhoto) => euclideanDistance(descriptor, clean.get(other.key)!)
+  const distance = (other: LabeledPhoto) => euclideanDistance(descriptor, clean.get(other.key)!)
   const ownDistance = Math.min(...own.map(distance))
   const nearest = others.reduce((best, other) => (distance(other) < distance(best) ? other : best))
   return { ownDistance, named: nearest.person === photo.person && distance(nearest) < defaultDecisionRule.threshold }

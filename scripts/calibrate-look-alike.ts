@@ -1,7 +1,7 @@
 // `npm run calibrate:look-alike [-- --set DIR]...`: measures where "very close to another person's photo"
 // should sit, the distance below which training flags a photo as a likely mix-up (the same face under
 // two names; `lookAlikeDistance` in shared/face/training.ts). For each photo set it prints, from the
-// app's own enrolment code on photos stored the way the app stores them:
+// app's own enrollment code on photos stored the way the app stores them:
 // - the distances between photos of different people (the flag must stay below all of them);
 // - the distance between a photo and a second copy of it, shrunk and saved again as a JPEG (the same
 //   photo uploaded twice, under two names);
@@ -13,17 +13,17 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import { appRoot } from '../api/paths.js'
-import { normalisePhoto } from '../api/photos/image.js'
+import { normalizePhoto } from '../api/photos/image.js'
 import { euclideanDistance } from '../shared/face/descriptor.js'
-import { enrolDefaults, enrolFace, type FaceRuntime } from '../shared/face/enrol.js'
+import { enrollDefaults, enrollFace, type FaceRuntime } from '../shared/face/enroll.js'
 import { lookAlikeDistance } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
-import { readPhotoSet, type LabelledPhoto } from './lib/photo-sets.js'
+import { readPhotoSet, type LabeledPhoto } from './lib/photo-sets.js'
 
 async function descriptorOf(runtime: FaceRuntime, bytes: Buffer, label: string): Promise<Float32Array | null> {
-  const image = await decodePhoto(await normalisePhoto(bytes, label))
+  const image = await decodePhoto(await normalizePhoto(bytes, label))
   try {
-    const result = await enrolFace(runtime, image, enrolDefaults)
+    const result = await enrollFace(runtime, image, enrollDefaults)
     return result.ok ? result.descriptor : null
   } finally {
     image.dispose()
@@ -50,8 +50,8 @@ const stats = (values: number[]) => {
   return { count: sorted.length, min: round(sorted[0] ?? Number.NaN), p1: round(quantile(sorted, 0.01)), median: round(quantile(sorted, 0.5)), max: round(sorted.at(-1) ?? Number.NaN) }
 }
 
-async function measure(runtime: FaceRuntime, photos: LabelledPhoto[]) {
-  const usable: { photo: LabelledPhoto; descriptor: Float32Array; copy: Float32Array | null }[] = []
+async function measure(runtime: FaceRuntime, photos: LabeledPhoto[]) {
+  const usable: { photo: LabeledPhoto; descriptor: Float32Array; copy: Float32Array | null }[] = []
   for (const photo of photos) {
     const bytes = await readFile(photo.file)
     const descriptor = await descriptorOf(runtime, bytes, photo.key)

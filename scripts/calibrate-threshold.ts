@@ -1,19 +1,19 @@
 // `npm run calibrate [-- --fixtures DIR]`: measures where recognition's "unknown" threshold should sit.
-// Descriptors come from the app's own enrolment code, on photos stored the way the app stores them
-// (normalised to 320x247), with the unnormalised photos beside them for reference. Prints tables and a
+// Descriptors come from the app's own enrollment code, on photos stored the way the app stores them
+// (normalized to 320x247), with the unnormalized photos beside them for reference. Prints tables and a
 // recommendation, and writes every figure to bench/results/calibration.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { appRoot } from '../api/paths.js'
-import { normalisePhoto } from '../api/photos/image.js'
+import { normalizePhoto } from '../api/photos/image.js'
 import { euclideanDistance, meanDescriptor } from '../shared/face/descriptor.js'
 import { quantile } from '../shared/stats.js'
-import { enrolDefaults, enrolFace, type FaceRuntime } from '../shared/face/enrol.js'
+import { enrollDefaults, enrollFace, type FaceRuntime } from '../shared/face/enroll.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
-import { peopleFromPairs, photoNumber, readCsv, type LabelledPair, type UnusablePhoto } from './lib/photo-sets.js'
+import { peopleFromPairs, photoNumber, readCsv, type LabeledPair, type UnusablePhoto } from './lib/photo-sets.js'
 
-const variants = ['normalised', 'raw'] as const
+const variants = ['normalized', 'raw'] as const
 type Variant = (typeof variants)[number]
 
 /** The false-accept rate aimed for: strangers named in identification, different-person pairs accepted in verification. */
@@ -81,7 +81,7 @@ interface VerificationReport {
   smallestThresholdWithTar95: number | null
   largestThresholdWithFar01: number | null
   sweep: SweepRow[]
-  distances: (LabelledPair & { distance: number })[]
+  distances: (LabeledPair & { distance: number })[]
 }
 
 function range(from: number, to: number): number[] {
@@ -101,12 +101,12 @@ async function descriptorOf(runtime: FaceRuntime, photo: Photo, variant: Variant
   let image
   try {
     const bytes = await readFile(photo.file)
-    image = await decodePhoto(variant === 'normalised' ? await normalisePhoto(bytes, photo.key) : bytes)
+    image = await decodePhoto(variant === 'normalized' ? await normalizePhoto(bytes, photo.key) : bytes)
   } catch (err) {
     return { photo: photo.key, reason: 'unreadable', detail: err instanceof Error ? err.message : String(err) }
   }
   try {
-    const result = await enrolFace(runtime, image, enrolDefaults)
+    const result = await enrollFace(runtime, image, enrollDefaults)
     return result.ok ? result.descriptor : { photo: photo.key, reason: result.reason, detail: result.detail }
   } finally {
     image.dispose()
@@ -129,7 +129,7 @@ async function extractAll(runtime: FaceRuntime, photos: Photo[], variant: Varian
   return extraction
 }
 
-function verify(pairs: LabelledPair[], descriptors: Map<string, Float32Array>): VerificationReport {
+function verify(pairs: LabeledPair[], descriptors: Map<string, Float32Array>): VerificationReport {
   const measured = pairs.flatMap((pair) => {
     const [a, b] = [descriptors.get(pair.a), descriptors.get(pair.b)]
     return a && b ? [{ ...pair, distance: euclideanDistance(a, b) }] : []
@@ -152,14 +152,14 @@ function verify(pairs: LabelledPair[], descriptors: Map<string, Float32Array>): 
   const bestRows = sweep.filter((row) => row.accuracy === best)
   const extreme = (list: typeof measured, pick: (a: number, b: number) => boolean) =>
     list.reduce<(typeof measured)[number] | null>((found, pair) => (!found || pick(pair.distance, found.distance) ? pair : found), null)
-  const summarise = (pair: (typeof measured)[number] | null) => pair && { a: pair.a, b: pair.b, distance: pair.distance }
+  const summarize = (pair: (typeof measured)[number] | null) => pair && { a: pair.a, b: pair.b, distance: pair.distance }
   return {
     pairs: measured.length,
     samePairs: same.length,
     differentPairs: different.length,
     skippedPairs: pairs.length - measured.length,
-    farthestSame: summarise(extreme(same, (a, b) => a > b)),
-    closestDifferent: summarise(extreme(different, (a, b) => a < b)),
+    farthestSame: summarize(extreme(same, (a, b) => a > b)),
+    closestDifferent: summarize(extreme(different, (a, b) => a < b)),
     sameDistances: distanceStats(same.map((pair) => pair.distance)),
     differentDistances: distanceStats(different.map((pair) => pair.distance)),
     bestAccuracy: { accuracy: best, thresholds: [bestRows[0]!.threshold, bestRows.at(-1)!.threshold] },
@@ -372,16 +372,16 @@ interface VariantResults {
 }
 
 async function measure(runtime: FaceRuntime, variant: Variant, sets: {
-  master: LabelledPair[]
+  master: LabeledPair[]
   pivot: Record<string, string>[]
   verificationPhotos: Photo[]
-  verificationAllPairs: LabelledPair[]
+  verificationAllPairs: LabeledPair[]
   fixturePhotos: Photo[]
-  fixturePairs: LabelledPair[]
+  fixturePairs: LabeledPair[]
 }): Promise<VariantResults> {
   const verification = await extractAll(runtime, sets.verificationPhotos, variant, 'verification')
   const fixtures = await extractAll(runtime, sets.fixturePhotos, variant, 'fixture people')
-  console.log(`\n===== ${variant} photos${variant === 'normalised' ? ' (320x247, as the app stores them)' : ' (as given, for reference)'} =====`)
+  console.log(`\n===== ${variant} photos${variant === 'normalized' ? ' (320x247, as the app stores them)' : ' (as given, for reference)'} =====`)
   for (const unusable of [...verification.unusable, ...fixtures.unusable]) {
     console.log(`  unusable: ${unusable.photo}: ${unusable.reason} (${unusable.detail})`)
   }
@@ -405,7 +405,7 @@ async function measure(runtime: FaceRuntime, variant: Variant, sets: {
   const combinedDescriptors = new Map([...verification.descriptors, ...fixtures.descriptors])
   const combinedIdentification = gallerySizes.flatMap((size) => matchRules.map((rule) => identify(combined, combinedDescriptors, size, rule)))
   console.log('\nIdentification on the verification set (gallery: each person\'s first photos; strangers: each person left out in turn)')
-  identification.forEach(variant === 'normalised' ? printIdentificationTable : printIdentificationSummary)
+  identification.forEach(variant === 'normalized' ? printIdentificationTable : printIdentificationSummary)
   console.log('\nIdentification on both sets together, for a second look')
   combinedIdentification.forEach(printIdentificationSummary)
 
@@ -420,8 +420,8 @@ async function measure(runtime: FaceRuntime, variant: Variant, sets: {
 }
 
 function recommend(results: Record<Variant, VariantResults>) {
-  // The app asks for at least three usable photos per person, and stores photos normalised: that is its normal case.
-  const primary = results.normalised.identification.filter((report) => report.gallerySize === Math.max(...gallerySizes))
+  // The app asks for at least three usable photos per person, and stores photos normalized: that is its normal case.
+  const primary = results.normalized.identification.filter((report) => report.gallerySize === Math.max(...gallerySizes))
   // Per rule, the thresholds at which no error was seen: from the strictest that accepts every genuine
   // query it can, to the last before a stranger gets in. The middle leaves equal room on both sides.
   const windows = primary.flatMap((report) => {
@@ -463,7 +463,7 @@ function recommend(results: Record<Variant, VariantResults>) {
     marginHelps,
     windows,
     how:
-      'normalised photos, three-photo gallery, no margin: per rule, the thresholds with strangers and wrong people ≤ 1% and the ' +
+      'normalized photos, three-photo gallery, no margin: per rule, the thresholds with strangers and wrong people ≤ 1% and the ' +
       'best genuine rate; the rule with the widest such window, at its middle; a margin only if one raised the genuine rate within target',
     at: Object.fromEntries(
       variants.map((variant) => [
@@ -489,7 +489,7 @@ async function main(): Promise<void> {
   const verificationDir = path.join(fixturesDir, 'verification')
   const facesDir = path.join(fixturesDir, 'faces')
 
-  const master: LabelledPair[] = readCsv(await readFile(path.join(verificationDir, 'master.csv'), 'utf8')).map((row) => ({
+  const master: LabeledPair[] = readCsv(await readFile(path.join(verificationDir, 'master.csv'), 'utf8')).map((row) => ({
     a: row.file_x!,
     b: row.file_y!,
     same: row.Decision === 'Yes',
@@ -504,7 +504,7 @@ async function main(): Promise<void> {
   const fixturePhotos: Photo[] = Object.entries(manifest.people).flatMap(([person, keys]) =>
     keys.map((key) => ({ key, person, file: path.join(facesDir, key) })),
   )
-  const everyPair = (photos: Photo[]): LabelledPair[] =>
+  const everyPair = (photos: Photo[]): LabeledPair[] =>
     photos.flatMap((a, index) => photos.slice(index + 1).map((b) => ({ a: a.key, b: b.key, same: a.person === b.person })))
   const sets = { master, pivot, verificationPhotos, verificationAllPairs: everyPair(verificationPhotos), fixturePhotos, fixturePairs: everyPair(fixturePhotos) }
   console.log(
@@ -517,8 +517,8 @@ async function main(): Promise<void> {
   for (const variant of variants) results[variant] = await measure(runtime, variant, sets)
 
   const recommendation = recommend(results)
-  const at = recommendation.at.normalised!
-  console.log('\nNo-error windows (normalised photos, three-photo gallery, no margin):')
+  const at = recommendation.at.normalized!
+  console.log('\nNo-error windows (normalized photos, three-photo gallery, no margin):')
   for (const window of recommendation.windows) {
     console.log(`  ${window.rule.padEnd(15)} ${fixed(window.from)}–${fixed(window.to)} (genuine ${percent(window.correctAcceptRate)}), middle ${fixed(window.middle)}`)
   }
@@ -526,7 +526,7 @@ async function main(): Promise<void> {
     `Recommendation: ${recommendation.rule}, threshold ${fixed(recommendation.threshold)}, margin ${fixed(recommendation.margin)}` +
       (recommendation.marginHelps ? ' (a margin raised the genuine rate within target: see the tables)' : ' (no margin raised the genuine rate within target)'),
   )
-  console.log(`  at ${fixed(recommendation.threshold)} on normalised photos:`)
+  console.log(`  at ${fixed(recommendation.threshold)} on normalized photos:`)
   for (const [name, pairs] of [['master.csv pairs', at.masterPairs], ['every verification pair', at.allVerificationPairs], ['fixture people pairs', at.fixturePairs]] as const) {
     console.log(`    ${name.padEnd(24)} TAR ${percent(pairs.trueAcceptRate)}, FAR ${percent(pairs.falseAcceptRate)}, accuracy ${percent(pairs.accuracy)}`)
   }
@@ -537,7 +537,7 @@ async function main(): Promise<void> {
   const resultsDir = path.join(appRoot, 'bench', 'results')
   await mkdir(resultsDir, { recursive: true })
   const output = path.join(resultsDir, 'calibration.json')
-  await writeFile(output, `${JSON.stringify({ measuredAt: new Date().toISOString(), enrolOptions: enrolDefaults, recommendation, ...results }, null, 2)}\n`)
+  await writeFile(output, `${JSON.stringify({ measuredAt: new Date().toISOString(), enrollOptions: enrollDefaults, recommendation, ...results }, null, 2)}\n`)
   console.log(`Wrote ${path.relative(process.cwd(), output)}`)
 }
 

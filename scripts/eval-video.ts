@@ -13,8 +13,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { appRoot } from '../api/paths.js'
-import { normalisePhoto } from '../api/photos/image.js'
-import { enrolFace } from '../shared/face/enrol.js'
+import { normalizePhoto } from '../api/photos/image.js'
+import { enrollFace } from '../shared/face/enroll.js'
 import { LiveTracker, type DropReason } from '../shared/face/live.js'
 import { faceApiLiveOps } from '../shared/face/live-ops.js'
 import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from '../shared/face/match.js'
@@ -24,7 +24,7 @@ import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 
 const facesDir = path.join(appRoot, 'tests', 'fixtures', 'faces')
 const clip = path.join(facesDir, 'video/short_hamilton_clip.mp4')
-const enrolment: Record<string, string[]> = {
+const enrollment: Record<string, string[]> = {
   lin_manuel_miranda: ['people/lin_manuel_miranda/lin-manuel-miranda.png'],
   barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'],
 }
@@ -52,10 +52,10 @@ async function main(): Promise<void> {
   const runtime = await nodeFaceRuntime()
   const ops = faceApiLiveOps(runtime)
   const enrolled: { name: string; descriptor: Float32Array }[] = []
-  for (const [name, photos] of Object.entries(enrolment)) {
+  for (const [name, photos] of Object.entries(enrollment)) {
     for (const photo of photos) {
-      const image = await decodePhoto(await normalisePhoto(await readFile(path.join(facesDir, photo)), photo))
-      const result = await enrolFace(runtime, image)
+      const image = await decodePhoto(await normalizePhoto(await readFile(path.join(facesDir, photo)), photo))
+      const result = await enrollFace(runtime, image)
       image.dispose()
       if (result.ok) enrolled.push({ name, descriptor: result.descriptor })
     }
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
         `and ${ratio(fitRatios.top)} of its height before it, ${ratio(fitRatios.width)} times as wide and ${ratio(fitRatios.height)} times as tall`,
     )
 
-    for (const leftOut of [null, ...Object.keys(enrolment)]) {
+    for (const leftOut of [null, ...Object.keys(enrollment)]) {
       const run = await evaluate(createGalleryFromVectors(enrolled.filter(({ name }) => name !== leftOut)))
       console.log(`\n${leftOut ? `${leftOut} left out (a stranger now)` : 'everyone enrolled'}:`)
       console.log(`  ${run.frames} frames, the detector ran on ${run.detectorFrames} (${((100 * run.detectorFrames) / run.frames).toFixed(0)}%), ${run.cuts} cuts seen`)

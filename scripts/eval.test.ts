@@ -44,7 +44,7 @@ describe('npm run eval', () => {
       unusablePhotos: 1,
       // Obama, Alex and Kit have 3 usable photos or more (the tall photos are framed around their faces);
       // Rose's third file is the text file, which counts as a photo that cannot be used.
-      enrolmentCoverage: { minimumPhotos: 3, covered: 3, of: 4, short: [{ person: 'rose_leslie', photos: 3, usable: 2 }] },
+      enrollmentCoverage: { minimumPhotos: 3, covered: 3, of: 4, short: [{ person: 'rose_leslie', photos: 3, usable: 2 }] },
     })
     expect(result.unusable.map(({ photo, reason }: { photo: string; reason: string }) => `${photo} ${reason}`).sort()).toEqual(['rose_leslie/notes.txt unreadable'])
     expect(result.retried).toEqual([])

@@ -1,19 +1,19 @@
 // `npm run eval -- <folder> [--gallery N] [--json] [--roc FILE]`: how well recognition names the people of a
-// folder of labelled photos (`<person>/<photos>`, or a verification set: see lib/photo-sets.ts) and how
+// folder of labeled photos (`<person>/<photos>`, or a verification set: see lib/photo-sets.ts) and how
 // well it turns strangers away. Every photo is stored as the app stores it and goes through the app's
-// own enrolment (detection, one-face rule, retries, descriptor) and decision rule, in Node on WASM.
+// own enrollment (detection, one-face rule, retries, descriptor) and decision rule, in Node on WASM.
 // Each person's first N usable photos are enrolled and the rest are queried; then each person in turn is
-// left out of the gallery and all their photos are queried as a stranger's. Enrolment coverage: of the
-// people with 3 photos or more, those with 3 usable ones or more (what the app asks before recognising).
+// left out of the gallery and all their photos are queried as a stranger's. Enrollment coverage: of the
+// people with 3 photos or more, those with 3 usable ones or more (what the app asks before recognizing).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { normalisePhoto } from '../api/photos/image.js'
+import { normalizePhoto } from '../api/photos/image.js'
 import { euclideanDistance, meanDescriptor } from '../shared/face/descriptor.js'
-import { enrolDefaults, enrolFace } from '../shared/face/enrol.js'
+import { enrollDefaults, enrollFace } from '../shared/face/enroll.js'
 import { createGalleryFromVectors, decide, defaultDecisionRule, matchDescriptor, type DecisionRule, type PersonDistance } from '../shared/face/match.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
-import { readPhotoSet, type LabelledPhoto, type UnusablePhoto } from './lib/photo-sets.js'
+import { readPhotoSet, type LabeledPhoto, type UnusablePhoto } from './lib/photo-sets.js'
 import { renderRoc, type RocPoint } from './lib/roc.js'
 
 interface Query {
@@ -32,7 +32,7 @@ interface Candidate {
 
 const usage = 'usage: npm run eval -- <folder> [--gallery N] [--json] [--roc FILE]'
 
-async function describe(photos: LabelledPhoto[], log: (line: string) => void) {
+async function describe(photos: LabeledPhoto[], log: (line: string) => void) {
   const runtime = await nodeFaceRuntime()
   const descriptors = new Map<string, Float32Array>()
   const unusable: UnusablePhoto[] = []
@@ -41,13 +41,13 @@ async function describe(photos: LabelledPhoto[], log: (line: string) => void) {
   for (const [index, photo] of photos.entries()) {
     let image
     try {
-      image = await decodePhoto(await normalisePhoto(await readFile(photo.file), photo.key))
+      image = await decodePhoto(await normalizePhoto(await readFile(photo.file), photo.key))
     } catch (err) {
       unusable.push({ photo: photo.key, reason: 'unreadable', detail: err instanceof Error ? err.message : String(err) })
       continue
     }
     try {
-      const result = await enrolFace(runtime, image, enrolDefaults)
+      const result = await enrollFace(runtime, image, enrollDefaults)
       if (result.ok) {
         descriptors.set(photo.key, result.descriptor)
         if (result.note) notes.push({ photo: photo.key, note: result.note })
@@ -100,12 +100,12 @@ function decideWith(candidate: Candidate, query: Query, gallery: Map<string, Flo
   return decide(ranked, candidate.rule(ranked[0]?.name ?? '', gallery))
 }
 
-function evaluate(photos: LabelledPhoto[], descriptors: Map<string, Float32Array>, gallerySize: number) {
-  const usableByPerson = new Map<string, LabelledPhoto[]>()
+function evaluate(photos: LabeledPhoto[], descriptors: Map<string, Float32Array>, gallerySize: number) {
+  const usableByPerson = new Map<string, LabeledPhoto[]>()
   for (const photo of photos) {
     if (descriptors.has(photo.key)) usableByPerson.set(photo.person, [...(usableByPerson.get(photo.person) ?? []), photo])
   }
-  // Each person keeps at least one photo to query, so a person with few photos enrols fewer.
+  // Each person keeps at least one photo to query, so a person with few photos enrolls fewer.
   const enrolled = new Map([...usableByPerson].map(([person, own]) => [person, own.slice(0, Math.max(1, Math.min(gallerySize, own.length - 1)))]))
   const galleryWithout = (left?: string) =>
     new Map([...enrolled].filter(([person]) => person !== left).map(([person, own]) => [person, own.map((photo) => descriptors.get(photo.key)!)]))
@@ -157,8 +157,8 @@ function evaluate(photos: LabelledPhoto[], descriptors: Map<string, Float32Array
   return { people: usableByPerson.size, enrolled, genuine, strangers, app: score(appRule!), others: others.map(score), strangerSets }
 }
 
-/** Enrolment coverage: of the people with `minimumPhotos` photos or more, those with as many usable. */
-function coverage(photos: LabelledPhoto[], descriptors: Map<string, Float32Array>, minimumPhotos = 3) {
+/** Enrollment coverage: of the people with `minimumPhotos` photos or more, those with as many usable. */
+function coverage(photos: LabeledPhoto[], descriptors: Map<string, Float32Array>, minimumPhotos = 3) {
   const people = [...new Set(photos.map((photo) => photo.person))].map((person) => {
     const own = photos.filter((photo) => photo.person === person)
     return { person, photos: own.length, usable: own.filter((photo) => descriptors.has(photo.key)).length }
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     strangerProbes: result.strangers.length,
     strangerAccept: result.app.strangerAccept,
     unusablePhotos: unusable.length,
-    enrolmentCoverage: coverage(photos, descriptors),
+    enrollmentCoverage: coverage(photos, descriptors),
     unusable,
     retried: notes,
     strangersAccepted: result.app.strangerAccepted,
@@ -237,8 +237,8 @@ async function main(): Promise<void> {
   print(`  wrong accept        ${percent(summary.wrongAccept)}`)
   print(`  stranger probes     ${summary.strangerProbes} (each person left out in turn)`)
   print(`  stranger accept     ${percent(summary.strangerAccept)}${summary.strangersAccepted.length ? `: ${summary.strangersAccepted.join(', ')}` : ''}`)
-  const { covered, of, short, minimumPhotos } = summary.enrolmentCoverage
-  print(`  enrolment coverage  ${covered} of ${of} people with ${minimumPhotos}+ photos have ${minimumPhotos}+ usable${short.length ? `; short: ${short.map((person) => `${person.person} (${person.usable} of ${person.photos})`).join(', ')}` : ''}`)
+  const { covered, of, short, minimumPhotos } = summary.enrollmentCoverage
+  print(`  enrollment coverage  ${covered} of ${of} people with ${minimumPhotos}+ photos have ${minimumPhotos}+ usable${short.length ? `; short: ${short.map((person) => `${person.person} (${person.usable} of ${person.photos})`).join(', ')}` : ''}`)
   print(`  unusable photos     ${summary.unusablePhotos}`)
   for (const photo of unusable) print(`    ${photo.photo}: ${photo.reason}, ${photo.detail}`)
   for (const { photo, note } of notes) print(`    ${photo}: usable after a retry. ${note}`)

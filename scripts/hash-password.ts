@@ -16,7 +16,7 @@ function askHidden(prompt: string): Promise<string> {
       for (const char of chunk) {
         if (char === '\u0003') {
           stdin.setRawMode(false)
-          reject(new Error('Cancelled'))
+          reject(new Error('Canceled'))
           return
         }
         if (char === '\r' || char === '\n') {

@@ -3,7 +3,7 @@
 // load at run time, and the files the server serves from packages.
 // - TensorFlow.js and face-api ship every bundle for every platform and module format (and the
 //   source maps of each), while Node loads one self-contained file of each. Of those packages only
-//   that file stays, with package.json, the licence and what the server serves from them: the face
+//   that file stays, with package.json, the license and what the server serves from them: the face
 //   models (/models/) and the WASM binaries (/wasm/, fetched by the pages and loaded by the trainer).
 // - Their dependencies are followed only where that file requires them: @tensorflow/tfjs declares
 //   its converter CLI's (yargs, core-js…) and type packages that nothing loads at run time.
@@ -27,7 +27,7 @@ const bundled = {
   '@tensorflow/tfjs-layers': {},
   '@vladmandic/face-api': { loads: ['dist/face-api.node-wasm.js'], serves: /^model\// },
 }
-const licence = /^(licen[cs]e|copying|notice)(\.\w+)?$/i
+const license = /^(licen[cs]e|copying|notice)(\.\w+)?$/i
 const neverLoaded = /(\.map|\.[cm]?ts)$/
 
 const appDir = path.resolve(process.argv[2] ?? '.')
@@ -74,7 +74,7 @@ async function requiredBy(file) {
 /** The files of a bundled package that stay, relative to its folder. */
 function keptFiles(manifest, rules) {
   const loads = rules.loads ?? [manifest.main ?? 'index.js']
-  return (file) => file === 'package.json' || licence.test(file) || loads.includes(file) || Boolean(rules.serves?.test(file))
+  return (file) => file === 'package.json' || license.test(file) || loads.includes(file) || Boolean(rules.serves?.test(file))
 }
 
 /** Package folders reachable from the app's dependencies, and for each bundled one what it keeps. */

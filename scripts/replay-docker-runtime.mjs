@@ -404,14 +404,14 @@ async function main() {
       }
 
       const person = 'barack_obama'
-      await expectStatus(`${url}/api/users`, 201, {
+      await expectStatus(`${url}/api/people`, 201, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ name: person }),
       })
       const form = new FormData()
       form.append('photos', new Blob([await readFile(photoFixture)], { type: 'image/jpeg' }), 'obama.jpg')
-      const upload = await expectStatus(`${url}/api/users/${person}/photos`, 201, { method: 'POST', body: form })
+      const upload = await expectStatus(`${url}/api/people/${person}/photos`, 201, { method: 'POST', body: form })
       const [photo] = (await upload.json()).photos
       const stored = path.join(dataDir, 'users', person, photo.name)
       if (!existsSync(stored)) fail(`the upload answered 201 but ${stored} is not on disk`)

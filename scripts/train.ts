@@ -1,14 +1,14 @@
 // `npm run train [-- --person NAME] [--detector ssd|tiny]`: trains the data folder without a
-// browser, with the same enrolment code and models as the Train page.
+// browser, with the same enrollment code and models as the Train page.
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../api/config.js'
 import { HttpError } from '../api/errors.js'
 import { updateModel, updatePersonModel } from '../api/faces/service.js'
 import { openBackend } from '../api/storage/backend.js'
-import { enrolDefaults } from '../shared/face/enrol.js'
+import { enrollDefaults } from '../shared/face/enroll.js'
 import { runTraining } from '../shared/face/pipeline.js'
 import { withoutPerson, withPerson, type Detector } from '../shared/face/model.js'
-import { lookAlikeMessage, minimumUsablePhotos, planTraining, summariseModel } from '../shared/face/training.js'
+import { lookAlikeMessage, minimumUsablePhotos, planTraining, summarizeModel } from '../shared/face/training.js'
 import { decodePhoto, nodeFaceRuntime } from '../api/faces/node-runtime.js'
 import { uploadedName } from '../shared/photos/names.js'
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   let done = 0
   await runTraining(plan, before, {
     runtime: nodeFaceRuntime,
-    enrol: { ...enrolDefaults, detector },
+    enroll: { ...enrollDefaults, detector },
     decode: async (photo) => {
       const bytes = await storage.readPhoto(photo.person, photo.photo)
       if (!bytes) throw new Error(`${photo.person}'s photo ${photo.photo} was removed while training`)
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   })
   if (interactive && done) process.stderr.write('\n')
 
-  const summary = summariseModel(await storage.readModel())
+  const summary = summarizeModel(await storage.readModel())
   const seconds = (Date.now() - startedAt) / 1000
   console.log(`\nTrained ${done} photos in ${seconds.toFixed(1)} s${done ? ` (${(seconds / done * 1000).toFixed(0)} ms per photo)` : ''}.`)
   for (const person of summary.people) {

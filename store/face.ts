@@ -1,5 +1,5 @@
 import type { Module } from 'vuex'
-import { summariseModel, type ClosePair, type PersonSummary } from '../shared/face/training'
+import { summarizeModel, type ClosePair, type PersonSummary } from '../shared/face/training'
 import { apiErrorMessage, readFaceModel, type ApiFetch } from './api'
 import type { LoadStatus, RootState } from './types'
 
@@ -58,7 +58,7 @@ export function faceModule(api: ApiFetch): Module<FaceState, RootState> {
       async loadSummary({ commit }) {
         try {
           const model = await readFaceModel(api)
-          commit('summaryLoaded', { generation: model.generation, updatedAt: model.updatedAt, ...summariseModel(model) })
+          commit('summaryLoaded', { generation: model.generation, updatedAt: model.updatedAt, ...summarizeModel(model) })
         } catch (err) {
           commit('summaryFailed', apiErrorMessage(err))
         }

@@ -4,7 +4,7 @@ import type { ApiFetch } from './api'
 import { authModule } from './auth'
 import { faceModule } from './face'
 import type { RootState } from './types'
-import { userModule } from './user'
+import { peopleModule } from './people'
 
 export type AppStore = Store<RootState>
 export type { RootState } from './types'
@@ -17,7 +17,7 @@ export const storeKey: InjectionKey<AppStore> = Symbol('facer-store')
  */
 export function createAppStore(api: ApiFetch): AppStore {
   // The root state is made of its modules' states.
-  const modules: ModuleTree<RootState> = { auth: authModule(api), user: userModule(api), face: faceModule(api) }
+  const modules: ModuleTree<RootState> = { auth: authModule(api), people: peopleModule(api), face: faceModule(api) }
   return createStore<RootState>({ modules, strict: import.meta.env?.DEV === true })
 }
 

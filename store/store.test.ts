@@ -18,30 +18,30 @@ describe('the app store', () => {
   it('gives every request its own state', async () => {
     const first = createAppStore(api)
     const second = createAppStore(api)
-    await first.dispatch('user/loadPeople')
+    await first.dispatch('people/loadPeople')
     first.commit('face/modelsLoading', { loaded: 2, total: 5 })
 
-    expect(first.state.user.people.map((person) => person.name)).toEqual(['rose_leslie'])
-    expect(first.state.user.status).toBe('ready')
+    expect(first.state.people.list.map((person) => person.name)).toEqual(['rose_leslie'])
+    expect(first.state.people.status).toBe('ready')
     expect(first.state.face.models).toMatchObject({ status: 'loading', loaded: 2, total: 5 })
-    expect(second.state.user).toEqual({ people: [], status: 'idle', error: null })
+    expect(second.state.people).toEqual({ list: [], status: 'idle', error: null })
     expect(second.state.face.models.status).toBe('idle')
   })
 
   it('hydrates a browser store from the server state, through JSON', async () => {
     const server = createAppStore(api)
-    await server.dispatch('user/loadPeople')
+    await server.dispatch('people/loadPeople')
     const browser = createAppStore(api)
     browser.replaceState(JSON.parse(JSON.stringify(server.state)))
-    expect(browser.state.user.people).toEqual(server.state.user.people)
-    expect(browser.state.user.people).toHaveLength(1)
+    expect(browser.state.people.list).toEqual(server.state.people.list)
+    expect(browser.state.people.list).toHaveLength(1)
   })
 
   it('turns an API failure into a message for the user', async () => {
     const store = createAppStore(ofetch.create({ baseURL: 'http://127.0.0.1:9' }) as ApiFetch)
-    await store.dispatch('user/loadPeople')
-    expect(store.state.user.status).toBe('error')
-    expect(store.state.user.error).toBe('The server could not be reached. Check that facer is running and try again.')
+    await store.dispatch('people/loadPeople')
+    expect(store.state.people.status).toBe('error')
+    expect(store.state.people.error).toBe('The server could not be reached. Check that facer is running and try again.')
   })
 
   it('tracks model loading to ready and to failure', () => {

@@ -1,11 +1,11 @@
 import type { AuthState } from './auth'
 import type { FaceState } from './face'
-import type { UserState } from './user'
+import type { PeopleState } from './people'
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
 
 export interface RootState {
   auth: AuthState
-  user: UserState
+  people: PeopleState
   face: FaceState
 }

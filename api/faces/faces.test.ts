@@ -256,7 +256,7 @@ describe('the face model follows people and photos in the same request', () => {
   })
 
   it('deleting a person removes their entry', async () => {
-    const res = await send('DELETE', '/api/users/Grace%20Hopper')
+    const res = await send('DELETE', '/api/people/Grace%20Hopper')
     expect(res.status).toBe(204)
     const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(2)
@@ -264,7 +264,7 @@ describe('the face model follows people and photos in the same request', () => {
   })
 
   it('renaming a person moves their entry to the new name', async () => {
-    const res = await send('PATCH', '/api/users/Alan%20Turing', { name: 'Alan M. Turing' })
+    const res = await send('PATCH', '/api/people/Alan%20Turing', { name: 'Alan M. Turing' })
     expect(res.status).toBe(200)
     const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(3)
@@ -272,10 +272,10 @@ describe('the face model follows people and photos in the same request', () => {
   })
 
   it('deleting a photo removes its descriptor, and deleting another its rejection', async () => {
-    expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-1.jpg')).status).toBe(204)
+    expect((await send('DELETE', '/api/people/Ada%20Lovelace/photos/photo-1.jpg')).status).toBe(204)
     expect((await storedModel(api.dataDir)).people[0]).toEqual({ ...ada, descriptors: [] })
 
-    expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-2.jpg')).status).toBe(204)
+    expect((await send('DELETE', '/api/people/Ada%20Lovelace/photos/photo-2.jpg')).status).toBe(204)
     const model = await storedModel(api.dataDir)
     expect(model.generation).toBe(5)
     expect(model.people).toEqual([{ name: 'Ada Lovelace', descriptors: [], rejected: [] }, { ...alan, name: 'Alan M. Turing' }])
@@ -283,9 +283,9 @@ describe('the face model follows people and photos in the same request', () => {
 
   it('a person or photo refused with 404 leaves the model as it was', async () => {
     const before = await storedModelText(api.dataDir)
-    expect((await send('DELETE', '/api/users/Nobody')).status).toBe(404)
-    expect((await send('DELETE', '/api/users/Ada%20Lovelace/photos/photo-9.jpg')).status).toBe(404)
-    expect((await send('PATCH', '/api/users/Nobody', { name: 'Somebody' })).status).toBe(404)
+    expect((await send('DELETE', '/api/people/Nobody')).status).toBe(404)
+    expect((await send('DELETE', '/api/people/Ada%20Lovelace/photos/photo-9.jpg')).status).toBe(404)
+    expect((await send('PATCH', '/api/people/Nobody', { name: 'Somebody' })).status).toBe(404)
     expect(await storedModelText(api.dataDir)).toBe(before)
   })
 })

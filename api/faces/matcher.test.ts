@@ -13,7 +13,7 @@ interface Model {
 }
 
 /**
- * People whose photos lie near their own centre, the way face-api's descriptors of one person do, or
+ * People whose photos lie near their own center, the way face-api's descriptors of one person do, or
  * (spread 'even') rows all equally far apart: the case where no row can be ruled out cheaply.
  */
 function seededModel(seed: number, people: number, perPerson: number, spread: 'people' | 'even'): Model {
@@ -21,9 +21,9 @@ function seededModel(seed: number, people: number, perPerson: number, spread: 'p
   const value = () => (random() - 0.5) / 2
   const entries: { name: string; descriptor: Float32Array }[] = []
   for (let person = 0; person < people; person++) {
-    const centre = Float32Array.from({ length: descriptorLength }, value)
+    const center = Float32Array.from({ length: descriptorLength }, value)
     for (let photo = 0; photo < perPerson; photo++) {
-      const descriptor = spread === 'even' ? Float32Array.from({ length: descriptorLength }, value) : centre.map((number) => number + (random() - 0.5) / 8)
+      const descriptor = spread === 'even' ? Float32Array.from({ length: descriptorLength }, value) : center.map((number) => number + (random() - 0.5) / 8)
       entries.push({ name: `person-${person}`, descriptor })
     }
   }

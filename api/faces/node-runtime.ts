@@ -6,7 +6,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js'
 import sharp from 'sharp'
 import { packageDir } from '../paths.js'
-import type { FaceRuntime } from '../../shared/face/enrol.js'
+import type { FaceRuntime } from '../../shared/face/enroll.js'
 
 let runtime: Promise<FaceRuntime> | undefined
 
@@ -21,14 +21,14 @@ async function load(): Promise<FaceRuntime> {
     faceapi.nets.faceLandmark68Net.loadFromDisk(models),
     faceapi.nets.faceRecognitionNet.loadFromDisk(models),
   ])
-  return { faceapi: faceapi as unknown as FaceRuntime['faceapi'], tf, equalise }
+  return { faceapi: faceapi as unknown as FaceRuntime['faceapi'], tf, equalize }
 }
 
-/** sharp's CLAHE (windows an eighth of the photo each way) or `normalise`, on a photo tensor. */
-async function equalise(image: tf.Tensor3D, how: 'clahe' | 'normalise'): Promise<tf.Tensor3D> {
+/** sharp's CLAHE (windows an eighth of the photo each way) or `normalize`, on a photo tensor. */
+async function equalize(image: tf.Tensor3D, how: 'clahe' | 'normalize'): Promise<tf.Tensor3D> {
   const [height, width] = image.shape
   const pixels = sharp(Uint8Array.from(await image.data()), { raw: { width, height, channels: 3 } })
-  const changed = how === 'clahe' ? pixels.clahe({ width: Math.ceil(width / 8), height: Math.ceil(height / 8) }) : pixels.normalise()
+  const changed = how === 'clahe' ? pixels.clahe({ width: Math.ceil(width / 8), height: Math.ceil(height / 8) }) : pixels.normalize()
   const { data, info } = await changed.toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true })
   return tf.tensor3d(new Int32Array(data), [info.height, info.width, 3], 'int32')
 }

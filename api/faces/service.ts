@@ -4,7 +4,7 @@ import { withoutPerson, withoutPhotos, withPerson, withPhotoConfirmed, type Face
 import { flagLookAlikes } from '../../shared/face/training.js'
 import { HttpError } from '../errors.js'
 import type { Storage } from '../storage/port.js'
-import { requirePerson } from '../users/service.js'
+import { requirePerson } from '../people/service.js'
 import type { PersonModelBody, PersonModelPatch } from './schema.js'
 
 /** Changes the model alone, in one storage change. */
@@ -17,7 +17,7 @@ export async function updateModel(storage: Storage, edit: (model: FaceModel) => 
  * Changes the entry of a registered person, checking that they are registered in the same change
  * as registering, renaming and deleting people make: an entry cannot be written for someone who
  * was deleted or renamed a moment before. The look-alike flags are brought up to date in the same
- * write, whichever trainer sent the entry: no client can enrol one face under two names unseen.
+ * write, whichever trainer sent the entry: no client can enroll one face under two names unseen.
  */
 export async function updatePersonModel(storage: Storage, name: string, edit: (model: FaceModel) => FaceModel): Promise<FaceModel> {
   const { model } = await storage.change(async (change) => {

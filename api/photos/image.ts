@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { enhancedCopy, enrolDefaults, locateFace, type FaceSearch } from '../../shared/face/enrol.js'
+import { enhancedCopy, enrollDefaults, locateFace, type FaceSearch } from '../../shared/face/enroll.js'
 import type { Box } from '../../shared/face/model.js'
 import { HttpError } from '../errors.js'
 import { maxInputPixels, storedHeight, storedWidth } from '../../shared/photos/limits.js'
@@ -59,7 +59,7 @@ export function faceFrame(face: Box, picture: { width: number; height: number })
   return { x: left, y: top, width: Math.min(picture.width - left, Math.round(width)), height: Math.min(picture.height - top, Math.round(height)) }
 }
 
-/** Looks for the one face of the picture on a reduced copy, with enrolment's detector and retries. */
+/** Looks for the one face of the picture on a reduced copy, with enrollment's detector and retries. */
 async function searchFace(picture: Picture): Promise<FaceSearch> {
   const { decodePhoto, nodeFaceRuntime } = await nodeFace()
   const runtime = await nodeFaceRuntime()
@@ -86,7 +86,7 @@ async function storedJpeg(picture: Picture, region: Box | null): Promise<Buffer>
 }
 
 /** The stored photo with the contrast change that found its face, so that training finds it too. */
-async function enhanced(bytes: Buffer, enhance: 'clahe' | 'normalise' | 'gamma'): Promise<Buffer> {
+async function enhanced(bytes: Buffer, enhance: 'clahe' | 'normalize' | 'gamma'): Promise<Buffer> {
   const { decodePhoto, nodeFaceRuntime } = await nodeFace()
   const runtime = await nodeFaceRuntime()
   const image = await decodePhoto(bytes)
@@ -108,7 +108,7 @@ async function enhanced(bytes: Buffer, enhance: 'clahe' | 'normalise' | 'gamma')
  *
  * The face is found on the picture as uploaded, before it is reduced, and the stored photo is a
  * frame around it: a tall phone photo's face would otherwise shrink to a few dozen pixels. Where no
- * face is found at first, enrolment's retries are tried (a lower confidence, the other detector,
+ * face is found at first, enrollment's retries are tried (a lower confidence, the other detector,
  * contrast-enhanced and enlarged copies); a face found only after a contrast change is stored with
  * that change. A picture with several faces, or none, is stored whole, fitted inside 320x247 with
  * black padding (a cover crop could cut off a chin).
@@ -148,7 +148,7 @@ export async function preparePhoto(input: Buffer, label: string): Promise<Prepar
   // A face found only at a lower confidence, or by the weaker detector, may be a stray hit: a frame
   // around it could cut the real face off. The whole picture is kept, and training judges it as before.
   const { retry } = search
-  if (retry && (retry.minConfidence < enrolDefaults.minConfidence || retry.detector !== enrolDefaults.detector)) {
+  if (retry && (retry.minConfidence < enrollDefaults.minConfidence || retry.detector !== enrollDefaults.detector)) {
     return { bytes: await storedJpeg(picture, null), framing: `Stored whole: a face was found only on a weaker look (${retry.note.charAt(0).toLowerCase()}${retry.note.slice(1)})` }
   }
   const region = faceFrame(search.box, picture)
@@ -165,7 +165,7 @@ export async function preparePhoto(input: Buffer, label: string): Promise<Prepar
 }
 
 /** The stored photo made from an upload (see `preparePhoto`). */
-export async function normalisePhoto(input: Buffer, label: string): Promise<Buffer> {
+export async function normalizePhoto(input: Buffer, label: string): Promise<Buffer> {
   return (await preparePhoto(input, label)).bytes
 }
 

@@ -11,8 +11,8 @@ import { startApi, useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, facesDir, fixturesDir, snapshotDir } from '../../tests/support/data.js'
 import { storedFiles, storedModel, storedPhoto } from '../../tests/support/stored.js'
 import { decodePhoto, nodeFaceRuntime } from '../faces/node-runtime.js'
-import { enrolDefaults, enrolFace, enrolRetries, type EnrolOptions, type FaceRuntime } from '../../shared/face/enrol.js'
-import { PersonSchema } from '../users/schema.js'
+import { enrollDefaults, enrollFace, enrollRetries, type EnrollOptions, type FaceRuntime } from '../../shared/face/enroll.js'
+import { PersonSchema } from '../people/schema.js'
 import { storedPhotoName } from '../storage/people-folders.js'
 import { maxInputPixels, maxPhotoBytes, maxPhotosPerRequest, storedHeight, storedWidth } from '../../shared/photos/limits.js'
 import type { StoredPhoto } from './schema.js'
@@ -132,7 +132,7 @@ async function dataUrl(file: string, format: 'jpeg' | 'png' | 'webp'): Promise<s
   return `data:image/${format};base64,${bytes.toString('base64')}`
 }
 
-const photosOf = (person: string) => `/api/users/${encodeURIComponent(person)}/photos`
+const photosOf = (person: string) => `/api/people/${encodeURIComponent(person)}/photos`
 
 /** A replacement: the same form, sent with PUT to a photo's URL. */
 const put = async (parts: Part[]): Promise<RequestInit> => ({ ...(await multipart(parts)), method: 'PUT' })
@@ -228,7 +228,7 @@ describe('photos: upload and delete', () => {
 
   beforeAll(async () => {
     for (const name of ['Ada', 'Zo\u00eb Ng']) {
-      const res = await send('/api/users', jsonBody(JSON.stringify({ name })))
+      const res = await send('/api/people', jsonBody(JSON.stringify({ name })))
       expect(res.status).toBe(201)
     }
   })
@@ -359,7 +359,7 @@ describe('photos: upload and delete', () => {
     const res = await fetch(`${api.url}${photosOf('Ada')}/${name}`, { method: 'DELETE' })
     expect(res.status).toBe(204)
     expect(await storedFiles(api.dataDir)).not.toContain(file)
-    expect((await send('/api/users/Ada', { method: 'GET' })).body.photoCount).toBe(count - 1)
+    expect((await send('/api/people/Ada', { method: 'GET' })).body.photoCount).toBe(count - 1)
     expect((await fetch(`${api.url}${url}`)).status).toBe(404)
 
     const again = await send(`${photosOf('Ada')}/${name}`, { method: 'DELETE' })
@@ -389,14 +389,14 @@ describe('photos: upload and delete', () => {
   })
 })
 
-// The stored photo is what every trainer reads: each row's stored photo goes through the real enrolment.
+// The stored photo is what every trainer reads: each row's stored photo goes through the real enrollment.
 describe('photos: framed around the face found on the picture as uploaded', () => {
   const api = useTestApi()
   let runtime: FaceRuntime
 
   beforeAll(async () => {
     runtime = await nodeFaceRuntime()
-    expect((await fetch(`${api.url}/api/users`, jsonBody(JSON.stringify({ name: 'Ada' })))).status).toBe(201)
+    expect((await fetch(`${api.url}/api/people`, jsonBody(JSON.stringify({ name: 'Ada' })))).status).toBe(201)
   }, 60_000)
 
   async function upload(file: string) {
@@ -406,10 +406,10 @@ describe('photos: framed around the face found on the picture as uploaded', () =
     return { photo: photo!, stored: await storedPhoto(api.dataDir, 'Ada', photo!.name) }
   }
 
-  async function enrolStored(stored: Buffer, options: EnrolOptions = enrolDefaults) {
+  async function enrollStored(stored: Buffer, options: EnrollOptions = enrollDefaults) {
     const image = await decodePhoto(stored)
     try {
-      return await enrolFace(runtime, image, options)
+      return await enrollFace(runtime, image, options)
     } finally {
       image.dispose()
     }
@@ -420,11 +420,11 @@ describe('photos: framed around the face found on the picture as uploaded', () =
     { label: 'obama3.jpg (1434x2333)', file: () => fixture('people/barack_obama/obama3.jpg'), size: '1434x2333' },
     { label: 'biden.jpg (970x2204)', file: () => fixture('people/joe_biden/biden.jpg'), size: '970x2204' },
     { label: 'a 3024x4032 phone photo made from obama.jpg', file: () => generated.phonePortrait, size: '3024x4032' },
-  ])('frames $label around its face, which enrolment accepts', async ({ file, size }) => {
+  ])('frames $label around its face, which enrollment accepts', async ({ file, size }) => {
     const { photo, stored } = await upload(file())
     expect(photo.framing).toMatch(new RegExp(`^Framed around the face \\(\\d+ px across in the ${size} picture\\)$`))
     await expectFraming(stored, fullFrame)
-    const result = await enrolStored(stored)
+    const result = await enrollStored(stored)
     expect(result.ok, result.ok ? '' : result.detail).toBe(true)
     if (!result.ok) return
     // About 45% of the frame's height, whatever the picture's size; the descriptor network reads 150x150.
@@ -432,11 +432,11 @@ describe('photos: framed around the face found on the picture as uploaded', () =
     expect(result.box.height).toBeLessThanOrEqual(160)
   }, 60_000)
 
-  it('finds the face of a dark picture on a contrast-enhanced copy, and stores that copy, which enrolment reads as it is', async () => {
+  it('finds the face of a dark picture on a contrast-enhanced copy, and stores that copy, which enrollment reads as it is', async () => {
     const { photo, stored } = await upload(generated.dark)
-    const contrastNotes = enrolRetries.filter((retry) => retry.enhance && retry.enhance !== 'upscale').map((retry) => retry.note)
+    const contrastNotes = enrollRetries.filter((retry) => retry.enhance && retry.enhance !== 'upscale').map((retry) => retry.note)
     expect(contrastNotes.some((note) => photo.framing.endsWith(`. ${note}; stored so`)), photo.framing).toBe(true)
-    const result = await enrolStored(stored, { ...enrolDefaults, retries: [] })
+    const result = await enrollStored(stored, { ...enrollDefaults, retries: [] })
     expect(result.ok, result.ok ? '' : result.detail).toBe(true)
   }, 60_000)
 })
@@ -490,30 +490,30 @@ describe('photos: bad requests are refused and store nothing', () => {
     { label: 'a snapshot of a 10.09 MiB JPEG', request: async () => snapshot(`data:image/jpeg;base64,${(await readFile(generated.overLimit)).toString('base64')}`), status: 413, code: 'file_too_large' },
     { label: 'a 10.09 MiB JPEG as a file', request: () => multipart([{ file: generated.overLimit }]), status: 413, code: 'file_too_large' },
     // People who cannot receive photos: refused before the body is read
-    { label: 'an unknown person', route: '/api/users/Nobody/photos', request: () => multipart([good]), status: 404, code: 'person_not_found' },
-    { label: 'an unknown person, with a file over 10 MB', route: '/api/users/Nobody/photos', request: () => multipart([{ file: generated.oversize }]), status: 404, code: 'person_not_found' },
-    { label: 'a person named ..%2FAda', route: '/api/users/..%2FAda/photos', request: () => multipart([good]), status: 400, code: 'invalid_name' },
-    { label: 'a snapshot for an unknown person', route: '/api/users/Nobody/photos', request: async () => snapshot('data:image/png;base64,AAAA'), status: 404, code: 'person_not_found' },
+    { label: 'an unknown person', route: '/api/people/Nobody/photos', request: () => multipart([good]), status: 404, code: 'person_not_found' },
+    { label: 'an unknown person, with a file over 10 MB', route: '/api/people/Nobody/photos', request: () => multipart([{ file: generated.oversize }]), status: 404, code: 'person_not_found' },
+    { label: 'a person named ..%2FAda', route: '/api/people/..%2FAda/photos', request: () => multipart([good]), status: 400, code: 'invalid_name' },
+    { label: 'a snapshot for an unknown person', route: '/api/people/Nobody/photos', request: async () => snapshot('data:image/png;base64,AAAA'), status: 404, code: 'person_not_found' },
     // Deletes that name nothing deletable
-    { label: 'DELETE ..%2F..%2Fx.jpg', route: '/api/users/Ada/photos/..%2F..%2Fx.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
-    { label: 'DELETE a photo that does not exist', route: '/api/users/Ada/photos/nope.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
-    { label: "DELETE another person's photo", route: '/api/users/Bob/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
-    { label: 'DELETE ..%2FAda%2Fphoto-1.jpg', route: '/api/users/Bob/photos/..%2FAda%2Fphoto-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
-    { label: 'DELETE a photo of an unknown person', route: '/api/users/Nobody/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'person_not_found' },
-    { label: 'DELETE a photo of ..%2FAda', route: '/api/users/..%2FAda/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 400, code: 'invalid_name' },
+    { label: 'DELETE ..%2F..%2Fx.jpg', route: '/api/people/Ada/photos/..%2F..%2Fx.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: 'DELETE a photo that does not exist', route: '/api/people/Ada/photos/nope.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: "DELETE another person's photo", route: '/api/people/Bob/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: 'DELETE ..%2FAda%2Fphoto-1.jpg', route: '/api/people/Bob/photos/..%2FAda%2Fphoto-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'photo_not_found' },
+    { label: 'DELETE a photo of an unknown person', route: '/api/people/Nobody/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 404, code: 'person_not_found' },
+    { label: 'DELETE a photo of ..%2FAda', route: '/api/people/..%2FAda/photos/photo-1.jpg', request: async () => ({ method: 'DELETE' }), status: 400, code: 'invalid_name' },
     // Replacing: one readable photo in the place of one that is there
-    { label: 'PUT in the place of a photo that does not exist', route: '/api/users/Ada/photos/nope.jpg', request: () => put([good]), status: 404, code: 'photo_not_found' },
-    { label: 'PUT in the place of ..%2F..%2Fx.jpg', route: '/api/users/Ada/photos/..%2F..%2Fx.jpg', request: () => put([good]), status: 404, code: 'photo_not_found' },
-    { label: 'PUT two photos in the place of one', route: '/api/users/Ada/photos/photo-1.jpg', request: () => put([good, good]), status: 400, code: 'too_many_files' },
-    { label: 'PUT a form without files', route: '/api/users/Ada/photos/photo-1.jpg', request: async () => ({ method: 'PUT', body: formWithText() }), status: 400, code: 'no_photos' },
-    { label: 'PUT a text file', route: '/api/users/Ada/photos/photo-1.jpg', request: () => put([{ file: generated.text }]), status: 415, code: 'not_an_image' },
-    { label: 'PUT for an unknown person', route: '/api/users/Nobody/photos/photo-1.jpg', request: () => put([good]), status: 404, code: 'person_not_found' },
+    { label: 'PUT in the place of a photo that does not exist', route: '/api/people/Ada/photos/nope.jpg', request: () => put([good]), status: 404, code: 'photo_not_found' },
+    { label: 'PUT in the place of ..%2F..%2Fx.jpg', route: '/api/people/Ada/photos/..%2F..%2Fx.jpg', request: () => put([good]), status: 404, code: 'photo_not_found' },
+    { label: 'PUT two photos in the place of one', route: '/api/people/Ada/photos/photo-1.jpg', request: () => put([good, good]), status: 400, code: 'too_many_files' },
+    { label: 'PUT a form without files', route: '/api/people/Ada/photos/photo-1.jpg', request: async () => ({ method: 'PUT', body: formWithText() }), status: 400, code: 'no_photos' },
+    { label: 'PUT a text file', route: '/api/people/Ada/photos/photo-1.jpg', request: () => put([{ file: generated.text }]), status: 415, code: 'not_an_image' },
+    { label: 'PUT for an unknown person', route: '/api/people/Nobody/photos/photo-1.jpg', request: () => put([good]), status: 404, code: 'person_not_found' },
     // Moving: to someone registered, based on the current model
-    { label: 'a move without a body', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => ({ method: 'POST' }), status: 400, code: 'invalid_to' },
-    { label: 'a move without a generation', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Bob' })), status: 400, code: 'invalid_generation' },
-    { label: 'a move of a stale model', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Bob', generation: 99 })), status: 409, code: 'stale_model' },
-    { label: 'a move to ..%2FBob', route: '/api/users/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: '../Bob', generation: 0 })), status: 400, code: 'invalid_name' },
-    { label: "a move of another person's photo", route: '/api/users/Bob/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Ada', generation: 0 })), status: 404, code: 'photo_not_found' },
+    { label: 'a move without a body', route: '/api/people/Ada/photos/photo-1.jpg/move', request: async () => ({ method: 'POST' }), status: 400, code: 'invalid_to' },
+    { label: 'a move without a generation', route: '/api/people/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Bob' })), status: 400, code: 'invalid_generation' },
+    { label: 'a move of a stale model', route: '/api/people/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Bob', generation: 99 })), status: 409, code: 'stale_model' },
+    { label: 'a move to ..%2FBob', route: '/api/people/Ada/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: '../Bob', generation: 0 })), status: 400, code: 'invalid_name' },
+    { label: "a move of another person's photo", route: '/api/people/Bob/photos/photo-1.jpg/move', request: async () => jsonBody(JSON.stringify({ to: 'Ada', generation: 0 })), status: 404, code: 'photo_not_found' },
   ] satisfies BadRequest[])('$label → $status $code', async ({ route = photosOf('Ada'), request, status, code }) => {
     const files = await storedFiles(api.dataDir)
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Person, Photo } from '../users/schema.js'
+import type { Person, Photo } from '../people/schema.js'
 
 const dataUrl = /^data:image\/(jpeg|png|webp);base64,([A-Za-z0-9+/]+={0,2})$/
 

@@ -7,8 +7,8 @@ import { newPhotoName, photoUrl } from '../../shared/photos/names.js'
 import { HttpError } from '../errors.js'
 import { assertGeneration } from '../faces/service.js'
 import type { Storage } from '../storage/port.js'
-import type { Person } from '../users/schema.js'
-import { requirePerson } from '../users/service.js'
+import type { Person } from '../people/schema.js'
+import { requirePerson } from '../people/service.js'
 import type { PreparedPhoto } from './image.js'
 import type { MovePhotoResponse, StoredPhoto } from './schema.js'
 
@@ -19,7 +19,7 @@ function assertPhoto(current: Person, photo: string): void {
 }
 
 /**
- * Stores already-normalised photos for a person: staged first, outside any change, then placed in
+ * Stores already-normalized photos for a person: staged first, outside any change, then placed in
  * one change once it is certain the person is registered. On any failure none of them stays.
  * Answers with the photos and the person as they are then.
  */
@@ -60,7 +60,7 @@ export async function movePhoto(storage: Storage, from: string, photo: string, t
 }
 
 /**
- * Puts a new, already-normalised photo in the place of one: it is stored under a new name, and the old
+ * Puts a new, already-normalized photo in the place of one: it is stored under a new name, and the old
  * photo and its descriptor go, in one change. The new photo is trained as an upload is.
  */
 export async function replacePhoto(storage: Storage, person: string, photo: string, prepared: PreparedPhoto): Promise<{ stored: StoredPhoto; person: Person }> {

@@ -48,17 +48,17 @@ describe('requests that name another host (DNS rebinding), with sign-in off', ()
   const api = useTestApi(ada, { ALLOWED_HOSTS: 'facer.example.com, Facer.LAN', HOST: 'facer-box' })
 
   it.each([
-    ['GET', '/api/users'],
-    ['GET', '/api/users/Ada'],
+    ['GET', '/api/people'],
+    ['GET', '/api/people/Ada'],
     ['GET', '/api/faces'],
     ['GET', '/api/faces/export'],
     ['GET', '/data/users/Ada/photo-1.jpg'],
     ['GET', '/'],
     ['GET', '/api/health'],
-    ['DELETE', '/api/users/Ada'],
-    ['DELETE', '/api/users/Ada/photos/photo-1.jpg'],
+    ['DELETE', '/api/people/Ada'],
+    ['DELETE', '/api/people/Ada/photos/photo-1.jpg'],
     ['PUT', '/api/faces'],
-    ['POST', '/api/users'],
+    ['POST', '/api/people'],
   ])('%s %s from attacker.example:3501 is refused with 421, changing nothing', async (method, route) => {
     const before = await snapshotDir(api.dataDir)
     const res = await send(api, method, route, rebound('attacker.example:3501'))
@@ -82,7 +82,7 @@ describe('requests that name another host (DNS rebinding), with sign-in off', ()
     '[attacker.example]',
     'attacker.example/localhost',
   ])('refuses Host %j', async (host) => {
-    const res = await send(api, 'GET', '/api/users', rebound(host))
+    const res = await send(api, 'GET', '/api/people', rebound(host))
     expect(res.status).toBe(421)
     expect(res.body?.error?.code).toBe('unknown_host')
   })
@@ -90,7 +90,7 @@ describe('requests that name another host (DNS rebinding), with sign-in off', ()
   it('refuses an HTTP/1.0 request with no Host at all (Node itself answers 400 to HTTP/1.1 without one)', async () => {
     const { hostname, port } = new URL(api.url)
     const socket = connect(Number(port), hostname)
-    socket.end('GET /api/users HTTP/1.0\r\n\r\n')
+    socket.end('GET /api/people HTTP/1.0\r\n\r\n')
     const chunks: Buffer[] = []
     for await (const chunk of socket) chunks.push(chunk as Buffer)
     const [head, body] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n') as [string, string]
@@ -111,7 +111,7 @@ describe('requests that name another host (DNS rebinding), with sign-in off', ()
     ['a name given in capitals in ALLOWED_HOSTS', 'facer.lan:3000'],
     ['HOST, when it is a name', 'facer-box:3000'],
   ])('answers %s (%s)', async (_label, host) => {
-    const res = await send(api, 'GET', '/api/users', rebound(host))
+    const res = await send(api, 'GET', '/api/people', rebound(host))
     expect(res.status).toBe(200)
   })
 })
@@ -121,10 +121,10 @@ describe('the host a trusted proxy forwards', () => {
 
   it('is the one checked: a rebound name behind the proxy is refused, and nothing is deleted', async () => {
     const before = await snapshotDir(api.dataDir)
-    const res = await send(api, 'DELETE', '/api/users/Ada', { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' })
+    const res = await send(api, 'DELETE', '/api/people/Ada', { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' })
     expect(res.status).toBe(421)
     expect(await snapshotDir(api.dataDir)).toEqual(before)
-    expect((await send(api, 'GET', '/api/users', { host: '127.0.0.1', 'x-forwarded-host': 'localhost:3000' })).status).toBe(200)
+    expect((await send(api, 'GET', '/api/people', { host: '127.0.0.1', 'x-forwarded-host': 'localhost:3000' })).status).toBe(200)
   })
 })
 
@@ -132,7 +132,7 @@ describe('the host an untrusted client forwards', () => {
   const api = useTestApi(ada)
 
   it('is ignored: Host decides', async () => {
-    expect((await send(api, 'GET', '/api/users', { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' })).status).toBe(200)
-    expect((await send(api, 'GET', '/api/users', { host: 'attacker.example', 'x-forwarded-host': 'localhost' })).status).toBe(421)
+    expect((await send(api, 'GET', '/api/people', { host: '127.0.0.1', 'x-forwarded-host': 'attacker.example' })).status).toBe(200)
+    expect((await send(api, 'GET', '/api/people', { host: 'attacker.example', 'x-forwarded-host': 'localhost' })).status).toBe(421)
   })
 })

@@ -91,7 +91,7 @@ function pngChunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([length, typed, crc])
 }
 
-/** A few hundred bytes that declare a 100,000 x 100,000 grey image: ten gigapixels if decoded. */
+/** A few hundred bytes that declare a 100,000 x 100,000 gray image: ten gigapixels if decoded. */
 function decompressionBomb(): Buffer {
   const header = Buffer.alloc(13)
   header.writeUInt32BE(100_000, 0)
@@ -146,7 +146,7 @@ const post = (route: string, body: Row['body']): Request => ({ method: 'POST', r
 const put = (route: string, body: Row['body']): Request => ({ method: 'PUT', route, body })
 const patch = (route: string, body: Row['body']): Request => ({ method: 'PATCH', route, body })
 /** An upload for Ada of these parts (made when the row runs, once `photo` is read). */
-const upload = (parts: () => Part[], route = '/api/users/Ada/photos'): Request => post(route, () => multipart(parts()))
+const upload = (parts: () => Part[], route = '/api/people/Ada/photos'): Request => post(route, () => multipart(parts()))
 const aPhoto = (filename = 'a.jpg'): Part => ({ bytes: photo, filename })
 const emptyModel = () => json(faceModelOf([]))
 const aDescriptor = () => json({ descriptors: [Array.from(seededDescriptor(1))] })
@@ -160,14 +160,14 @@ function rowsOf(shared: Omit<Row, 'label' | 'method' | 'route'>, requests: Recor
 const rows: Row[] = [
   // No session, or one that is not valid: 401 on every route that needs one.
   ...rowsOf({ as: 'none', status: 401, code: 'unauthenticated' }, {
-    'list people without a session': get('/api/users'),
-    'one person without a session': get('/api/users/Ada'),
+    'list people without a session': get('/api/people'),
+    'one person without a session': get('/api/people/Ada'),
     'read the model without a session': get('/api/faces'),
     'export the model without a session': get('/api/faces/export'),
     'photo hashes without a session': get('/api/faces/photos'),
     'a photo without a session': get('/data/users/Ada/photo-1.jpg'),
-    'register without a session': post('/api/users', () => json({ name: 'Mallory' })),
-    'delete a person without a session': del('/api/users/Ada'),
+    'register without a session': post('/api/people', () => json({ name: 'Mallory' })),
+    'delete a person without a session': del('/api/people/Ada'),
     'upload without a session': upload(() => [aPhoto()]),
     'replace the model without a session': put('/api/faces', emptyModel),
     'patch descriptors without a session': patch('/api/faces/people/Ada', () => json(personModelBody)),
@@ -175,24 +175,24 @@ const rows: Row[] = [
     'model events without a session': get('/api/faces/events'),
     'an unknown API route without a session': get('/api/secrets'),
     'the API in capitals without a session': get('/API/USERS'),
-    'a garbage session cookie': { ...get('/api/users'), as: 'garbage' },
-    'another cookie, not the session': { ...get('/api/users'), as: 'other-cookie' },
-    'an expired session': { ...get('/api/users'), as: 'expired' },
-    'a viewer session edited to say admin': { ...get('/api/users'), as: 'tampered-role' },
-    'a session with a changed signature': { ...get('/api/users'), as: 'bad-signature' },
-    'a session signed with another server’s secret': { ...get('/api/users'), as: 'other-secret' },
+    'a garbage session cookie': { ...get('/api/people'), as: 'garbage' },
+    'another cookie, not the session': { ...get('/api/people'), as: 'other-cookie' },
+    'an expired session': { ...get('/api/people'), as: 'expired' },
+    'a viewer session edited to say admin': { ...get('/api/people'), as: 'tampered-role' },
+    'a session with a changed signature': { ...get('/api/people'), as: 'bad-signature' },
+    'a session signed with another server’s secret': { ...get('/api/people'), as: 'other-secret' },
     'a session that signed out': { ...get('/api/faces'), as: 'signed-out' },
-    'a tampered session writing': { ...del('/api/users/Ada'), as: 'tampered-role' },
+    'a tampered session writing': { ...del('/api/people/Ada'), as: 'tampered-role' },
   }),
 
   // The viewer's session: the model only.
   ...rowsOf({ as: 'viewer', status: 403, code: 'forbidden' }, {
-    'viewer lists people': get('/api/users'),
-    'viewer registers a person': post('/api/users', () => json({ name: 'Mallory' })),
-    'viewer renames a person': patch('/api/users/Ada', () => json({ name: 'Eve' })),
-    'viewer deletes a person': del('/api/users/Ada'),
+    'viewer lists people': get('/api/people'),
+    'viewer registers a person': post('/api/people', () => json({ name: 'Mallory' })),
+    'viewer renames a person': patch('/api/people/Ada', () => json({ name: 'Eve' })),
+    'viewer deletes a person': del('/api/people/Ada'),
     'viewer uploads a photo': upload(() => [aPhoto()]),
-    'viewer deletes a photo': del('/api/users/Ada/photos/photo-1.jpg'),
+    'viewer deletes a photo': del('/api/people/Ada/photos/photo-1.jpg'),
     'viewer reads a photo': get('/data/users/Ada/photo-1.jpg'),
     'viewer exports the model': get('/api/faces/export'),
     'viewer replaces the model': put('/api/faces', emptyModel),
@@ -204,35 +204,35 @@ const rows: Row[] = [
 
   // Another site's page, with the admin's cookie riding along.
   ...rowsOf({ headers: evil, status: 403, code: 'cross_origin' }, {
-    'cross-origin register': post('/api/users', () => json({ name: 'Mallory' })),
-    'cross-origin delete': del('/api/users/Ada'),
+    'cross-origin register': post('/api/people', () => json({ name: 'Mallory' })),
+    'cross-origin delete': del('/api/people/Ada'),
     'cross-origin model write': put('/api/faces', emptyModel),
     'cross-origin upload': upload(() => [aPhoto()]),
     'cross-origin match': post('/api/faces/match', aDescriptor),
     'cross-origin sign-in': { ...post('/api/auth/login', () => json({ password: env.ADMIN_PASSWORD })), as: 'none' },
-    'a sandboxed page (Origin: null)': { ...del('/api/users/Ada'), headers: { origin: 'null' } },
-    'same host, other port': { ...del('/api/users/Ada'), headers: { origin: 'http://127.0.0.1:1' } },
-    'Sec-Fetch-Site cross-site without Origin': { ...post('/api/users', () => json({ name: 'Mallory' })), headers: { 'sec-fetch-site': 'cross-site' } },
-    'a text/plain form from another site': post('/api/users', () => ({ type: 'text/plain', bytes: '{"name":"Mallory"}' })),
+    'a sandboxed page (Origin: null)': { ...del('/api/people/Ada'), headers: { origin: 'null' } },
+    'same host, other port': { ...del('/api/people/Ada'), headers: { origin: 'http://127.0.0.1:1' } },
+    'Sec-Fetch-Site cross-site without Origin': { ...post('/api/people', () => json({ name: 'Mallory' })), headers: { 'sec-fetch-site': 'cross-site' } },
+    'a text/plain form from another site': post('/api/people', () => ({ type: 'text/plain', bytes: '{"name":"Mallory"}' })),
   }),
 
   // Paths in every path parameter, plain and encoded.
   ...rowsOf({ status: 400, code: 'invalid_name' }, {
-    'person name ../../etc': get('/api/users/..%2F..%2Fetc'),
-    'person name ..': get('/api/users/%2e%2e'),
-    'person name double-encoded': del('/api/users/..%252F..%252Ffaces.json'),
-    'person name with a backslash': del('/api/users/..%5C..%5Cfaces.json'),
-    'person name with a NUL byte': get('/api/users/Ada%00.jpg'),
-    'person name that is hidden': del('/api/users/.auth'),
-    'rename to a path': patch('/api/users/Ada', () => json({ name: '../../escaped' })),
-    'register a path': post('/api/users', () => json({ name: '../faces.json' })),
-    'register a full-width dot path': post('/api/users', () => json({ name: '\uff0e\uff0e\uff0fx' })),
-    'upload to a path': upload(() => [aPhoto()], '/api/users/..%2F.auth/photos'),
+    'person name ../../etc': get('/api/people/..%2F..%2Fetc'),
+    'person name ..': get('/api/people/%2e%2e'),
+    'person name double-encoded': del('/api/people/..%252F..%252Ffaces.json'),
+    'person name with a backslash': del('/api/people/..%5C..%5Cfaces.json'),
+    'person name with a NUL byte': get('/api/people/Ada%00.jpg'),
+    'person name that is hidden': del('/api/people/.auth'),
+    'rename to a path': patch('/api/people/Ada', () => json({ name: '../../escaped' })),
+    'register a path': post('/api/people', () => json({ name: '../faces.json' })),
+    'register a full-width dot path': post('/api/people', () => json({ name: '\uff0e\uff0e\uff0fx' })),
+    'upload to a path': upload(() => [aPhoto()], '/api/people/..%2F.auth/photos'),
   }),
   ...rowsOf({ status: 404, code: 'photo_not_found' }, {
-    'photo name ../../faces.json': del('/api/users/Ada/photos/..%2F..%2F..%2Ffaces.json'),
-    'photo name ..': del('/api/users/Ada/photos/%2e%2e'),
-    'photo name double-encoded': del('/api/users/Ada/photos/..%252Fphoto-1.jpg'),
+    'photo name ../../faces.json': del('/api/people/Ada/photos/..%2F..%2F..%2Ffaces.json'),
+    'photo name ..': del('/api/people/Ada/photos/%2e%2e'),
+    'photo name double-encoded': del('/api/people/Ada/photos/..%252Fphoto-1.jpg'),
   }),
   ...rowsOf({ status: 400, code: 'invalid_name' }, {
     'descriptors of a path': put('/api/faces/people/..%2F..%2Fx', () => json(personModelBody)),
@@ -257,15 +257,15 @@ const rows: Row[] = [
   }),
 
   // Bodies: malformed, oversize, not what they say they are.
-  { label: 'malformed JSON', ...post('/api/users', () => rawJson('{"name": ')), status: 400, code: 'invalid_json' },
-  { label: 'a JSON body over 100 kB', ...post('/api/users', () => json({ name: 'x'.repeat(200_000) })), status: 413, code: 'payload_too_large' },
-  { label: 'a name that is not a string', ...post('/api/users', () => json({ name: { $gt: '' } })), status: 400, code: 'invalid_name' },
-  { label: 'a prototype-polluting body', ...post('/api/users', () => rawJson('{"__proto__":{"admin":true},"name":"Ada2"}')), status: 400, code: 'invalid_body' },
-  { label: 'register as text/plain', ...post('/api/users', () => ({ type: 'text/plain', bytes: 'name=Mallory' })), status: 400, code: 'invalid_name' },
-  { label: 'upload as text/plain', ...post('/api/users/Ada/photos', () => ({ type: 'text/plain', bytes: 'hello' })), status: 415, code: 'unsupported_content_type' },
+  { label: 'malformed JSON', ...post('/api/people', () => rawJson('{"name": ')), status: 400, code: 'invalid_json' },
+  { label: 'a JSON body over 100 kB', ...post('/api/people', () => json({ name: 'x'.repeat(200_000) })), status: 413, code: 'payload_too_large' },
+  { label: 'a name that is not a string', ...post('/api/people', () => json({ name: { $gt: '' } })), status: 400, code: 'invalid_name' },
+  { label: 'a prototype-polluting body', ...post('/api/people', () => rawJson('{"__proto__":{"admin":true},"name":"Ada2"}')), status: 400, code: 'invalid_body' },
+  { label: 'register as text/plain', ...post('/api/people', () => ({ type: 'text/plain', bytes: 'name=Mallory' })), status: 400, code: 'invalid_name' },
+  { label: 'upload as text/plain', ...post('/api/people/Ada/photos', () => ({ type: 'text/plain', bytes: 'hello' })), status: 415, code: 'unsupported_content_type' },
   ...rowsOf({ status: 400, code: 'bad_upload' }, {
-    'multipart without a boundary': post('/api/users/Ada/photos', () => ({ type: 'multipart/form-data', bytes: 'x' })),
-    'a form cut short': post('/api/users/Ada/photos', () => ({ type: 'multipart/form-data; boundary=XX', bytes: '--XX\r\nContent-Disposition: form-data; name="photos"; filename="a.jpg"\r\n\r\nhalf' })),
+    'multipart without a boundary': post('/api/people/Ada/photos', () => ({ type: 'multipart/form-data', bytes: 'x' })),
+    'a form cut short': post('/api/people/Ada/photos', () => ({ type: 'multipart/form-data; boundary=XX', bytes: '--XX\r\nContent-Disposition: form-data; name="photos"; filename="a.jpg"\r\n\r\nhalf' })),
   }),
   ...rowsOf({ status: 415, code: 'not_an_image' }, {
     'a text file named .jpg': upload(() => [{ bytes: 'not a photo', filename: 'photo.jpg' }]),
@@ -277,8 +277,8 @@ const rows: Row[] = [
   { label: 'a photo over 10 MB', ...upload(() => [{ bytes: randomBytes(maxPhotoBytes + 1), filename: 'big.jpg' }]), status: 413, code: 'file_too_large' },
   { label: 'too many photos', ...upload(() => Array.from({ length: maxPhotosPerRequest + 1 }, (_, i) => aPhoto(`${i}.jpg`))), status: 413, code: 'too_many_files' },
   { label: 'photos in the wrong field', ...upload(() => [{ ...aPhoto(), field: 'file' }]), status: 400, code: 'unexpected_field' },
-  { label: 'a snapshot that is not an image', ...post('/api/users/Ada/photos', () => json({ snapshot: `data:image/jpeg;base64,${Buffer.from('<script>').toString('base64')}` })), status: 415, code: 'not_an_image' },
-  { label: 'a snapshot that is not a data URL', ...post('/api/users/Ada/photos', () => json({ snapshot: 'file:///etc/passwd' })), status: 400, code: 'invalid_snapshot' },
+  { label: 'a snapshot that is not an image', ...post('/api/people/Ada/photos', () => json({ snapshot: `data:image/jpeg;base64,${Buffer.from('<script>').toString('base64')}` })), status: 415, code: 'not_an_image' },
+  { label: 'a snapshot that is not a data URL', ...post('/api/people/Ada/photos', () => json({ snapshot: 'file:///etc/passwd' })), status: 400, code: 'invalid_snapshot' },
   ...rowsOf({ status: 400, code: 'invalid_model' }, {
     'a model that is not one': put('/api/faces', () => json({ people: 'everyone' })),
     'a model as text/plain': put('/api/faces', () => ({ type: 'text/plain', bytes: JSON.stringify(faceModelOf([])) })),

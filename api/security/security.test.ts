@@ -24,8 +24,8 @@ describe('security headers', () => {
     ['GET', '/api/health'],
     ['GET', '/api/nothing'],
     ['GET', `${modelsUrl}tiny_face_detector_model-weights_manifest.json`],
-    ['OPTIONS', '/api/users'],
-    ['POST', '/api/users'],
+    ['OPTIONS', '/api/people'],
+    ['POST', '/api/people'],
   ])('are on %s %s, with no CORS header even for another origin', async (method, route) => {
     const res = await fetch(`${api.url}${route}`, {
       method,
@@ -108,7 +108,7 @@ describe('rate limits', () => {
     const signedIn = await login(adminPassword, '198.51.100.2')
     const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!
     const upload = async () =>
-      fetch(`${api.url}/api/users/Ada/photos`, { method: 'POST', headers: { cookie, 'x-forwarded-for': '198.51.100.2' }, body: await uploadForm() })
+      fetch(`${api.url}/api/people/Ada/photos`, { method: 'POST', headers: { cookie, 'x-forwarded-for': '198.51.100.2' }, body: await uploadForm() })
     expect((await upload()).status).toBe(201)
     expect((await upload()).status).toBe(201)
     const before = await snapshotDir(api.dataDir)

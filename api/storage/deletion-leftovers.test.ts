@@ -3,10 +3,10 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startApi } from '../../tests/support/api.js'
 import { addFixturePhotos, createTempDataDir, snapshotDir, type TempDataDir } from '../../tests/support/data.js'
-import { PeopleResponseSchema } from '../users/schema.js'
+import { PeopleResponseSchema } from '../people/schema.js'
 import { filesStorage } from './files.js'
 import { removeDeletionLeftovers } from './people-folders.js'
-import { deletePerson } from '../users/service.js'
+import { deletePerson } from '../people/service.js'
 
 // Named as deletePerson names them: `.deleted-` and 12 hex digits.
 const leftovers = ['.deleted-0123456789ab', '.deleted-fedcba987654']
@@ -82,8 +82,8 @@ describe('API start-up', () => {
     const api = await startApi(data.path)
     try {
       await expect.poll(() => usersIn(data.path)).toEqual(['Ada Lovelace'])
-      const { users } = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/users`)).json())
-      expect(users.map((person) => person.name)).toEqual(['Ada Lovelace'])
+      const { people } = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/people`)).json())
+      expect(people.map((person) => person.name)).toEqual(['Ada Lovelace'])
     } finally {
       await api.close()
     }

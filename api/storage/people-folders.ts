@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { photoUrl, storedPhotoName } from '../../shared/photos/names.js'
 import { resolveInside } from '../safe-path.js'
-import type { Person } from '../users/schema.js'
+import type { Person } from '../people/schema.js'
 
 export { storedPhotoName }
 

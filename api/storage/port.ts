@@ -3,7 +3,7 @@
 // the services hold the rules and never touch a file, a lock or a table themselves.
 import type { FaceModel } from '../../shared/face/model.js'
 import type { PhotoHash } from '../faces/schema.js'
-import type { Person } from '../users/schema.js'
+import type { Person } from '../people/schema.js'
 
 /** A photo to stage: its stored name (see newPhotoName) and its JPEG bytes. */
 export interface PhotoToStage {

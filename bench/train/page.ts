@@ -1,30 +1,30 @@
-// Enrolment in the browser with either detector: shared/face/enrol.ts, TensorFlow.js on WASM and
+// Enrollment in the browser with either detector: shared/face/enroll.ts, TensorFlow.js on WASM and
 // face-api, as the Train page loads them, bundled with esbuild by bench/train.ts. The Train page
-// itself always uses SSD (enrolDefaults); this page times the tiny detector beside it.
+// itself always uses SSD (enrollDefaults); this page times the tiny detector beside it.
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js'
-import { enrolDefaults, enrolFace, type FaceRuntime } from '../../shared/face/enrol.js'
+import { enrollDefaults, enrollFace, type FaceRuntime } from '../../shared/face/enroll.js'
 import type { Detector } from '../../shared/face/model.js'
 import { pictureTensor } from '../../browser/picture.js'
 
-export interface EnrolTiming {
+export interface EnrollTiming {
   detector: Detector
   backend: string
   /** Per photo: decoding included, as the Train page does it (browser/picture.ts). */
   photos: { url: string; ms: number; ok: boolean }[]
 }
 
-async function enrol(runtime: FaceRuntime, url: string, detector: Detector): Promise<boolean> {
+async function enroll(runtime: FaceRuntime, url: string, detector: Detector): Promise<boolean> {
   const image = await pictureTensor(tf, url)
   try {
-    return (await enrolFace(runtime, image, { ...enrolDefaults, detector })).ok
+    return (await enrollFace(runtime, image, { ...enrollDefaults, detector })).ok
   } finally {
     image.dispose()
   }
 }
 
-async function runEnrolBench(urls: string[], detectors: Detector[]): Promise<EnrolTiming[]> {
+async function runEnrollBench(urls: string[], detectors: Detector[]): Promise<EnrollTiming[]> {
   setWasmPaths('/wasm/')
   await tf.setBackend('wasm')
   await tf.ready()
@@ -35,14 +35,14 @@ async function runEnrolBench(urls: string[], detectors: Detector[]): Promise<Enr
     faceapi.nets.faceRecognitionNet.loadFromUri('/models'),
   ])
   const runtime = { faceapi, tf } as unknown as FaceRuntime
-  const timings: EnrolTiming[] = []
+  const timings: EnrollTiming[] = []
   for (const detector of detectors) {
     // The first photo on a detector pays for allocating its shapes: not counted.
-    await enrol(runtime, urls[0]!, detector)
-    const photos: EnrolTiming['photos'] = []
+    await enroll(runtime, urls[0]!, detector)
+    const photos: EnrollTiming['photos'] = []
     for (const url of urls) {
       const started = performance.now()
-      const ok = await enrol(runtime, url, detector)
+      const ok = await enroll(runtime, url, detector)
       photos.push({ url, ms: performance.now() - started, ok })
     }
     timings.push({ detector, backend: tf.getBackend(), photos })
@@ -50,4 +50,4 @@ async function runEnrolBench(urls: string[], detectors: Detector[]): Promise<Enr
   return timings
 }
 
-;(window as unknown as { runEnrolBench: typeof runEnrolBench }).runEnrolBench = runEnrolBench
+;(window as unknown as { runEnrollBench: typeof runEnrollBench }).runEnrollBench = runEnrollBench

@@ -1,7 +1,7 @@
 // Where live recognition runs. In a worker where the browser can hand it a canvas (OffscreenCanvas): the
 // networks' 100 ms a frame then leave the page's thread free to paint the video and answer the user.
 // Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 import { LiveRecognizer, type LiveFrame, type LiveGallery, type LiveSettings } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 import type { FaceNetName } from '../face-runtime'
@@ -12,7 +12,7 @@ export interface LiveEngine {
   /** The TensorFlow.js backend they run on. */
   readonly backend: string
   setGallery(gallery: LiveGallery | null): void
-  /** Recognises the video's current frame and draws it on the engine's canvas. One call at a time. */
+  /** Recognizes the video's current frame and draws it on the engine's canvas. One call at a time. */
   process(video: HTMLVideoElement, settings: LiveSettings): Promise<LiveFrame>
   /** Forgets the tracked faces and clears the canvas. */
   reset(): void

@@ -4,7 +4,7 @@
 // the picture it is drawn on.
 import type * as TensorFlow from '@tensorflow/tfjs'
 import { drawFaces, type DrawingSurface, type DrawOptions } from '~/browser/drawing'
-import type { FaceRuntime } from '~/shared/face/enrol'
+import type { FaceRuntime } from '~/shared/face/enroll'
 import { LiveTracker, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
 import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'

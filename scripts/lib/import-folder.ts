@@ -15,7 +15,7 @@ import { PersonNameSchema } from '../../shared/people/names.js'
 import { filesStorage } from '../../api/storage/files.js'
 import type { Storage } from '../../api/storage/port.js'
 import { readIfPresent } from '../../api/storage/read-if-present.js'
-import { createPerson } from '../../api/users/service.js'
+import { createPerson } from '../../api/people/service.js'
 import { parseAnyModel } from '../../shared/face/model.js'
 
 export interface ImportReport {

@@ -1,24 +1,24 @@
-// Folders of labelled photos for `npm run eval` and `npm run calibrate`: `<folder>/<person>/<photos>`,
+// Folders of labeled photos for `npm run eval` and `npm run calibrate`: `<folder>/<person>/<photos>`,
 // or a verification set (`images/` with `master.csv` and `pivot.csv`, which name no people: their "Yes"
 // pairs join photos into people).
 import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 
-export interface LabelledPhoto {
+export interface LabeledPhoto {
   /** How reports name the photo: `<person>/<file>`, or the file name in a verification set. */
   key: string
   person: string
   file: string
 }
 
-/** A photo that gave no descriptor, and why (an enrolment rejection, or "unreadable"). */
+/** A photo that gave no descriptor, and why (an enrollment rejection, or "unreadable"). */
 export interface UnusablePhoto {
   photo: string
   reason: string
   detail: string
 }
 
-export interface LabelledPair {
+export interface LabeledPair {
   a: string
   b: string
   same: boolean
@@ -38,7 +38,7 @@ export function readCsv(text: string): Record<string, string>[] {
 }
 
 /** Joins photos into people along the "Yes" pairs; a "No" pair inside one person is an error in the labels. */
-export function peopleFromPairs(pairs: LabelledPair[]): Map<string, string> {
+export function peopleFromPairs(pairs: LabeledPair[]): Map<string, string> {
   const parent = new Map<string, string>()
   const root = (key: string): string => {
     if (!parent.has(key)) parent.set(key, key)
@@ -59,13 +59,13 @@ export function peopleFromPairs(pairs: LabelledPair[]): Map<string, string> {
   }
   for (const pair of pairs) {
     if (!pair.same && personOf.get(pair.a) === personOf.get(pair.b)) {
-      throw new Error(`${pair.a} and ${pair.b} are labelled different people but joined by other pairs`)
+      throw new Error(`${pair.a} and ${pair.b} are labeled different people but joined by other pairs`)
     }
   }
   return personOf
 }
 
-export async function readPairs(file: string, decisionColumn: string): Promise<LabelledPair[]> {
+export async function readPairs(file: string, decisionColumn: string): Promise<LabeledPair[]> {
   return readCsv(await readFile(file, 'utf8')).map((row) => ({ a: row.file_x!, b: row.file_y!, same: row[decisionColumn] === 'Yes' }))
 }
 
@@ -75,8 +75,8 @@ async function isFile(file: string): Promise<boolean> {
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
 
-/** Every labelled photo of a folder, each person's photos in name order (numbers compared as numbers). */
-export async function readPhotoSet(folder: string): Promise<LabelledPhoto[]> {
+/** Every labeled photo of a folder, each person's photos in name order (numbers compared as numbers). */
+export async function readPhotoSet(folder: string): Promise<LabeledPhoto[]> {
   if ((await isFile(path.join(folder, 'master.csv'))) && (await isFile(path.join(folder, 'pivot.csv')))) {
     const pairs = [...(await readPairs(path.join(folder, 'master.csv'), 'Decision')), ...(await readPairs(path.join(folder, 'pivot.csv'), 'decision'))]
     return [...peopleFromPairs(pairs)]
@@ -86,7 +86,7 @@ export async function readPhotoSet(folder: string): Promise<LabelledPhoto[]> {
   const entries = await readdir(folder, { withFileTypes: true })
   const people = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort(byName)
   if (!people.length) throw new Error(`${folder} holds no <person>/ folders (nor a verification set's images/, master.csv and pivot.csv)`)
-  const photos: LabelledPhoto[] = []
+  const photos: LabeledPhoto[] = []
   for (const person of people) {
     const files = (await readdir(path.join(folder, person), { withFileTypes: true }))
       .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))

@@ -1,13 +1,13 @@
 // LiveTracker's operations with face-api and TensorFlow.js, on an int32 [height, width, 3] image
 // tensor: the same in the worker, the page and Node.
 import type * as TensorFlow from '@tensorflow/tfjs'
-import type { FaceRuntime } from './enrol.js'
+import type { FaceRuntime } from './enroll.js'
 import type { FaceFit, LiveOps, Point } from './live.js'
 import type { Box } from './model.js'
 
 type Image = TensorFlow.Tensor3D
 
-/** The frame signature: 32x18 grey levels, averaged over blocks rather than sampled. */
+/** The frame signature: 32x18 gray levels, averaged over blocks rather than sampled. */
 const signatureSize = { width: 32, height: 18, block: 4 }
 /** A face's appearance thumbnail, in pixels a side. */
 const appearanceSide = 16
@@ -72,16 +72,16 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
   type FaceApiInput = Parameters<typeof faceapi.extractFaceTensors>[0]
   const detectorOptions = new faceapi.TinyFaceDetectorOptions({ inputSize: options.inputSize, scoreThreshold: options.scoreThreshold })
 
-  /** Grey thumbnails of each box, `size` pixels a side, in one batch. */
+  /** Gray thumbnails of each box, `size` pixels a side, in one batch. */
   async function thumbnails(image: Image, boxes: readonly Box[], size: { width: number; height: number }): Promise<Float32Array[]> {
     const [height, width] = image.shape
-    const grey = tf.tidy(() => {
+    const gray = tf.tidy(() => {
       const batch = image.toFloat().mean(2, true).expandDims(0) as TensorFlow.Tensor4D
-      const normalised = boxes.map((box) => [box.y / height, box.x / width, (box.y + box.height) / height, (box.x + box.width) / width])
-      return tf.image.cropAndResize(batch, tf.tensor2d(normalised, [boxes.length, 4]), tf.zeros([boxes.length], 'int32'), [size.height, size.width])
+      const normalized = boxes.map((box) => [box.y / height, box.x / width, (box.y + box.height) / height, (box.x + box.width) / width])
+      return tf.image.cropAndResize(batch, tf.tensor2d(normalized, [boxes.length, 4]), tf.zeros([boxes.length], 'int32'), [size.height, size.width])
     })
-    const data = (await grey.data()) as Float32Array
-    grey.dispose()
+    const data = (await gray.data()) as Float32Array
+    gray.dispose()
     const each = size.width * size.height
     return boxes.map((_, index) => data.slice(index * each, (index + 1) * each))
   }
@@ -90,8 +90,8 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
     async frameSignature(image) {
       const { width, height, block } = signatureSize
       const signature = tf.tidy(() => {
-        const grey = image.toFloat().mean(2, true) as TensorFlow.Tensor3D
-        const small = tf.image.resizeBilinear(grey, [height * block, width * block])
+        const gray = image.toFloat().mean(2, true) as TensorFlow.Tensor3D
+        const small = tf.image.resizeBilinear(gray, [height * block, width * block])
         return tf.avgPool(small, block, block, 'valid')
       })
       const data = (await signature.data()) as Float32Array

@@ -15,7 +15,7 @@ import { createGalleryFromVectors, defaultDecisionRule, type Gallery } from './m
 import type { Box } from './model.js'
 import { seededRandom } from '../../tests/support/random.js'
 
-// A synthetic scene, deterministic: each frame is a grey level and the faces in it. A face has a box,
+// A synthetic scene, deterministic: each frame is a gray level and the faces in it. A face has a box,
 // a look (what its crop looks like, for the appearance check) and a descriptor (who it is). The ops
 // below are what the tracker would get from face-api on such a frame.
 
@@ -53,8 +53,8 @@ interface SceneFace {
 }
 
 interface SceneFrame {
-  /** The grey level of the whole frame: its signature. */
-  grey: number
+  /** The gray level of the whole frame: its signature. */
+  gray: number
   faces: SceneFace[]
 }
 
@@ -64,7 +64,7 @@ function face(descriptor: Float32Array, where: Box, { look = 1, detectable = tru
   return { box: where, look, descriptor, detectable }
 }
 
-const frameOf = (faces: SceneFace[], grey = 100): SceneFrame => ({ grey, faces })
+const frameOf = (faces: SceneFace[], gray = 100): SceneFrame => ({ gray, faces })
 const repeat = (count: number, frame: SceneFrame): SceneFrame[] => Array<SceneFrame>(count).fill(frame)
 const emptyFrame = frameOf([])
 
@@ -92,7 +92,7 @@ function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
   const ops: LiveOps<SceneFrame> = {
     async frameSignature(frame) {
       calls.frameSignature++
-      return new Float32Array(signatureLength).fill(frame.grey)
+      return new Float32Array(signatureLength).fill(frame.gray)
     },
     async detect(frame) {
       calls.detect++
@@ -139,7 +139,7 @@ const people: Gallery = createGalleryFromVectors([
 ])
 const looks = { ann: 1, bob: 2, stranger: 3 }
 
-const centre = box(200, 100)
+const center = box(200, 100)
 const left = box(0, 100)
 const right = box(400, 100)
 
@@ -231,16 +231,16 @@ describe('appearanceSimilarity', () => {
 
 describe('LiveTracker', () => {
   describe('scene cuts', () => {
-    const greyBefore = 100
-    const greyAfter = 160 // 60/255 of change: far over cutThreshold (0.07), after frames that did not change
+    const grayBefore = 100
+    const grayAfter = 160 // 60/255 of change: far over cutThreshold (0.07), after frames that did not change
 
     it.each<[string, Float32Array, string | null]>([
       ['a stranger', stranger, null],
       ['another enrolled person', bob, 'bob'],
     ])('never shows the old name after a cut to %s in the same box, looking the same', async (_, newcomer, newcomerName) => {
       const scene = harness()
-      const before = repeat(4, frameOf([face(ann, centre, { look: looks.ann })], greyBefore))
-      const after = repeat(10, frameOf([face(newcomer, centre, { look: looks.ann })], greyAfter))
+      const before = repeat(4, frameOf([face(ann, center, { look: looks.ann })], grayBefore))
+      const after = repeat(10, frameOf([face(newcomer, center, { look: looks.ann })], grayAfter))
       const steps = await scene.play([...before, ...after])
       const stepsBefore = steps.slice(0, before.length)
       const stepsAfter = steps.slice(before.length)
@@ -257,11 +257,11 @@ describe('LiveTracker', () => {
     it('takes a change of at least cutThreshold for a cut, and a smaller one for none', async () => {
       const scene = harness({ options: { cutThreshold: 0.2 } })
       const steps = await scene.play([
-        frameOf([face(ann, centre)], 100),
-        frameOf([face(ann, centre)], 101), // 1/255
-        frameOf([face(ann, centre)], 102), // 1/255
-        frameOf([face(ann, centre)], 150), // 48/255: under 0.2
-        frameOf([face(ann, centre)], 201), // 51/255: exactly 0.2, and more than twice the median change
+        frameOf([face(ann, center)], 100),
+        frameOf([face(ann, center)], 101), // 1/255
+        frameOf([face(ann, center)], 102), // 1/255
+        frameOf([face(ann, center)], 150), // 48/255: under 0.2
+        frameOf([face(ann, center)], 201), // 51/255: exactly 0.2, and more than twice the median change
       ])
       expect(steps.map(({ cut, scene: sceneNumber }) => ({ cut, scene: sceneNumber }))).toEqual([
         { cut: true, scene: 1 },
@@ -278,14 +278,14 @@ describe('LiveTracker', () => {
     it('takes no cut in a pan, where every frame changes as much, and one that changes cutContrast times the usual', async () => {
       const scene = harness({ options: { cutThreshold: 0.05, cutContrast: 2 } })
       // Each frame 20/255 (0.078) from the last: past cutThreshold, but like every frame before it.
-      const pan = [100, 120, 140, 160, 180].map((grey) => frameOf([face(ann, centre)], grey))
-      const steps = await scene.play([...pan, frameOf([face(ann, centre)], 220), frameOf([face(ann, centre)], 140)])
+      const pan = [100, 120, 140, 160, 180].map((gray) => frameOf([face(ann, center)], gray))
+      const steps = await scene.play([...pan, frameOf([face(ann, center)], 220), frameOf([face(ann, center)], 140)])
       // 220 is 40/255 from 180: twice the median change. Right after a cut, 140 cannot be told from a pan.
       expect(steps.map(({ cut }) => cut)).toEqual([true, false, false, false, false, true, false])
     })
 
     it('starts the first frame as a new scene', async () => {
-      const [first] = await harness().play([frameOf([face(ann, centre)])])
+      const [first] = await harness().play([frameOf([face(ann, center)])])
       expect(first).toMatchObject({ cut: true, detected: true, scene: 1, dropped: [] })
     })
   })
@@ -293,8 +293,8 @@ describe('LiveTracker', () => {
   describe('another person in the same box, without a cut', () => {
     it('describes the face at once when it stops looking the same: another person starts the votes again', async () => {
       const scene = harness()
-      const annFrames = repeat(3, frameOf([face(ann, centre, { look: looks.ann })]))
-      const bobFrames = repeat(6, frameOf([face(bob, centre, { look: looks.bob })]))
+      const annFrames = repeat(3, frameOf([face(ann, center, { look: looks.ann })]))
+      const bobFrames = repeat(6, frameOf([face(bob, center, { look: looks.bob })]))
       const steps = await scene.play([...annFrames, ...bobFrames])
       const [swapStep] = steps.slice(annFrames.length)
 
@@ -306,8 +306,8 @@ describe('LiveTracker', () => {
 
     it('ends the track when the face stops looking the same and there is no descriptor to tell by', async () => {
       const scene = harness({ gallery: null })
-      const annFrames = repeat(3, frameOf([face(ann, centre, { look: looks.ann })]))
-      const bobFrames = repeat(3, frameOf([face(bob, centre, { look: looks.bob })]))
+      const annFrames = repeat(3, frameOf([face(ann, center, { look: looks.ann })]))
+      const bobFrames = repeat(3, frameOf([face(bob, center, { look: looks.bob })]))
       const steps = await scene.play([...annFrames, ...bobFrames])
       const [swapStep, nextStep] = steps.slice(annFrames.length)
       expect(swapStep).toMatchObject({ cut: false, detected: false, dropped: [{ id: 1, reason: 'appearance' }], faces: [] })
@@ -318,7 +318,7 @@ describe('LiveTracker', () => {
 
     describe('looking the same (the worst case): the identity break', () => {
       const switchAt = 5
-      const annFrames = repeat(switchAt, frameOf([face(ann, centre, { look: looks.ann })]))
+      const annFrames = repeat(switchAt, frameOf([face(ann, center, { look: looks.ann })]))
       // ann's track got its third vote at frame 2 (66 ms); it is described again 500 ms later: frame 18 (594 ms).
       const reDescribedAt = 18
 
@@ -327,7 +327,7 @@ describe('LiveTracker', () => {
         ['another enrolled person, under the threshold', near(bob, 0.3), 'bob'],
       ])('shows the old name until the next description at most, then never again (%s)', async (_, newcomer, newcomerName) => {
         const scene = harness()
-        const newcomerFrames = repeat(25, frameOf([face(newcomer, centre, { look: looks.ann })]))
+        const newcomerFrames = repeat(25, frameOf([face(newcomer, center, { look: looks.ann })]))
         const steps = await scene.play([...annFrames, ...newcomerFrames])
         const stepsAfterSwitch = steps.slice(switchAt)
 
@@ -354,7 +354,7 @@ describe('LiveTracker', () => {
 
       it('would keep the old name after the next description without it (identityBreak out of reach)', async () => {
         const scene = harness({ options: { identityBreak: 10 } })
-        const steps = await scene.play([...annFrames, ...repeat(25, frameOf([face(stranger, centre, { look: looks.ann })]))])
+        const steps = await scene.play([...annFrames, ...repeat(25, frameOf([face(stranger, center, { look: looks.ann })]))])
         expect(onlyFace(steps[reDescribedAt]).decision?.name).toBeNull()
         expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(steps.length).fill('ann'))
       })
@@ -404,8 +404,8 @@ describe('LiveTracker', () => {
 
     it('describes a track that was followed with recognition off on the first frame recognition is on', async () => {
       const scene = harness()
-      const off = await scene.play(repeat(3, frameOf([face(ann, centre)])), { galleryNow: null })
-      const [on] = await scene.play([frameOf([face(ann, centre)])])
+      const off = await scene.play(repeat(3, frameOf([face(ann, center)])), { galleryNow: null })
+      const [on] = await scene.play([frameOf([face(ann, center)])])
       expect(off.map((step) => onlyFace(step).name)).toEqual([null, null, null])
       expect(onlyFace(on)).toMatchObject({ id: 1, name: 'ann', described: true })
       expect(scene.calls.describe).toBe(1)
@@ -415,7 +415,7 @@ describe('LiveTracker', () => {
   describe('lost tracks', () => {
     it('looks for a face its landmarks lost with the detector in the same frame, and drops its track when it is gone', async () => {
       const scene = harness()
-      const steps = await scene.play([...repeat(2, frameOf([face(ann, centre)])), emptyFrame, ...repeat(7, frameOf([face(ann, centre)]))])
+      const steps = await scene.play([...repeat(2, frameOf([face(ann, center)])), emptyFrame, ...repeat(7, frameOf([face(ann, center)]))])
       const [, , goneStep, backStep] = steps
       expect(goneStep).toMatchObject({ detected: true, faces: [], dropped: [{ id: 1, reason: 'fit' }] })
       // The detector ran on the frame the face was lost: the next one waits for the schedule (6 frames).
@@ -427,8 +427,8 @@ describe('LiveTracker', () => {
 
     it('goes on with a track whose face moved past its search box, where the detector finds it in the same frame', async () => {
       const scene = harness()
-      const moved = box(centre.x + 50, centre.y) // overlaps the last box by 1/3: under minFitIoU (0.4), half a face width away
-      const steps = await scene.play([...repeat(2, frameOf([face(ann, centre)])), ...repeat(2, frameOf([face(ann, moved)]))])
+      const moved = box(center.x + 50, center.y) // overlaps the last box by 1/3: under minFitIoU (0.4), half a face width away
+      const steps = await scene.play([...repeat(2, frameOf([face(ann, center)])), ...repeat(2, frameOf([face(ann, moved)]))])
       const [, , jumpStep] = steps
       expect(jumpStep).toMatchObject({ detected: true, dropped: [] })
       // Found again: the same track, described at once.
@@ -437,8 +437,8 @@ describe('LiveTracker', () => {
 
     it('never shows the old name on someone else the detector finds where a lost face was', async () => {
       const scene = harness()
-      const moved = box(centre.x + 50, centre.y)
-      const steps = await scene.play([...repeat(3, frameOf([face(ann, centre)])), ...repeat(3, frameOf([face(stranger, moved)]))])
+      const moved = box(center.x + 50, center.y)
+      const steps = await scene.play([...repeat(3, frameOf([face(ann, center)])), ...repeat(3, frameOf([face(stranger, moved)]))])
       const after = steps.slice(3)
       // The same track, described at once: the stranger's descriptor breaks from ann's, so her votes are gone.
       expect(onlyFace(after[0])).toMatchObject({ id: 1, described: true, name: null })
@@ -447,8 +447,8 @@ describe('LiveTracker', () => {
 
     it('starts a new track for a face that moved too far to pair with its track', async () => {
       const scene = harness()
-      const far = box(centre.x + 170, centre.y) // its centre 1.7 face widths away: beyond the reach of a lost track
-      const steps = await scene.play([...repeat(2, frameOf([face(ann, centre)])), ...repeat(2, frameOf([face(ann, far)]))])
+      const far = box(center.x + 170, center.y) // its center 1.7 face widths away: beyond the reach of a lost track
+      const steps = await scene.play([...repeat(2, frameOf([face(ann, center)])), ...repeat(2, frameOf([face(ann, far)]))])
       const [, , jumpStep] = steps
       expect(jumpStep).toMatchObject({ detected: true, dropped: [{ id: 1, reason: 'fit' }] })
       expect(onlyFace(jumpStep)).toMatchObject({ id: 2, box: far, name: 'ann', described: true })
@@ -462,8 +462,8 @@ describe('LiveTracker', () => {
 
     it('keeps a track missed by one detection while it is fitted, and drops it after one more', async () => {
       const scene = harness({ options: { maxMissedDetections: 1 } })
-      const seen = frameOf([face(ann, centre)])
-      const missed = frameOf([face(ann, centre, { detectable: false })])
+      const seen = frameOf([face(ann, center)])
+      const missed = frameOf([face(ann, center, { detectable: false })])
       const steps = await scene.play([seen, ...repeat(14, missed)])
       expect(detectedSteps(steps)).toEqual([0, firstMissed, secondMissed])
       expect(shown(steps.slice(0, secondMissed))).toEqual(Array(secondMissed).fill([{ id: 1, name: 'ann' }]))
@@ -475,15 +475,15 @@ describe('LiveTracker', () => {
 
     it('drops a track at its first missed detection with maxMissedDetections 0', async () => {
       const scene = harness({ options: { maxMissedDetections: 0 } })
-      const steps = await scene.play([frameOf([face(ann, centre)]), ...repeat(8, frameOf([face(ann, centre, { detectable: false })]))])
+      const steps = await scene.play([frameOf([face(ann, center)]), ...repeat(8, frameOf([face(ann, center, { detectable: false })]))])
       expect(steps.flatMap(({ dropped }) => dropped)).toEqual([{ id: 1, reason: 'undetected' }])
       expect(steps[firstMissed]).toMatchObject({ faces: [], dropped: [{ id: 1, reason: 'undetected' }] })
     })
 
     it('describes a track on the frame the detector finds it again', async () => {
       const scene = harness({ options: { maxMissedDetections: 1 } })
-      const seen = frameOf([face(ann, centre)])
-      const missed = frameOf([face(ann, centre, { detectable: false })])
+      const seen = frameOf([face(ann, center)])
+      const missed = frameOf([face(ann, center, { detectable: false })])
       const frames = [...repeat(firstMissed, seen), missed, ...repeat(8, seen)]
       const steps = await scene.play(frames)
       // Described while young (frames 0–2), then not for 500 ms, but at once when found again at frame 12 (396 ms).
@@ -506,7 +506,7 @@ describe('LiveTracker', () => {
       ['with detectEveryFrames 1, on every frame', at30fps, { detectEveryFrames: 1, detectEveryMs: 1000 }, everyNth(1)],
     ])('runs the detector on the first frame, then %s', async (_, frameMs, options, expected) => {
       const scene = harness({ options, frameMs })
-      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, centre)])))
+      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, center)])))
       expect(detectedSteps(steps)).toEqual(expected)
       expect(scene.calls.detect).toBe(expected.length)
       expect(scene.calls.fit).toBe(frameCount)
@@ -530,7 +530,7 @@ describe('LiveTracker', () => {
 
     it('describes a named track every describeEveryMs once it has minVotes votes', async () => {
       const scene = harness({ options: cadence, frameMs })
-      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, centre)])))
+      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, center)])))
       // Young at frames 0–2 (the third vote at 80 ms), then at 480 ms and 880 ms.
       expect(describedSteps(steps)).toEqual([0, 1, 2, 12, 22])
       expect(scene.calls.describe).toBe(5)
@@ -542,14 +542,14 @@ describe('LiveTracker', () => {
 
     it('describes a young track on every frame until it has minVotes votes', async () => {
       const scene = harness({ options: { ...cadence, minVotes: 5 }, frameMs })
-      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, centre)])))
+      const steps = await scene.play(repeat(frameCount, frameOf([face(ann, center)])))
       // Young at frames 0–4 (the fifth vote at 160 ms), then at 560 ms and 960 ms.
       expect(describedSteps(steps)).toEqual([0, 1, 2, 3, 4, 14, 24])
     })
 
     it('describes an unknown track every frame until its vote window is full, then every describeUnknownEveryMs', async () => {
       const scene = harness({ options: cadence, frameMs })
-      const steps = await scene.play(repeat(frameCount, frameOf([face(stranger, centre)])))
+      const steps = await scene.play(repeat(frameCount, frameOf([face(stranger, center)])))
       // Young at frames 0–6 (seven votes, 240 ms), then every 120 ms: 360, 480, 600… ms.
       expect(describedSteps(steps)).toEqual([0, 1, 2, 3, 4, 5, 6, 9, 12, 15, 18, 21, 24, 27])
       expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(frameCount).fill(null))
@@ -561,13 +561,13 @@ describe('LiveTracker', () => {
     ])('describes a track on the frame it jumps (%s), not when it moves a little', async (_, jump, expected) => {
       const scene = harness({ options: { ...cadence, jump }, frameMs })
       const steps = await scene.play([
-        ...repeat(5, frameOf([face(ann, centre)])),
-        ...repeat(3, frameOf([face(ann, box(centre.x + 5, centre.y))])), // 0.05 of its width, at frame 5
-        ...repeat(4, frameOf([face(ann, box(centre.x + 20, centre.y))])), // 0.15 more, at frame 8
+        ...repeat(5, frameOf([face(ann, center)])),
+        ...repeat(3, frameOf([face(ann, box(center.x + 5, center.y))])), // 0.05 of its width, at frame 5
+        ...repeat(4, frameOf([face(ann, box(center.x + 20, center.y))])), // 0.15 more, at frame 8
       ])
       expect(describedSteps(steps)).toEqual(expected)
       expect(steps.flatMap(({ faces }) => faces.map(({ id }) => id))).toEqual(Array(steps.length).fill(1))
-      expect(onlyFace(steps.at(-1)).box).toEqual(box(centre.x + 20, centre.y))
+      expect(onlyFace(steps.at(-1)).box).toEqual(box(center.x + 20, center.y))
     })
   })
 
@@ -618,7 +618,7 @@ describe('LiveTracker', () => {
   describe('reset', () => {
     it('forgets every track: the next frame is a new scene, the detector runs and the ids are new', async () => {
       const scene = harness()
-      const frame = frameOf([face(ann, centre)])
+      const frame = frameOf([face(ann, center)])
       const before = await scene.play(repeat(3, frame))
       scene.tracker.reset()
       // Frame 3 (99 ms) would not be a detection frame, and the frame has not changed.
@@ -670,8 +670,8 @@ describe('naming through a FaceNamer (the server holds the gallery)', () => {
 
   it('shows the same names on every frame as the gallery held here, asking only on frames that describe a face', async () => {
     const scene = [
-      ...repeat(20, frameOf([face(ann, centre, { look: looks.ann }), face(bob, box(400, 100), { look: looks.bob })])),
-      ...repeat(20, frameOf([face(stranger, centre, { look: looks.stranger })], 30)),
+      ...repeat(20, frameOf([face(ann, center, { look: looks.ann }), face(bob, box(400, 100), { look: looks.bob })])),
+      ...repeat(20, frameOf([face(stranger, center, { look: looks.stranger })], 30)),
     ]
     const here = await harness().play(scene)
     const { namer, requests } = serverNamer(people)

@@ -27,13 +27,13 @@ export interface FaceFit {
   landmarks: Point[]
   /** The box the descriptor network reads (face-api's dlib alignment of the landmarks). */
   alignedBox: Box
-  /** A small grey thumbnail of `box`, zero mean and unit variance: what the face looks like. */
+  /** A small gray thumbnail of `box`, zero mean and unit variance: what the face looks like. */
   appearance: Float32Array
 }
 
 /** What the tracker runs on one image: face-api in practice (live-ops.ts), anything in tests. */
 export interface LiveOps<Image> {
-  /** A small grey thumbnail of the whole image, grey levels 0–255: the scene-cut measure compares two. */
+  /** A small gray thumbnail of the whole image, gray levels 0–255: the scene-cut measure compares two. */
   frameSignature(image: Image): Promise<Float32Array>
   /** Every face the full detector finds. */
   detect(image: Image): Promise<Box[]>
@@ -53,7 +53,7 @@ export interface LiveOptions extends VoteOptions {
   /** …and an unknown one's this often, so that a known face seen badly at first is named soon. */
   describeUnknownEveryMs: number
   /**
-   * A cut changes the frame's signature (mean absolute grey-level change, as a share of 255) by at
+   * A cut changes the frame's signature (mean absolute gray-level change, as a share of 255) by at
    * least this much…
    */
   cutThreshold: number
@@ -176,7 +176,7 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-function centreShift(a: Box, b: Box): number {
+function centerShift(a: Box, b: Box): number {
   const dx = a.x + a.width / 2 - (b.x + b.width / 2)
   const dy = a.y + a.height / 2 - (b.y + b.height / 2)
   return Math.hypot(dx, dy) / Math.max(1, a.width)
@@ -214,13 +214,13 @@ function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: 
 }
 
 /**
- * Lost tracks and the detections that may be their faces, moved fast: the nearest centre within one
+ * Lost tracks and the detections that may be their faces, moved fast: the nearest center within one
  * face width, at a size within a factor of 1.5. The face's own descriptor, taken in the same frame,
  * then tells whether it is the same person (#vote).
  */
 function pairByReach(tracks: readonly Track[], boxes: readonly Box[]): Map<Track, number> {
   return pairGreedily(tracks, boxes, (track, box) => {
-    const shift = centreShift(track.box, box)
+    const shift = centerShift(track.box, box)
     const scale = box.width / Math.max(1, track.box.width)
     return shift <= 1 && scale >= 1 / 1.5 && scale <= 1.5 ? -shift : null
   })
@@ -347,7 +347,7 @@ export class LiveTracker<Image> {
         }
         track.recheck = true
       }
-      if (centreShift(track.box, fit.box) > options.jump) track.recheck = true
+      if (centerShift(track.box, fit.box) > options.jump) track.recheck = true
       track.box = fit.box
       track.fit = fit
       kept.push(track)

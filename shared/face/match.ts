@@ -48,7 +48,7 @@ export interface Decision {
 // Measured on the verification pairs and the fixture people (bench/CALIBRATION.md, bench/EVALUATION.md,
 // `npm run eval`): at 0.50 no stranger was named and, with three photos a person, every genuine face
 // was; face-api's usual 0.6 named 8.3% of strangers. Neither a margin over the runner-up, a per-person
-// threshold from the enrolment spread nor a mean descriptor did better at no stranger named.
+// threshold from the enrollment spread nor a mean descriptor did better at no stranger named.
 // Live video adds agreement: most of a tracked face's recent frames within 0.58 of one person name it.
 // No stranger's photo set and no stranger in the fixture video agreed that way; a look-alike stranger
 // whose photos are 0.54–0.62 from the person he resembles would have at 0.60 (`npm run eval:video`).
@@ -85,7 +85,7 @@ export function createGalleryFromVectors(entries: readonly { name: string; descr
 /**
  * The gallery of a trained model; people without a descriptor cannot be matched and are left out.
  * So is a descriptor no face has (NaN, ±Infinity) that an older faces.json may hold: one such entry
- * must not keep everyone else from being recognised. A photo flagged as another person's look-alike
+ * must not keep everyone else from being recognized. A photo flagged as another person's look-alike
  * is left out until it is confirmed or moved: it would name that other person's face.
  */
 export function createGallery(model: FaceModel): Gallery {
@@ -108,7 +108,7 @@ function compareDistances(a: PersonDistance, b: PersonDistance): number {
 
 /**
  * For each person, the smallest squared distance from `query` to one of their rows. Only typed arrays
- * in here: sharing a function with the ranking below, the loop was deoptimised on every call in some
+ * in here: sharing a function with the ranking below, the loop was deoptimized on every call in some
  * processes and ran four times slower.
  */
 export function nearestSquaredDistances(descriptors: Float32Array, people: Int32Array, personCount: number, query: Float64Array): Float64Array {

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodePhoto, nodeFaceRuntime } from '../../api/faces/node-runtime.js'
-import { normalisePhoto } from '../../api/photos/image.js'
+import { normalizePhoto } from '../../api/photos/image.js'
 import { facesDir } from '../../tests/support/data.js'
 import { descriptorEntry } from '../../tests/support/faces.js'
-import type { FaceRuntime } from './enrol.js'
+import type { FaceRuntime } from './enroll.js'
 import type { FaceModel, PersonModel } from './model.js'
 import { runTraining, trainPerson, type TrainingSteps } from './pipeline.js'
 import { planTraining, type PhotoRef } from './training.js'
@@ -23,7 +23,7 @@ describe('the training pipeline', () => {
 
   beforeAll(async () => {
     runtime = await nodeFaceRuntime()
-    for (const [name, file] of Object.entries(photoFiles)) stored.set(name, await normalisePhoto(await readFile(path.join(facesDir, file)), file))
+    for (const [name, file] of Object.entries(photoFiles)) stored.set(name, await normalizePhoto(await readFile(path.join(facesDir, file)), file))
   }, 60_000)
 
   /** Steps that decode the stored photos (null for any other: unreadable) and record what the pipeline asked. */
@@ -42,7 +42,7 @@ describe('the training pipeline', () => {
         photos++
         events.push(`photo ${photo.photo}`)
       },
-      cancelled: () => photos >= cancelAfter,
+      canceled: () => photos >= cancelAfter,
       save: async (person) => {
         saved.push(person)
         events.push(`save ${person.name}`)
@@ -73,10 +73,10 @@ describe('the training pipeline', () => {
   ]
   const registered = ['barack_obama', 'joe_biden', 'kit_harington']
 
-  it('enrols each new photo, saves each changed person once, as they are done, and then drops who left', async () => {
+  it('enrolls each new photo, saves each changed person once, as they are done, and then drops who left', async () => {
     const { steps, events, saved } = recordingSteps()
     const plan = planTraining(model, registered, photos, 'ssd_mobilenetv1')
-    expect(await runTraining(plan, model, steps)).toEqual({ cancelled: false })
+    expect(await runTraining(plan, model, steps)).toEqual({ canceled: false })
     expect(events).toEqual([
       'person barack_obama',
       'photo obama.jpg',
@@ -98,10 +98,10 @@ describe('the training pipeline', () => {
     expect(biden!.descriptors.map((entry) => entry.photo)).toEqual(['biden.jpg'])
   }, 60_000)
 
-  it('stops when cancelled, keeping and saving the photos done so far, and removes nobody', async () => {
+  it('stops when canceled, keeping and saving the photos done so far, and removes nobody', async () => {
     const { steps, events, saved } = recordingSteps(1)
     const plan = planTraining(model, registered, photos, 'ssd_mobilenetv1')
-    expect(await runTraining(plan, model, steps)).toEqual({ cancelled: true })
+    expect(await runTraining(plan, model, steps)).toEqual({ canceled: true })
     expect(events).toEqual(['person barack_obama', 'photo obama.jpg', 'save barack_obama'])
     expect(saved[0]!.descriptors.map((entry) => entry.photo)).toEqual(['obama.jpg'])
   }, 60_000)

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { normalisePhoto } from '../../api/photos/image.js'
+import { normalizePhoto } from '../../api/photos/image.js'
 import { decodePhoto, nodeFaceRuntime } from '../../api/faces/node-runtime.js'
 import { facesDir } from '../../tests/support/data.js'
-import { enrolFace, type FaceRuntime } from './enrol.js'
+import { enrollFace, type FaceRuntime } from './enroll.js'
 import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from './match.js'
 import { recognizeFaces, type RecognitionOptions } from './recognize.js'
 
@@ -21,8 +21,8 @@ describe('recognizeFaces', () => {
       ['barack_obama', 'people/barack_obama/obama.jpg'],
       ['joe_biden', 'people/joe_biden/biden2.jpg'],
     ] as const) {
-      const image = await decodePhoto(await normalisePhoto(await readFile(path.join(facesDir, photo)), photo))
-      const result = await enrolFace(runtime, image)
+      const image = await decodePhoto(await normalizePhoto(await readFile(path.join(facesDir, photo)), photo))
+      const result = await enrollFace(runtime, image)
       image.dispose()
       if (!result.ok) throw new Error(`${photo}: ${result.detail}`)
       enrolled.push({ name, descriptor: result.descriptor })

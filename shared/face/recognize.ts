@@ -2,7 +2,7 @@
 // and in Node (`npm run eval`).
 import type * as TensorFlow from '@tensorflow/tfjs'
 import { nameFaces, type Matching } from './assign.js'
-import type { FaceRuntime } from './enrol.js'
+import type { FaceRuntime } from './enroll.js'
 import { createGalleryFromVectors, type Decision, type DecisionRule } from './match.js'
 import type { Box } from './model.js'
 
@@ -62,14 +62,14 @@ export async function recognizeFaces(
   const { faceapi } = runtime
   const input = image as unknown as Parameters<FaceRuntime['faceapi']['detectAllFaces']>[0]
   const detect = faceapi.detectAllFaces(input, detectorOptions(runtime, options.detector))
-  const recognising = options.recognition && gallery !== null
-  if (!recognising && !options.landmarks && !options.expressions) {
+  const recognizing = options.recognition && gallery !== null
+  if (!recognizing && !options.landmarks && !options.expressions) {
     const detections = await detect
     return detections.map((detection) => ({ box: detection.box, score: detection.score, decision: unknown, described: false, landmarks: null, expression: null }))
   }
   const withLandmarks = detect.withFaceLandmarks()
   const faces = options.expressions ? await withLandmarks.withFaceExpressions() : await withLandmarks
-  const chosen = recognising ? faces.flatMap((face, index) => (describe(face.detection.box, index) ? [index] : [])) : []
+  const chosen = recognizing ? faces.flatMap((face, index) => (describe(face.detection.box, index) ? [index] : [])) : []
   const descriptors = new Map<number, Float32Array>()
   if (chosen.length) {
     const aligned = chosen.map((index) => faces[index]!.landmarks.align(null, { useDlibAlignment: true }))

@@ -29,7 +29,7 @@ describe('snapshotHint', () => {
 })
 
 describe('meanBrightness', () => {
-  it('reads black, white and a mid grey, ignoring alpha', () => {
+  it('reads black, white and a mid gray, ignoring alpha', () => {
     expect(meanBrightness([0, 0, 0, 255, 0, 0, 0, 0])).toBe(0)
     expect(meanBrightness([255, 255, 255, 255])).toBeCloseTo(255, 6)
     expect(meanBrightness([128, 128, 128, 0, 128, 128, 128, 255])).toBeCloseTo(128, 6)

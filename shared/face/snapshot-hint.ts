@@ -14,7 +14,7 @@ export const snapshotHintRules = Object.freeze({
   darkBelow: 50,
   /**
    * A face narrower than this share of the frame's width is too small: a stored photo is 320 px wide,
-   * and enrolment needs a face of 32 px (enrolDefaults.minFaceSize), so a tenth, with a margin.
+   * and enrollment needs a face of 32 px (enrollDefaults.minFaceSize), so a tenth, with a margin.
    */
   closerBelow: 0.12,
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { encodeDescriptor } from './descriptor.js'
 import { withPhotoConfirmed, withPhotoMoved, type DescriptorEntry, type FaceModel, type PersonModel } from './model.js'
-import { flagLookAlikes, lookAlikeDistance, lookAlikeMessage, personChanged, summariseModel } from './training.js'
+import { flagLookAlikes, lookAlikeDistance, lookAlikeMessage, personChanged, summarizeModel } from './training.js'
 
 const entry = (photo: string, value: number): DescriptorEntry => ({
   photo,
@@ -135,13 +135,13 @@ describe('flagLookAlikes', () => {
     const flagged = flagLookAlikes(modelOf(['ada', [photoAt('a.jpg', -0.04)]], obama()), ['ada'])
     const confirmed = flagLookAlikes(withPhotoConfirmed(flagged, 'ada', 'a.jpg'), ['ada'])
     expect(entryOf(confirmed, 'ada', 'a.jpg')).toEqual(photoAt('a.jpg', -0.04, { confirmed: true }))
-    expect(summariseModel(confirmed).people.find((person) => person.name === 'ada')!.usable).toBe(1)
+    expect(summarizeModel(confirmed).people.find((person) => person.name === 'ada')!.usable).toBe(1)
   })
 })
 
-describe('summariseModel', () => {
+describe('summarizeModel', () => {
   it('counts a flagged photo as not usable and names the same face under two names as the cause', () => {
-    const summary = summariseModel(flagLookAlikes(modelOf(['ada', [photoAt('a.jpg', -0.04)]], obama()), ['ada']))
+    const summary = summarizeModel(flagLookAlikes(modelOf(['ada', [photoAt('a.jpg', -0.04)]], obama()), ['ada']))
     const ada = summary.people.find((person) => person.name === 'ada')!
     expect(ada).toMatchObject({ usable: 0, usablePhotos: [], needsPhotos: true, flagged: [{ photo: 'a.jpg', lookAlike: { person: 'barack_obama', distance: 0.04 } }] })
     expect(summary.closest[0]).toMatchObject({ a: 'ada', b: 'barack_obama', sameFace: true })

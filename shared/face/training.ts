@@ -1,6 +1,6 @@
 import type * as TensorFlow from '@tensorflow/tfjs'
 import { euclideanDistance, decodeDescriptor, descriptorLength } from './descriptor.js'
-import { enrolTurned, mayBeSideways, toModelEntry, type EnrolResult, type FaceRuntime } from './enrol.js'
+import { enrollTurned, mayBeSideways, toModelEntry, type EnrollResult, type FaceRuntime } from './enroll.js'
 import { defaultDecisionRule } from './match.js'
 import { isMatchable, type DescriptorEntry, type Detector, type FaceModel, type LookAlike, type PersonModel, type RejectedPhoto } from './model.js'
 
@@ -53,7 +53,7 @@ export function planTraining(
 
 /**
  * After a person's photos were enrolled: each photo of `photos` that found no face, or a face unlike the
- * person's other photos, is read again from turned copies (`enrolTurned`), judged by those other photos.
+ * person's other photos, is read again from turned copies (`enrollTurned`), judged by those other photos.
  * Every trainer calls this after its first pass, so that a sideways photo is read whatever its order.
  */
 export async function secondLookAtSideways(
@@ -67,7 +67,7 @@ export async function secondLookAtSideways(
     const others = person.descriptors.filter((entry) => entry.photo !== photo.photo).map((entry) => decodeDescriptor(entry.descriptor))
     const own = person.descriptors.find((entry) => entry.photo === photo.photo)
     const rejection = person.rejected.find((entry) => entry.photo === photo.photo)
-    const first: EnrolResult | null = own
+    const first: EnrollResult | null = own
       ? { ok: true, detector: own.detector, box: own.box ?? { x: 0, y: 0, width: 0, height: 0 }, score: 0, sharpness: 0, descriptor: decodeDescriptor(own.descriptor) }
       : rejection && rejection.reason !== 'unreadable'
         ? { ok: false, reason: rejection.reason, detail: rejection.detail }
@@ -75,7 +75,7 @@ export async function secondLookAtSideways(
     if (!first || !mayBeSideways(first, others, threshold)) continue
     const image = await loadImage(photo)
     try {
-      const turned = await enrolTurned(runtime, image, others, threshold)
+      const turned = await enrollTurned(runtime, image, others, threshold)
       if (turned) person = recordResult(person, toModelEntry(photo, turned))
     } finally {
       image.dispose()
@@ -247,7 +247,7 @@ function withFlagsFrom(model: FaceModel, changed: readonly string[], previous: (
   }
 }
 
-/** Whether normalising the flags changed any entry: the caller's model is kept when it did not. */
+/** Whether normalizing the flags changed any entry: the caller's model is kept when it did not. */
 function changedFlags(a: FaceModel, b: FaceModel): boolean {
   return a.people.some((person, index) =>
     person.descriptors.some((entry, at) => {
@@ -313,7 +313,7 @@ export interface ClosePair {
 export const minimumUsablePhotos = 3
 
 /** Per person: usable and rejected photos; and which people are closest to one another. */
-export function summariseModel(model: FaceModel, limit = 5): { people: PersonSummary[]; closest: ClosePair[] } {
+export function summarizeModel(model: FaceModel, limit = 5): { people: PersonSummary[]; closest: ClosePair[] } {
   const people = model.people.map((person): PersonSummary => {
     const usable = person.descriptors.filter(isMatchable)
     return {

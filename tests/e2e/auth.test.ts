@@ -48,7 +48,7 @@ describe('sign-in and roles in Chromium, with passwords set', () => {
       const expected = route === '/' ? '/login' : `/login?redirect=${route}`
       expect(res.headers.get('location'), route).toBe(expected)
     }
-    for (const route of ['/api/users', '/api/faces', '/data/users/kit_harington/photo-1.jpg']) {
+    for (const route of ['/api/people', '/api/faces', '/data/users/kit_harington/photo-1.jpg']) {
       expect((await fetch(`${app.server.url}${route}`)).status, route).toBe(401)
     }
 
@@ -116,16 +116,16 @@ describe('sign-in and roles in Chromium, with passwords set', () => {
   it('signs out for good: the page goes to sign-in and the old cookie no longer opens the API', async () => {
     const [cookie] = await app.browser.context.cookies(app.server.url)
     const headers = { cookie: `${cookie!.name}=${cookie!.value}` }
-    expect((await fetch(`${app.server.url}/api/users`, { headers })).status).toBe(200)
+    expect((await fetch(`${app.server.url}/api/people`, { headers })).status).toBe(200)
 
     await app.page.getByTestId('sign-out').click()
     await app.page.waitForURL(`${app.server.url}/login`)
     expect(await app.browser.context.cookies(app.server.url)).toEqual([])
-    expect((await fetch(`${app.server.url}/api/users`, { headers })).status).toBe(401)
+    expect((await fetch(`${app.server.url}/api/people`, { headers })).status).toBe(401)
     expect((await fetch(`${app.server.url}/people`, { headers, redirect: 'manual' })).status).toBe(302)
   })
 
-  it('lets the viewer recognise with the model, but not manage people, train or see photos', async () => {
+  it('lets the viewer recognize with the model, but not manage people, train or see photos', async () => {
     const admin = await fetch(`${app.server.url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -143,7 +143,7 @@ describe('sign-in and roles in Chromium, with passwords set', () => {
     await signIn(viewerPassword)
     await app.page.waitForURL(`${app.server.url}/recognize`)
     await expect.poll(() => app.page.getByTestId('session-role').textContent()).toBe('Signed in as viewer')
-    await expect.poll(() => app.page.getByTestId('model-loaded').textContent(), { timeout: 60_000 }).toBe('Recognising 1 person.')
+    await expect.poll(() => app.page.getByTestId('model-loaded').textContent(), { timeout: 60_000 }).toBe('Recognizing 1 person.')
     await expect.poll(() => app.page.getByTestId('models-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('ready')
     expect(await app.page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Recognize'])
 
@@ -157,9 +157,9 @@ describe('sign-in and roles in Chromium, with passwords set', () => {
     const answers = await app.page.evaluate(async () => {
       const json = { 'content-type': 'application/json' }
       const requests: [string, RequestInit][] = [
-        ['/api/users', {}],
-        ['/api/users', { method: 'POST', headers: json, body: JSON.stringify({ name: 'Mallory' }) }],
-        ['/api/users/kit_harington', { method: 'DELETE' }],
+        ['/api/people', {}],
+        ['/api/people', { method: 'POST', headers: json, body: JSON.stringify({ name: 'Mallory' }) }],
+        ['/api/people/kit_harington', { method: 'DELETE' }],
         ['/api/faces', { method: 'PUT', headers: json, body: '{}' }],
         ['/api/faces/people/kit_harington', { method: 'DELETE' }],
         ['/data/users/kit_harington/photo-1.jpg', {}],

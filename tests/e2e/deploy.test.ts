@@ -46,7 +46,7 @@ class SlowUpload {
       photo,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ])
-    this.req = http.request(`${url}/api/users/${person}/photos`, {
+    this.req = http.request(`${url}/api/people/${person}/photos`, {
       method: 'POST',
       agent,
       headers: {

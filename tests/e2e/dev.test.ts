@@ -45,8 +45,8 @@ describe('npm run dev', () => {
     try {
       const health = await waitForOk(`http://127.0.0.1:${apiPort}/api/health`, 60_000)
       expect((await health.json()).status).toBe('ok')
-      const proxied = await waitForOk(`http://127.0.0.1:${port}/api/users`, 90_000)
-      expect((await proxied.json()).users.map((user: { name: string }) => user.name)).toEqual(['alex_lacamoire'])
+      const proxied = await waitForOk(`http://127.0.0.1:${port}/api/people`, 90_000)
+      expect((await proxied.json()).people.map((user: { name: string }) => user.name)).toEqual(['alex_lacamoire'])
       const page = await waitForOk(`http://127.0.0.1:${port}/people`, 90_000)
       // The name as text, whatever marks its break points (<wbr> after an underscore).
       const link = (await page.text()).match(/<a [^>]*href="\/people\/alex_lacamoire"[^>]*>(.*?)<\/a>/)?.[1] ?? ''

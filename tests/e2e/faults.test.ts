@@ -40,7 +40,7 @@ async function upload(baseUrl: string, person: string, bytes: Buffer = photo): P
   const { hostname, port } = new URL(baseUrl)
   return new Promise((resolve, reject) => {
     const headers = { 'content-type': encoded.headers.get('content-type')!, 'content-length': body.length }
-    const req = request({ hostname, port, method: 'POST', path: `/api/users/${encodeURIComponent(person)}/photos`, headers }, (res) => {
+    const req = request({ hostname, port, method: 'POST', path: `/api/people/${encodeURIComponent(person)}/photos`, headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('error', reject)
@@ -253,7 +253,7 @@ describe('a full or read-only data folder', () => {
     await disk.full()
     const before = await snapshotDir(disk.dataDir)
 
-    const person = `/api/users/${encodeURIComponent(ada)}`
+    const person = `/api/people/${encodeURIComponent(ada)}`
     const replies = {
       upload: await upload(server.url, ada),
       snapshot: await sendJson(server.url, 'POST', `${person}/photos`, { snapshot: `data:image/jpeg;base64,${photo.toString('base64')}` }),
@@ -280,10 +280,10 @@ describe('a full or read-only data folder', () => {
   it('answers 503 storage_read_only to every write while the folder is read-only, still serves reads, and changes no file', async () => {
     await disk.readOnly()
     const before = await snapshotDir(disk.dataDir)
-    const person = `/api/users/${encodeURIComponent(ada)}`
+    const person = `/api/people/${encodeURIComponent(ada)}`
 
     const writes = {
-      register: await sendJson(server.url, 'POST', '/api/users', { name: 'Mary Jackson' }),
+      register: await sendJson(server.url, 'POST', '/api/people', { name: 'Mary Jackson' }),
       rename: await sendJson(server.url, 'PATCH', person, { name: 'Ada King' }),
       upload: await upload(server.url, ada),
       deletePhoto: await sendJson(server.url, 'DELETE', `${person}/photos/photo-1.jpg`),
@@ -295,13 +295,13 @@ describe('a full or read-only data folder', () => {
       expect(reply.status, label).toBe(503)
       expect(reply.body, label).toEqual({ error: { code: 'storage_read_only', message: expect.stringMatching(/nothing was saved/) } })
     }
-    expect((await sendJson(server.url, 'GET', '/api/users')).status).toBe(200)
+    expect((await sendJson(server.url, 'GET', '/api/people')).status).toBe(200)
     expect((await sendJson(server.url, 'GET', '/api/faces')).status).toBe(200)
     expect((await sendJson(server.url, 'GET', '/api/health/ready')).status).toBe(503)
     expect(await snapshotDir(disk.dataDir)).toEqual(before)
 
     await disk.healthy()
-    expect((await sendJson(server.url, 'POST', '/api/users', { name: 'Mary Jackson' })).status).toBe(201)
+    expect((await sendJson(server.url, 'POST', '/api/people', { name: 'Mary Jackson' })).status).toBe(201)
     await expectModelFilesWhole(disk.dataDir)
   })
 })

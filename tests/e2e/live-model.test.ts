@@ -43,7 +43,7 @@ describe('a model change reaches an open Recognize page, live video running', ()
   it('shows the new gallery within 2 s of a change made by another process, and keeps naming faces with it', async () => {
     await page.goto(`${server.url}/recognize`)
     const loaded = page.getByTestId('model-loaded')
-    await expect.poll(() => loaded.textContent()).toContain('Recognising 2 people')
+    await expect.poll(() => loaded.textContent()).toContain('Recognizing 2 people')
     const start = page.getByTestId('live-start')
     await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
     await start.click()
@@ -57,7 +57,7 @@ describe('a model change reaches an open Recognize page, live video running', ()
     expect(generation).toBeGreaterThan(before)
     await expect.poll(async () => [await loaded.getAttribute('data-generation'), await loaded.textContent()], { timeout: 2_000, interval: 50 }).toEqual([
       String(generation),
-      expect.stringContaining('Recognising 1 person'),
+      expect.stringContaining('Recognizing 1 person'),
     ])
 
     // Live video never stopped, and names Lin from the new gallery: no reload, the same page.

@@ -14,7 +14,7 @@ import { sendJson } from '../support/http.js'
 import { register, uploadPhotos } from '../support/people.js'
 
 const obama = (file: string) => `people/barack_obama/${file}`
-// The colours of main.css: success is --ok, failure --danger.
+// The colors of main.css: success is --ok, failure --danger.
 const ok = 'rgb(29, 122, 58)'
 const danger = 'rgb(180, 35, 24)'
 
@@ -65,7 +65,7 @@ describe('one face under two names', () => {
       const [barackPhoto] = personOf(await readModel(), 'barack_obama')!.descriptors.map((entry) => entry.photo)
       const before = await snapshotDir(app.data.path)
       const confirm = (person: string, photo: string) => `/api/faces/people/${encodeURIComponent(person)}/photos/${photo}/confirm`
-      const move = (person: string, photo: string) => `/api/users/${encodeURIComponent(person)}/photos/${photo}/move`
+      const move = (person: string, photo: string) => `/api/people/${encodeURIComponent(person)}/photos/${photo}/move`
       const cases: [string, string, unknown, number, string][] = [
         [confirm('alan', flagged), 'a stale generation', { generation: generation - 1 }, 409, 'stale_model'],
         [confirm('alan', flagged), 'no generation', {}, 400, 'invalid_generation'],
@@ -106,7 +106,7 @@ describe('one face under two names', () => {
       const before = personOf(await readModel(), 'alan')!.descriptors.find((entry) => entry.photo === photo)!
       expect(before.lookAlike?.person).toBe('barack_obama')
       const { generation } = await readModel()
-      const reply = await sendJson(app.server.url, 'POST', `/api/users/alan/photos/${photo}/move`, { to: 'barack_obama', generation })
+      const reply = await sendJson(app.server.url, 'POST', `/api/people/alan/photos/${photo}/move`, { to: 'barack_obama', generation })
       expect(reply.status).toBe(200)
       expect((reply.body as { to: { photos: { name: string }[] } }).to.photos.map((stored) => stored.name)).toContain(photo)
       expect(await filesOf('alan')).toEqual([flagged])
@@ -120,7 +120,7 @@ describe('one face under two names', () => {
     })
 
     it('forgets the flags pointing at a person who is deleted', async () => {
-      expect((await sendJson(app.server.url, 'DELETE', '/api/users/alan')).status).toBe(204)
+      expect((await sendJson(app.server.url, 'DELETE', '/api/people/alan')).status).toBe(204)
       expect(personOf(await readModel(), 'alan')).toBeUndefined()
       expect(personOf(await readModel(), 'barack_obama')!.descriptors.every((entry) => !entry.lookAlike)).toBe(true)
     })
@@ -129,7 +129,7 @@ describe('one face under two names', () => {
   describe('on the pages in Chromium', () => {
     const photoTiles = () => app.page.getByTestId('photo')
     const tile = (photo: string) => app.page.locator(`[data-testid="photo"][data-photo="${photo}"]`)
-    const colourOf = (locator: Locator) => locator.evaluate((element) => getComputedStyle(element).color)
+    const colorOf = (locator: Locator) => locator.evaluate((element) => getComputedStyle(element).color)
 
     async function uploadOnPage(file: string): Promise<Locator> {
       await app.page.getByTestId('file-input').setInputFiles(path.join(facesDir, file))
@@ -147,12 +147,12 @@ describe('one face under two names', () => {
       await app.page.setViewportSize({ width: 1280, height: 800 })
     }
 
-    it('says at upload that the photo looks like barack_obama, not in success colours', async () => {
+    it('says at upload that the photo looks like barack_obama, not in success colors', async () => {
       await app.page.goto(`${app.server.url}/people/ada`)
       const item = await uploadOnPage(obama('obama.jpg'))
       expect(await item.getAttribute('data-training')).toBe('rejected')
       expect(await item.textContent()).toMatch(/Not used for recognition: looks like barack_obama \(0\.\d\d\): wrong person\?/)
-      expect(await colourOf(item.locator('.result'))).toBe(danger)
+      expect(await colorOf(item.locator('.result'))).toBe(danger)
     })
 
     it('marks the flagged thumbnail with its reason and actions, also after a reload', async () => {
@@ -161,7 +161,7 @@ describe('one face under two names', () => {
         if (loaded === 'after a reload') await app.page.reload()
         await expect.poll(() => tile(photo!).getAttribute('data-status'), { message: loaded }).toBe('flagged')
         expect(await tile(photo!).getByTestId('photo-status').textContent()).toMatch(/Not used: looks like barack_obama \(0\.\d\d\): wrong person\?/)
-        expect(await colourOf(tile(photo!).getByTestId('photo-status'))).toBe(danger)
+        expect(await colorOf(tile(photo!).getByTestId('photo-status'))).toBe(danger)
         for (const action of ['confirm-photo', 'move-photo', 'replace-photo', 'delete-photo']) expect(await tile(photo!).getByTestId(action).count(), action).toBe(1)
         expect(await app.page.getByTestId('photo-hint').textContent()).toContain('0 usable of 1 photo: needs 3 more')
       }
@@ -175,10 +175,10 @@ describe('one face under two names', () => {
       const barackUsable = personOf(model, 'barack_obama')!.descriptors.filter((entry) => !entry.lookAlike).length
       expect(barackUsable).toBeGreaterThanOrEqual(3)
       expect(await card('barack_obama').getByTestId('photo-count').textContent()).toContain(`${barackUsable} usable of ${(await filesOf('barack_obama')).length}`)
-      expect(await colourOf(card('barack_obama').getByTestId('photo-count'))).toBe(ok)
+      expect(await colorOf(card('barack_obama').getByTestId('photo-count'))).toBe(ok)
       expect(await card('barack_obama').getByTestId('needs-more').count()).toBe(0)
       expect(await card('ada').getByTestId('photo-count').textContent()).toContain('0 usable of 1')
-      expect(await colourOf(card('ada').getByTestId('photo-count'))).not.toBe(ok)
+      expect(await colorOf(card('ada').getByTestId('photo-count'))).not.toBe(ok)
       expect(await card('ada').getByTestId('needs-more').textContent()).toContain('Needs 3 more usable photos for reliable recognition (1 not usable)')
       await lookAtBothSizes('look-alike-people', 'people list with a flagged photo')
     })
@@ -211,7 +211,7 @@ describe('one face under two names', () => {
       await expect.poll(() => tile(photo!).getAttribute('data-status')).toBe('flagged')
       await tile(photo!).getByTestId('confirm-photo').click()
       await expect.poll(() => tile(photo!).getAttribute('data-status')).toBe('usable')
-      expect(await colourOf(tile(photo!).getByTestId('photo-status'))).toBe(ok)
+      expect(await colorOf(tile(photo!).getByTestId('photo-status'))).toBe(ok)
       expect(personOf(await readModel(), 'ada')!.descriptors[0]).toMatchObject({ photo, confirmed: true })
       expect(createGallery(await readModel()).names).toContain('ada')
       expect(await app.page.getByTestId('photo-hint').textContent()).toContain('1 usable of 1 photo: needs 2 more')
@@ -224,14 +224,14 @@ describe('one face under two names', () => {
       await app.page.getByTestId('file-input').setInputFiles(noFace)
       const item = app.page.getByTestId('upload-item').first()
       await expect.poll(() => item.getAttribute('data-training'), { timeout: 90_000 }).toBe('rejected')
-      expect(await colourOf(item.locator('.result'))).toBe(danger)
+      expect(await colorOf(item.locator('.result'))).toBe(danger)
       const ada = personOf(await readModel(), 'ada')!
       const [rejection] = ada.rejected
       expect(rejection).toBeDefined()
       await app.page.reload()
       await expect.poll(() => tile(rejection!.photo).getAttribute('data-status')).toBe('rejected')
       expect(await tile(rejection!.photo).getByTestId('photo-status').textContent()).toContain(`Not usable: ${rejection!.detail}`)
-      expect(await colourOf(tile(rejection!.photo).getByTestId('photo-status'))).toBe(danger)
+      expect(await colorOf(tile(rejection!.photo).getByTestId('photo-status'))).toBe(danger)
       await lookAtBothSizes('rejected-person', 'person page with a rejected photo')
 
       await tile(rejection!.photo).getByTestId('replace-photo').setInputFiles(path.join(facesDir, 'people/alex_lacamoire/alex_lacamoire1.jpg'))

@@ -119,7 +119,7 @@ describe('every page at a laptop\'s and a phone\'s size', () => {
     // The upload is held at the network until the test lets it go.
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
-    await page.route('**/api/users/*/photos', async (route) => {
+    await page.route('**/api/people/*/photos', async (route) => {
       await held
       await route.continue()
     })
@@ -136,7 +136,7 @@ describe('every page at a laptop\'s and a phone\'s size', () => {
 
     release()
     await expect.poll(() => page.getByTestId('upload-item').first().getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
-    await page.unroute('**/api/users/*/photos')
+    await page.unroute('**/api/people/*/photos')
     await page.getByTestId('nav-train').click()
     await page.waitForURL(`${app.server.url}/train`)
   })

@@ -13,7 +13,7 @@ import {
 const rounds = 10
 
 /**
- * The races of api/users/races.test.ts with each of the two requests sent to another production
+ * The races of api/people/races.test.ts with each of the two requests sent to another production
  * server process on the same DATA_DIR, as PM2's cluster mode runs them: the lock that makes each
  * check and act one step is held across processes.
  */

@@ -14,7 +14,7 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
       barack_obama: ['people/barack_obama/obama.jpg', 'people/barack_obama/obama1.jpg', 'people/barack_obama/obama2.jpg', 'people/barack_obama/obama_small.jpg'],
       joe_biden: ['people/joe_biden/biden2.jpg'],
     },
-    // The headless trainer: the same enrolment code as the Train page (tests/e2e/training.test.ts proves it).
+    // The headless trainer: the same enrollment code as the Train page (tests/e2e/training.test.ts proves it).
     train: true,
     camera: fakeCameraVideo,
   })
@@ -34,7 +34,7 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
   // Lin's face to an audience face was the bug this test reads every frame for.
   it('names Lin-Manuel Miranda on stage, never an audience face after the cut, and never one name on two faces, on every frame', async () => {
     await app.page.goto(`${app.server.url}/recognize`)
-    expect(await app.page.getByTestId('model-loaded').textContent()).toContain('Recognising 3 people')
+    expect(await app.page.getByTestId('model-loaded').textContent()).toContain('Recognizing 3 people')
     const start = app.page.getByTestId('live-start')
     await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true)
     await start.click()

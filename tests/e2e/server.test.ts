@@ -36,7 +36,7 @@ describe('the production server process', () => {
           req.on('error', reject)
           req.end()
         })
-      for (const route of ['/', '/people', '/api/users', '/api/faces']) {
+      for (const route of ['/', '/people', '/api/people', '/api/faces']) {
         const refused = await get(route, `attacker.example:${port}`)
         expect([route, refused.status]).toEqual([route, 421])
         expect(JSON.parse(refused.body).error.code).toBe('unknown_host')
@@ -68,9 +68,9 @@ describe('the production server process', () => {
     const server = await app.startServer()
     try {
       const json = { 'Content-Type': 'application/json' }
-      expect((await fetch(`${server.url}/api/users?token=secret-query`)).status).toBe(200)
+      expect((await fetch(`${server.url}/api/people?token=secret-query`)).status).toBe(200)
       const body = JSON.stringify({ name: 'Secret_Name' })
-      expect((await fetch(`${server.url}/api/users`, { method: 'POST', headers: json, body })).status).toBe(201)
+      expect((await fetch(`${server.url}/api/people`, { method: 'POST', headers: json, body })).status).toBe(201)
       expect((await fetch(`${server.url}/people`)).status).toBe(200)
       expect((await fetch(`${server.url}/api/nowhere`)).status).toBe(404)
       // Probes that succeed are not logged: Docker's every 30 s would drown the rest.
@@ -80,10 +80,10 @@ describe('the production server process', () => {
 
       const requests = logEntries(server).filter((entry) => entry.msg === 'request')
       const lines = requests.map(({ method, path, status }) => `${method} ${path} ${status}`)
-      expect(lines.slice(0, 2)).toEqual(['GET /api/users 200', 'POST /api/users 201'])
+      expect(lines.slice(0, 2)).toEqual(['GET /api/people 200', 'POST /api/people 201'])
       // The page's server-side render asks the API for the people and the face model at once, over HTTP:
       // both are logged too, in either order, before the page itself.
-      expect(lines.slice(2, 4).sort()).toEqual(['GET /api/faces 200', 'GET /api/users 200'])
+      expect(lines.slice(2, 4).sort()).toEqual(['GET /api/faces 200', 'GET /api/people 200'])
       expect(lines.slice(4)).toEqual(['GET /people 200', 'GET /api/nowhere 404'])
       for (const entry of requests) {
         expect(Object.keys(entry)).toEqual(['time', 'level', 'msg', 'method', 'path', 'status', 'durationMs'])

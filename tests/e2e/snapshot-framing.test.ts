@@ -30,7 +30,7 @@ describe('camera snapshots in Chromium', () => {
     const framed: { photo: string; face: number; framing: string }[] = []
     // The clip shows Lin's face in most frames, not all: snapshots are taken until enough show it.
     for (let snapshot = 0; snapshot < 10 && framed.length < wanted; snapshot++) {
-      const uploaded = app.page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith(`/api/users/${person}/photos`))
+      const uploaded = app.page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith(`/api/people/${person}/photos`))
       await app.page.getByTestId('camera-snap').click()
       const response = (await (await uploaded).json()) as UploadResponse
       const [photo] = response.photos

@@ -64,19 +64,19 @@ describe('camera snapshots with the fixture clip as the camera', () => {
     expect(results).toHaveLength(2)
     for (const result of results) expect(result).toMatch(/^Photo added · /)
     expect(await shots.locator('img').count()).toBe(2)
-    expect((await (await fetch(`${app.server.url}/api/users/ada`)).json()).photoCount).toBe(2)
+    expect((await (await fetch(`${app.server.url}/api/people/ada`)).json()).photoCount).toBe(2)
     await page.screenshot({ path: path.join(screenshotDir, 'camera-snapshots.png'), fullPage: true })
     expect(app.pageErrors).toEqual([])
   })
 })
 
 const faceless = [
-  { name: 'a plain grey picture', colour: 'gray', hint: 'no_face', text: 'No face found' },
-  { name: 'a black picture', colour: 'black', hint: 'too_dark', text: 'Too dark' },
+  { name: 'a plain gray picture', color: 'gray', hint: 'no_face', text: 'No face found' },
+  { name: 'a black picture', color: 'black', hint: 'too_dark', text: 'Too dark' },
 ]
 
-describe.each(faceless)('camera snapshots with $name as the camera', ({ colour, hint, text }) => {
-  const app = useAppWithAda((dir) => plainCameraVideo(dir, colour))
+describe.each(faceless)('camera snapshots with $name as the camera', ({ color, hint, text }) => {
+  const app = useAppWithAda((dir) => plainCameraVideo(dir, color))
 
   it(`hints "${text}" before the snap`, async () => {
     await expectHint(app, hint, text)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeDescriptor, euclideanDistance } from '../../shared/face/descriptor.js'
-import { enrolFace } from '../../shared/face/enrol.js'
+import { enrollFace } from '../../shared/face/enroll.js'
 import { FaceModelSchema } from '../../shared/face/model.js'
 import { decodePhoto, nodeFaceRuntime } from '../../api/faces/node-runtime.js'
 import { screenshotDir, useApp } from '../support/app.js'
@@ -98,7 +98,7 @@ describe('training in Chromium', () => {
     for (const person of model.people) {
       for (const entry of person.descriptors) {
         const image = await decodePhoto(path.join(app.data.path, 'users', person.name, entry.photo))
-        const result = await enrolFace(runtime, image)
+        const result = await enrollFace(runtime, image)
         image.dispose()
         expect(result.ok, entry.photo).toBe(true)
         if (!result.ok) continue
@@ -176,7 +176,7 @@ describe('training in Chromium', () => {
     expect(await readModel()).toEqual(before)
   })
 
-  it('trains one new person on their own, and can be cancelled with what was done kept', async () => {
+  it('trains one new person on their own, and can be canceled with what was done kept', async () => {
     await registerWith('rose_leslie', [
       'people/rose_leslie/rose_leslie_img1.jpg',
       'people/rose_leslie/rose_leslie_img2.jpg',
@@ -188,9 +188,9 @@ describe('training in Chromium', () => {
     await app.page.getByRole('button', { name: 'Train rose_leslie' }).click()
     await app.page.getByTestId('training-cancel').click()
     const progress = app.page.getByTestId('training-progress')
-    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled')
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 30_000 }).toBe('canceled')
     const label = (await progress.getByRole('status').textContent()) ?? ''
-    const done = Number(label.match(/^Cancelled after (\d+) of 4 photos; what was done is saved$/)?.[1])
+    const done = Number(label.match(/^Canceled after (\d+) of 4 photos; what was done is saved$/)?.[1])
     expect(done, label).toBeLessThan(4)
 
     const after = await readModel()

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { FaceModelSchema, type FaceModel } from '../../shared/face/model.js'
-import { PeopleResponseSchema, type Person } from '../../api/users/schema.js'
+import { PeopleResponseSchema, type Person } from '../../api/people/schema.js'
 import { facesDir } from '../support/data.js'
 import { descriptorEntry } from '../support/faces.js'
 import { startHost, type Host } from '../support/hosts.js'
@@ -44,16 +44,16 @@ let photos: Buffer[] = []
 async function upload(url: string, cookie: string, name: string, index: number): Promise<Reply & { names: string[] }> {
   const form = new FormData()
   form.append('photos', new Blob([new Uint8Array(photos[index % photos.length]!)], { type: 'image/jpeg' }), `shot-${index}.jpg`)
-  const res = await fetch(`${url}/api/users/${encodeURIComponent(name)}/photos`, { method: 'POST', headers: { cookie }, body: form })
+  const res = await fetch(`${url}/api/people/${encodeURIComponent(name)}/photos`, { method: 'POST', headers: { cookie }, body: form })
   const body = (await res.json()) as { photos?: { name: string }[] }
   return { status: res.status, body, names: (body.photos ?? []).map((photo) => photo.name) }
 }
 
-const personRoute = (name: string) => `/api/users/${encodeURIComponent(name)}`
+const personRoute = (name: string) => `/api/people/${encodeURIComponent(name)}`
 const entryRoute = (name: string) => `/api/faces/people/${encodeURIComponent(name)}`
 
 async function people(url: string, cookie: string): Promise<Person[]> {
-  return PeopleResponseSchema.parse((await call(url, 'GET', '/api/users', cookie)).body).users
+  return PeopleResponseSchema.parse((await call(url, 'GET', '/api/people', cookie)).body).people
 }
 
 async function model(url: string, cookie: string): Promise<FaceModel> {
@@ -106,13 +106,13 @@ describe('two app hosts on one PostgreSQL database', slow, () => {
     await Promise.all((hosts ?? []).map((host) => host.stop()))
   })
 
-  it('honours a session made on one host on the other, and refuses it on both once signed out on one', async () => {
+  it('honors a session made on one host on the other, and refuses it on both once signed out on one', async () => {
     const session = await signIn(url(1), adminPassword)
     expect(session.status).toBe(200)
-    expect((await call(url(0), 'GET', '/api/users', session.cookie)).status).toBe(200)
+    expect((await call(url(0), 'GET', '/api/people', session.cookie)).status).toBe(200)
     expect((await call(url(0), 'POST', '/api/auth/logout', session.cookie)).status).toBe(204)
-    expect((await call(url(1), 'GET', '/api/users', session.cookie)).status).toBe(401)
-    expect((await call(url(0), 'GET', '/api/users', session.cookie)).status).toBe(401)
+    expect((await call(url(1), 'GET', '/api/people', session.cookie)).status).toBe(401)
+    expect((await call(url(0), 'GET', '/api/people', session.cookie)).status).toBe(401)
   })
 
   it('counts failed sign-ins once for both hosts: the limit is reached across them, not on each', async () => {
@@ -128,7 +128,7 @@ describe('two app hosts on one PostgreSQL database', slow, () => {
     const expected = new Map<string, { photos: Set<string>; descriptors: Set<string> }>()
     for (let round = 0; round < rounds; round++) {
       const name = `Round ${round}`
-      expect((await call(url(round), 'POST', '/api/users', cookie, { name })).status).toBe(201)
+      expect((await call(url(round), 'POST', '/api/people', cookie, { name })).status).toBe(201)
       const uploads = await Promise.all([0, 1, 2].map((index) => upload(url(index), cookie, name, round * 3 + index)))
       expect(uploads.map((reply) => reply.status)).toEqual([201, 201, 201])
       const stored = uploads.flatMap((reply) => reply.names)
@@ -158,7 +158,7 @@ describe('two app hosts on one PostgreSQL database', slow, () => {
   it('keeps the data whole when a host is killed with SIGKILL in the middle of requests', async () => {
     const doomed = await startHost({ ...env, DATABASE_URL: databaseUrl })
     const name = 'Killed midway'
-    expect((await call(doomed.url, 'POST', '/api/users', cookie, { name })).status).toBe(201)
+    expect((await call(doomed.url, 'POST', '/api/people', cookie, { name })).status).toBe(201)
     // Each answers with the photos it stored, if it was answered at all.
     const started = Array.from({ length: 6 }, (_, index) =>
       index % 2

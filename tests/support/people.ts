@@ -19,7 +19,7 @@ export interface Arena {
   urls: [string, string]
 }
 
-const route = (name: string) => `/api/users/${encodeURIComponent(name)}`
+const route = (name: string) => `/api/people/${encodeURIComponent(name)}`
 const entryRoute = (name: string) => `/api/faces/people/${encodeURIComponent(name)}`
 
 /** The first column of a query's rows, on the database an API serves instead of `dataDir` (see databaseOf). */
@@ -78,7 +78,7 @@ export async function inRounds(rounds: number, race: (round: number, agents: [Ag
 
 /** Registers a person with one photo and one descriptor for it, through the API. */
 export async function registerWithDescriptor(url: string, name: string, seed: number): Promise<void> {
-  expectStatus(await sendJson(url, 'POST', '/api/users', { name }), 201)
+  expectStatus(await sendJson(url, 'POST', '/api/people', { name }), 201)
   const uploaded = await upload(url, name)
   expectStatus(uploaded, 201)
   const [stored] = (uploaded.body as { photos: { name: string }[] }).photos
@@ -90,7 +90,7 @@ export type PhotoFile = string | { file: string; bytes: Buffer }
 
 /** Registers a person through the API, and uploads these photos for them: the names they are stored under. */
 export async function register(url: string, name: string, photos: PhotoFile[] = []): Promise<string[]> {
-  expectStatus(await sendJson(url, 'POST', '/api/users', { name }), 201)
+  expectStatus(await sendJson(url, 'POST', '/api/people', { name }), 201)
   return photos.length ? uploadPhotos(url, name, photos) : []
 }
 
@@ -124,7 +124,7 @@ export async function raceCaseVariants({ dataDir, urls }: Arena, round: number, 
   const fullWidth = [...plain].map((char) => String.fromCodePoint(char.codePointAt(0)! + 0xfee0)).join('')
   const spellings = [plain, plain.toLowerCase(), plain.toUpperCase(), `r${plain.slice(1).toUpperCase()}`, fullWidth]
 
-  const replies = await Promise.all(spellings.map((name, index) => sendJson(urls[index % 2]!, 'POST', '/api/users', { name }, agents[index % 2])))
+  const replies = await Promise.all(spellings.map((name, index) => sendJson(urls[index % 2]!, 'POST', '/api/people', { name }, agents[index % 2])))
 
   expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409, 409, 409, 409])
   for (const reply of replies.filter((candidate) => candidate.status === 409)) expectStatus(reply, 409, 'name_taken')
@@ -144,7 +144,7 @@ export async function raceRenamesToOneName(
 ): Promise<void> {
   const [one, other, target] = [`One ${round}`, `Other ${round}`, `Target ${round}`]
   await registerWithDescriptor(urls[0], one, 100 + round)
-  if (secondEmpty) expectStatus(await sendJson(urls[0], 'POST', '/api/users', { name: other }), 201)
+  if (secondEmpty) expectStatus(await sendJson(urls[0], 'POST', '/api/people', { name: other }), 201)
   else await registerWithDescriptor(urls[0], other, 200 + round)
   const before = { [one]: await photosOf(dataDir, one), [other]: await photosOf(dataDir, other) }
   const modelBefore = await modelOf(urls[0])
@@ -175,7 +175,7 @@ export async function raceCreateAndRename({ dataDir, urls }: Arena, round: numbe
   await registerWithDescriptor(urls[0], existing, 300 + round)
 
   const [created, renamed] = await Promise.all([
-    sendJson(urls[0], 'POST', '/api/users', { name: target.toUpperCase() }, agents[0]),
+    sendJson(urls[0], 'POST', '/api/people', { name: target.toUpperCase() }, agents[0]),
     sendJson(urls[1], 'PATCH', route(existing), { name: target }, agents[1]),
   ])
 
@@ -232,7 +232,7 @@ export interface Training {
 export async function raceTrainingAndRemoval({ dataDir, urls }: Arena, round: number, agents: [Agent, Agent], { method, renameTo }: Training): Promise<void> {
   const name = `Trained ${round}`
   const newName = `${renameTo} ${round}`
-  expectStatus(await sendJson(urls[0], 'POST', '/api/users', { name }), 201)
+  expectStatus(await sendJson(urls[0], 'POST', '/api/people', { name }), 201)
   const entries = Array.from({ length: method === 'PUT' ? 1 : 3 }, (_, index) => ({
     descriptors: [descriptorEntry(`trained-${round}-${index}.jpg`, 500 + round * 10 + index)],
     rejected: [],
@@ -261,7 +261,7 @@ export async function raceTrainingAndRemoval({ dataDir, urls }: Arena, round: nu
 /** A photo uploaded while its person is deleted: it is stored and deleted with them, or refused with 404; nothing is left over. */
 export async function raceUploadAndDelete({ dataDir, urls }: Arena, round: number, agents: [Agent, Agent]): Promise<void> {
   const name = `Uploading ${round}`
-  expectStatus(await sendJson(urls[0], 'POST', '/api/users', { name }), 201)
+  expectStatus(await sendJson(urls[0], 'POST', '/api/people', { name }), 201)
 
   const [deleted, uploaded] = await Promise.all([sendJson(urls[0], 'DELETE', route(name), undefined, agents[0]), upload(urls[1], name)])
 
@@ -277,7 +277,7 @@ export async function raceUploadAndDelete({ dataDir, urls }: Arena, round: numbe
  */
 export async function raceUploadAndRename({ dataDir, urls }: Arena, round: number, agents: [Agent, Agent]): Promise<void> {
   const [name, newName] = [`Uploaded ${round}`, `Moved ${round}`]
-  expectStatus(await sendJson(urls[0], 'POST', '/api/users', { name }), 201)
+  expectStatus(await sendJson(urls[0], 'POST', '/api/people', { name }), 201)
 
   const [renamed, uploaded] = await Promise.all([
     sendJson(urls[0], 'PATCH', route(name), { name: newName }, agents[0]),

@@ -1,4 +1,4 @@
-// A real PostgreSQL server for the tests, from the machine's own binaries: a cluster initialised in a
+// A real PostgreSQL server for the tests, from the machine's own binaries: a cluster initialized in a
 // temp folder, listening on a free loopback port with trust auth, stopped and removed at the end.
 // Run as the `postgres` user when the tests run as root (the server refuses root); otherwise as the
 // user running the tests, who then owns the cluster.

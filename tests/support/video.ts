@@ -23,14 +23,14 @@ export function fakeCameraVideo(dir: string, fps = 15): string {
 }
 
 /**
- * A camera that sees no face: two seconds of one plain colour (an ffmpeg colour name or 0xRRGGBB),
+ * A camera that sees no face: two seconds of one plain color (an ffmpeg color name or 0xRRGGBB),
  * for Chromium's fake camera, written into `dir`.
  */
-export function plainCameraVideo(dir: string, colour: string): string {
-  const output = path.join(dir, `plain-${colour.replace(/\W/g, '')}.y4m`)
+export function plainCameraVideo(dir: string, color: string): string {
+  const output = path.join(dir, `plain-${color.replace(/\W/g, '')}.y4m`)
   if (!existsSync(output)) {
     ensureProgram('ffmpeg', 'ffmpeg', 'The fake camera needs ffmpeg to make a plain video')
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=640x360:r=15:d=2`, '-pix_fmt', 'yuv420p', output])
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${color}:s=640x360:r=15:d=2`, '-pix_fmt', 'yuv420p', output])
   }
   return output
 }

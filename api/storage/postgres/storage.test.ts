@@ -44,7 +44,7 @@ describe('PostgreSQL storage', () => {
     stop()
   })
 
-  it('serialises changes made at once through two storages: each one builds on the last, none is lost', async () => {
+  it('serializes changes made at once through two storages: each one builds on the last, none is lost', async () => {
     const [one, other] = [open(), open()]
     const start = (await one.readModel()).generation
     const names = Array.from({ length: 20 }, (_, index) => `Person ${String(index).padStart(2, '0')}`)

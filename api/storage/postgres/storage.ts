@@ -1,13 +1,13 @@
 // The PostgreSQL backend of the storage port, for several hosts on one database: people, their photos'
 // bytes and the face model in tables (migrations/). A change is one transaction that first locks the
-// model's one row, so changes are serialised across every process and host, and all a change did
+// model's one row, so changes are serialized across every process and host, and all a change did
 // commits with its model or rolls back with it. Commits of a new model are announced with NOTIFY.
 import type pg from 'pg'
 import { FaceModelSchema, type FaceModel } from '../../../shared/face/model.js'
 import { storedPhotoName } from '../../../shared/photos/names.js'
 import type { PhotoHash } from '../../faces/schema.js'
 import { log } from '../../logging.js'
-import type { Person } from '../../users/schema.js'
+import type { Person } from '../../people/schema.js'
 import { sha256 } from '../files.js'
 import { nextModel } from '../model-file.js'
 import { personWithPhotos, sortPeople } from '../people-folders.js'

@@ -15,7 +15,7 @@ CREATE TABLE photos (
   PRIMARY KEY (person, name)
 );
 
--- The one row every change locks (SELECT ... FOR UPDATE): changes are serialised across hosts.
+-- The one row every change locks (SELECT ... FOR UPDATE): changes are serialized across hosts.
 CREATE TABLE face_model (
   id smallint PRIMARY KEY CHECK (id = 1),
   version integer NOT NULL,

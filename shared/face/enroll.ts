@@ -1,4 +1,4 @@
-// Enrolment: one photo in, one descriptor (or the reason there is none) out. The same code runs
+// Enrollment: one photo in, one descriptor (or the reason there is none) out. The same code runs
 // in the browser (Train page) and in Node (`npm run train`); the caller passes in its face-api
 // and TensorFlow.js, and the photo as an int32 [height, width, 3] tensor on both sides, since
 // face-api resizes canvases and tensors differently.
@@ -16,15 +16,15 @@ export interface FaceRuntime {
    * `npm run eval`). The browser has none: the retries that need them were already tried on the
    * original picture when it was uploaded (api/photos/image.ts), and are skipped there.
    */
-  equalise?: (image: TensorFlow.Tensor3D, how: 'clahe' | 'normalise') => Promise<TensorFlow.Tensor3D>
+  equalize?: (image: TensorFlow.Tensor3D, how: 'clahe' | 'normalize') => Promise<TensorFlow.Tensor3D>
 }
 
 /** A changed copy of the photo that a retry searches: the face may be found on it where not on the photo. */
-export type Enhancement = 'clahe' | 'normalise' | 'gamma' | 'upscale'
+export type Enhancement = 'clahe' | 'normalize' | 'gamma' | 'upscale'
 
-export interface EnrolOptions {
+export interface EnrollOptions {
   /**
-   * SSD MobileNet, not the tiny detector: enrolment runs once per photo, so accuracy wins over
+   * SSD MobileNet, not the tiny detector: enrollment runs once per photo, so accuracy wins over
    * speed, and SSD finds the small and turned faces of webcam photos that the tiny one misses.
    */
   detector: Detector
@@ -37,11 +37,11 @@ export interface EnrolOptions {
   /** `faceSharpness` of the face: below it, too blurred. */
   minSharpness: number
   /** Where no face is found, the further tries made, in order, until one finds a face. */
-  retries: readonly EnrolRetry[]
+  retries: readonly EnrollRetry[]
 }
 
 /** One more try at finding the face of a photo where the first try found none. */
-export interface EnrolRetry {
+export interface EnrollRetry {
   detector: Detector
   minConfidence: number
   /** Searched on a changed copy of the photo instead of the photo itself. */
@@ -53,21 +53,21 @@ export interface EnrolRetry {
 /**
  * Measured on the fixture photos (`npm run eval`) and dark copies of them: a dark photo whose face SSD
  * scores under 0.4 is found on a contrast-enhanced copy, at a lower confidence, still under the one-face
- * rule, or by the tiny detector. The copies that need sharp (CLAHE, normalise) are made in Node only.
+ * rule, or by the tiny detector. The copies that need sharp (CLAHE, normalize) are made in Node only.
  * Turned copies of sideways photos are not tried here: both turned copies yield a face, the upside-down
- * one often with the higher score, and nothing in face-api tells which one is upright. `enrolTurned`
+ * one often with the higher score, and nothing in face-api tells which one is upright. `enrollTurned`
  * decides it by the person's other photos instead.
  */
-export const enrolRetries: readonly EnrolRetry[] = Object.freeze([
+export const enrollRetries: readonly EnrollRetry[] = Object.freeze([
   // Dark and low-contrast webcam frames: SSD finds their faces once the contrast is spread out, with
   // its usual confidence, where a lower confidence or the other detector would also take stray hits.
   {
     detector: 'ssd_mobilenetv1',
     minConfidence: 0.4,
     enhance: 'clahe',
-    note: 'Found on a contrast-enhanced copy (contrast-limited histogram equalisation, windows an eighth of the photo)',
+    note: 'Found on a contrast-enhanced copy (contrast-limited histogram equalization, windows an eighth of the photo)',
   },
-  { detector: 'ssd_mobilenetv1', minConfidence: 0.4, enhance: 'normalise', note: 'Found on a copy with its contrast stretched to the full range' },
+  { detector: 'ssd_mobilenetv1', minConfidence: 0.4, enhance: 'normalize', note: 'Found on a copy with its contrast stretched to the full range' },
   { detector: 'ssd_mobilenetv1', minConfidence: 0.4, enhance: 'gamma', note: 'Found on a brightened copy (gamma 2)' },
   { detector: 'ssd_mobilenetv1', minConfidence: 0.2, note: 'Found on a second look, with a lower detector confidence (0.2)' },
   { detector: 'tiny_face_detector', minConfidence: 0.3, note: 'Found by the second detector (tiny face detector)' },
@@ -75,7 +75,7 @@ export const enrolRetries: readonly EnrolRetry[] = Object.freeze([
   { detector: 'ssd_mobilenetv1', minConfidence: 0.4, enhance: 'upscale', note: 'Found on a copy enlarged 2x' },
 ])
 
-export const enrolDefaults: EnrolOptions = {
+export const enrollDefaults: EnrollOptions = {
   detector: 'ssd_mobilenetv1',
   minConfidence: 0.4,
   dominance: 2,
@@ -83,10 +83,10 @@ export const enrolDefaults: EnrolOptions = {
   // identity loss on synthetically blurred fixtures (`npm run calibrate:blur`, bench/CALIBRATION.md).
   minFaceSize: 32,
   minSharpness: 26,
-  retries: enrolRetries,
+  retries: enrollRetries,
 }
 
-export type EnrolResult =
+export type EnrollResult =
   | {
       ok: true
       detector: Detector
@@ -111,9 +111,9 @@ function roundBox(box: Box): Box {
 export const sharpnessSide = 32
 
 /**
- * How much fine detail a face has, whatever its size: the face box in grey is reduced to 32x32 by
+ * How much fine detail a face has, whatever its size: the face box in gray is reduced to 32x32 by
  * averaging (no face that passes the 32 px rule is enlarged, so none is smoothed by resampling), and
- * the variance of its Laplacian is divided by the variance of its grey levels (so a dark or
+ * the variance of its Laplacian is divided by the variance of its gray levels (so a dark or
  * low-contrast face is not taken for a blurred one), times 100. Blur shows as detail lost at the scale
  * of the face: a Gaussian sigma of 3% of the face width halves the score, whatever the photo's size.
  */
@@ -127,8 +127,8 @@ export function faceSharpness(tf: typeof TensorFlow, image: TensorFlow.Tensor3D,
   // TensorFlow.js's resizeBilinear (it samples, without antialiasing) is not on its own.
   const block = Math.max(2, Math.floor(Math.min(w, h) / sharpnessSide))
   return tf.tidy(() => {
-    const grey = image.slice([y, x, 0], [h, w, 3]).toFloat().mean(2).expandDims(2) as TensorFlow.Tensor3D
-    const large = tf.image.resizeBilinear(grey, [sharpnessSide * block, sharpnessSide * block]).expandDims(0) as TensorFlow.Tensor4D
+    const gray = image.slice([y, x, 0], [h, w, 3]).toFloat().mean(2).expandDims(2) as TensorFlow.Tensor3D
+    const large = tf.image.resizeBilinear(gray, [sharpnessSide * block, sharpnessSide * block]).expandDims(0) as TensorFlow.Tensor4D
     const face = tf.avgPool(large, block, block, 'valid')
     const laplacian = tf.tensor4d([0, 1, 0, 1, -4, 1, 0, 1, 0], [3, 3, 1, 1])
     const edges = tf.conv2d(face, laplacian, 1, 'valid')
@@ -152,8 +152,8 @@ export async function enhancedCopy(
     case undefined:
       return { copy: image, scale: 1 }
     case 'clahe':
-    case 'normalise':
-      return runtime.equalise ? { copy: await runtime.equalise(image, enhance), scale: 1 } : null
+    case 'normalize':
+      return runtime.equalize ? { copy: await runtime.equalize(image, enhance), scale: 1 } : null
     case 'gamma':
       return { copy: tf.tidy(() => tf.pow(image.toFloat().div(255), 0.5).mul(255).round().toInt() as TensorFlow.Tensor3D), scale: 1 }
     case 'upscale': {
@@ -165,9 +165,9 @@ export async function enhancedCopy(
 
 const scaledBox = (box: Box, scale: number): Box => ({ x: box.x / scale, y: box.y / scale, width: box.width / scale, height: box.height / scale })
 
-type Attempt = Omit<EnrolRetry, 'note'> & { note?: string }
+type Attempt = Omit<EnrollRetry, 'note'> & { note?: string }
 
-const firstAttempt = (options: EnrolOptions): Attempt => ({ detector: options.detector, minConfidence: options.minConfidence })
+const firstAttempt = (options: EnrollOptions): Attempt => ({ detector: options.detector, minConfidence: options.minConfidence })
 
 function detectorOptions(faceapi: FaceApi, attempt: Attempt) {
   return attempt.detector === 'tiny_face_detector'
@@ -175,9 +175,9 @@ function detectorOptions(faceapi: FaceApi, attempt: Attempt) {
     : new faceapi.SsdMobilenetv1Options({ minConfidence: attempt.minConfidence, maxResults: 20 })
 }
 
-const noFace = { ok: false, reason: 'no_face', detail: 'No face was found in this photo' } as const satisfies EnrolResult
+const noFace = { ok: false, reason: 'no_face', detail: 'No face was found in this photo' } as const satisfies EnrollResult
 
-function severalFaces(count: number): EnrolResult {
+function severalFaces(count: number): EnrollResult {
   return { ok: false, reason: 'several_faces', detail: `${count} faces of similar size: use a photo of this person alone` }
 }
 
@@ -188,7 +188,7 @@ function dominantBox<T extends { box: Box }>(faces: T[], dominance: number): T |
 }
 
 /** One try: `image` is searched as the attempt says (maybe on a changed copy), and its face judged on `image`. */
-async function detectOnce(runtime: FaceRuntime, image: TensorFlow.Tensor3D, attempt: Attempt, options: EnrolOptions): Promise<EnrolResult | null> {
+async function detectOnce(runtime: FaceRuntime, image: TensorFlow.Tensor3D, attempt: Attempt, options: EnrollOptions): Promise<EnrollResult | null> {
   const { faceapi, tf } = runtime
   const made = await enhancedCopy(runtime, image, attempt.enhance)
   if (!made) return null
@@ -219,7 +219,7 @@ async function detectOnce(runtime: FaceRuntime, image: TensorFlow.Tensor3D, atte
       return { ok: false, reason: 'too_blurry', detail: `The face is too blurred (sharpness ${Math.round(sharpness)}, needs ${options.minSharpness})` }
     }
     const { face } = main
-    const result: EnrolResult = { ok: true, detector: attempt.detector, box: found, score: face.detection.score, sharpness, descriptor: face.descriptor }
+    const result: EnrollResult = { ok: true, detector: attempt.detector, box: found, score: face.detection.score, sharpness, descriptor: face.descriptor }
     return attempt.note ? { ...result, note: attempt.note } : result
   } finally {
     if (copy !== image) copy.dispose()
@@ -229,12 +229,12 @@ async function detectOnce(runtime: FaceRuntime, image: TensorFlow.Tensor3D, atte
 const retriesTried = ', nor on retries with a lower confidence, the other detector, and contrast-enhanced and enlarged copies'
 
 /**
- * Finds the one usable face in an enrolment photo and its descriptor, or says why there is none.
+ * Finds the one usable face in an enrollment photo and its descriptor, or says why there is none.
  * Where no face is found, `options.retries` are tried in turn and the first face found is used (a
  * retry this runtime cannot make is passed over). A face found but refused (several, too small, too
  * blurred) is refused for a reason a retry would not mend.
  */
-export async function enrolFace(runtime: FaceRuntime, image: TensorFlow.Tensor3D, options: EnrolOptions = enrolDefaults): Promise<EnrolResult> {
+export async function enrollFace(runtime: FaceRuntime, image: TensorFlow.Tensor3D, options: EnrollOptions = enrollDefaults): Promise<EnrollResult> {
   for (const attempt of [firstAttempt(options), ...options.retries]) {
     const result = await detectOnce(runtime, image, attempt, options)
     if (result && (result.ok || result.reason !== 'no_face')) return result
@@ -242,14 +242,14 @@ export async function enrolFace(runtime: FaceRuntime, image: TensorFlow.Tensor3D
   return options.retries.length ? { ...noFace, detail: `${noFace.detail}${retriesTried}` } : noFace
 }
 
-/** Where the one face of a picture is, by the same tries as enrolment: its box, and the retry that found it. */
-export type FaceSearch = { found: 'one'; box: Box; score: number; retry?: EnrolRetry } | { found: 'several'; count: number } | { found: 'none' }
+/** Where the one face of a picture is, by the same tries as enrollment: its box, and the retry that found it. */
+export type FaceSearch = { found: 'one'; box: Box; score: number; retry?: EnrollRetry } | { found: 'several'; count: number } | { found: 'none' }
 
 /**
- * Looks for the one face of a picture (detection only: no landmarks, no descriptor), with enrolment's
+ * Looks for the one face of a picture (detection only: no landmarks, no descriptor), with enrollment's
  * detector, one-face rule and retries. Uploads use it to frame the stored photo around the face.
  */
-export async function locateFace(runtime: FaceRuntime, image: TensorFlow.Tensor3D, options: EnrolOptions = enrolDefaults): Promise<FaceSearch> {
+export async function locateFace(runtime: FaceRuntime, image: TensorFlow.Tensor3D, options: EnrollOptions = enrollDefaults): Promise<FaceSearch> {
   const { faceapi } = runtime
   for (const attempt of [firstAttempt(options), ...options.retries]) {
     const made = await enhancedCopy(runtime, image, attempt.enhance)
@@ -262,7 +262,7 @@ export async function locateFace(runtime: FaceRuntime, image: TensorFlow.Tensor3
         options.dominance,
       )
       if (typeof main === 'number') return { found: 'several', count: main }
-      const retry = 'note' in attempt ? (attempt as EnrolRetry) : undefined
+      const retry = 'note' in attempt ? (attempt as EnrollRetry) : undefined
       return { found: 'one', box: main.box, score: main.score, ...(retry ? { retry } : {}) }
     } finally {
       if (made.copy !== image) made.copy.dispose()
@@ -285,9 +285,9 @@ function nearestOf(descriptor: Float32Array, known: readonly Float32Array[]): nu
 /**
  * A photo that gave no face, or a face unlike every other photo of the person (farther than
  * `threshold` from all of them), may be sideways: the detectors find few sideways faces, and a sideways
- * face's descriptor matches nobody. True when such a photo is worth `enrolTurned`.
+ * face's descriptor matches nobody. True when such a photo is worth `enrollTurned`.
  */
-export function mayBeSideways(result: EnrolResult, known: readonly Float32Array[], threshold: number): boolean {
+export function mayBeSideways(result: EnrollResult, known: readonly Float32Array[], threshold: number): boolean {
   if (known.length === 0) return false
   return result.ok ? nearestOf(result.descriptor, known) >= threshold : result.reason === 'no_face'
 }
@@ -297,15 +297,15 @@ export function mayBeSideways(result: EnrolResult, known: readonly Float32Array[
  * person's other photos (`known`): nearer than `threshold` to one of them, the nearer of the two copies.
  * Null when neither copy gives such a face.
  */
-export async function enrolTurned(
+export async function enrollTurned(
   runtime: FaceRuntime,
   image: TensorFlow.Tensor3D,
   known: readonly Float32Array[],
   threshold: number,
-  options: EnrolOptions = enrolDefaults,
-): Promise<EnrolResult | null> {
+  options: EnrollOptions = enrollDefaults,
+): Promise<EnrollResult | null> {
   const [height, width] = image.shape
-  let best: { result: EnrolResult & { ok: true }; distance: number } | null = null
+  let best: { result: EnrollResult & { ok: true }; distance: number } | null = null
   for (const rotation of [90, 270] as const) {
     const copy = runtime.tf.tidy(() => runtime.tf.reverse(runtime.tf.transpose(image, [1, 0, 2]), rotation === 90 ? 1 : 0))
     try {
@@ -323,8 +323,8 @@ export async function enrolTurned(
   return best?.result ?? null
 }
 
-/** An enrolment result as the face model stores it, for the photo (and its content hash) it came from. */
-export function toModelEntry(source: { photo: string; hash: string }, result: EnrolResult): DescriptorEntry | RejectedPhoto {
+/** An enrollment result as the face model stores it, for the photo (and its content hash) it came from. */
+export function toModelEntry(source: { photo: string; hash: string }, result: EnrollResult): DescriptorEntry | RejectedPhoto {
   const { photo, hash } = source
   return result.ok
     ? {

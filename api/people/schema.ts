@@ -12,7 +12,9 @@ export const PersonSchema = z.object({
   photos: z.array(PhotoSchema),
 })
 
-export const PeopleResponseSchema = z.object({ users: z.array(PersonSchema) })
+export const PeopleResponseSchema = z.object({ people: z.array(PersonSchema) })
+/** The list as /api/users, the first version's route, answers it. */
+export const UsersResponseSchema = z.object({ users: z.array(PersonSchema) })
 
 export const CreatePersonBodySchema = z.strictObject({ name: PersonNameSchema })
 export const RenamePersonBodySchema = z.strictObject({ name: PersonNameSchema })
@@ -20,5 +22,6 @@ export const RenamePersonBodySchema = z.strictObject({ name: PersonNameSchema })
 export type Photo = z.infer<typeof PhotoSchema>
 export type Person = z.infer<typeof PersonSchema>
 export type PeopleResponse = z.infer<typeof PeopleResponseSchema>
+export type UsersResponse = z.infer<typeof UsersResponseSchema>
 export type CreatePersonBody = z.infer<typeof CreatePersonBodySchema>
 export type RenamePersonBody = z.infer<typeof RenamePersonBodySchema>

@@ -16,11 +16,11 @@ interface Call {
   body?: unknown
 }
 
-const list = (): Call => ({ method: 'GET', route: '/api/users' })
-const post = (body?: unknown): Call => ({ method: 'POST', route: '/api/users', body })
-const get = (name: string): Call => ({ method: 'GET', route: `/api/users/${name}` })
-const patch = (name: string, body: unknown): Call => ({ method: 'PATCH', route: `/api/users/${name}`, body })
-const del = (name: string): Call => ({ method: 'DELETE', route: `/api/users/${name}` })
+const list = (): Call => ({ method: 'GET', route: '/api/people' })
+const post = (body?: unknown): Call => ({ method: 'POST', route: '/api/people', body })
+const get = (name: string): Call => ({ method: 'GET', route: `/api/people/${name}` })
+const patch = (name: string, body: unknown): Call => ({ method: 'PATCH', route: `/api/people/${name}`, body })
+const del = (name: string): Call => ({ method: 'DELETE', route: `/api/people/${name}` })
 
 const send = (baseUrl: string, { method, route, body }: Call) => sendJson(baseUrl, method, route, body)
 
@@ -46,7 +46,7 @@ describe('people: create, read, rename, delete', () => {
   it('registers a person with a 201, a Location and an empty folder', async () => {
     const res = await call(post({ name: 'Ada Lovelace' }))
     expect(res.status).toBe(201)
-    expect(res.headers.location).toBe('/api/users/Ada%20Lovelace')
+    expect(res.headers.location).toBe('/api/people/Ada%20Lovelace')
     expect(res.body).toEqual({ name: 'Ada Lovelace', photoCount: 0, photos: [] })
     expect(await storedPeople(api.dataDir)).toEqual(['Ada Lovelace'])
   })
@@ -56,7 +56,7 @@ describe('people: create, read, rename, delete', () => {
     const res = await call(post({ name: `  ${decomposed}  ` }))
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ name: 'Zo\u00eb Ng' })
-    expect(res.headers.location).toBe('/api/users/Zo%C3%AB%20Ng')
+    expect(res.headers.location).toBe('/api/people/Zo%C3%AB%20Ng')
     expect(await storedPeople(api.dataDir)).toContain('Zo\u00eb Ng')
     expect((await call(get(encodeURIComponent(decomposed)))).status).toBe(200)
   })
@@ -75,8 +75,8 @@ describe('people: create, read, rename, delete', () => {
   it('lists everyone by name', async () => {
     const res = await call(list())
     expect(res.status).toBe(200)
-    const { users } = PeopleResponseSchema.parse(res.body)
-    expect(users.map((person) => [person.name, person.photoCount])).toEqual([
+    const { people } = PeopleResponseSchema.parse(res.body)
+    expect(people.map((person) => [person.name, person.photoCount])).toEqual([
       ['Ada Lovelace', 2],
       ['Zo\u00eb Ng', 0],
     ])
@@ -111,8 +111,8 @@ describe('people: create, read, rename, delete', () => {
     expect(await storedPeople(api.dataDir)).toEqual(['Zo\u00eb Ng'])
     expect(await storedFiles(api.dataDir)).toEqual([])
     expect((await call(get('ADA%20KING'))).status).toBe(404)
-    const { users } = PeopleResponseSchema.parse((await call(list())).body)
-    expect(users.map((person) => person.name)).toEqual(['Zo\u00eb Ng'])
+    const { people } = PeopleResponseSchema.parse((await call(list())).body)
+    expect(people.map((person) => person.name)).toEqual(['Zo\u00eb Ng'])
   })
 })
 

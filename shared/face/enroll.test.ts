@@ -2,15 +2,15 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import sharp, { type Sharp } from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { normalisePhoto } from '../../api/photos/image.js'
+import { normalizePhoto } from '../../api/photos/image.js'
 import { decodePhoto, nodeFaceRuntime } from '../../api/faces/node-runtime.js'
 import { facesDir } from '../../tests/support/data.js'
 import { decodeDescriptor, euclideanDistance } from './descriptor.js'
-import { enhancedCopy, enrolDefaults, enrolFace, enrolRetries, faceSharpness, toModelEntry, unturnedBox, type EnrolOptions, type FaceRuntime } from './enrol.js'
+import { enhancedCopy, enrollDefaults, enrollFace, enrollRetries, faceSharpness, toModelEntry, unturnedBox, type EnrollOptions, type FaceRuntime } from './enroll.js'
 import type { DescriptorEntry, PersonModel } from './model.js'
 import { recordResult, secondLookAtSideways } from './training.js'
 
-describe('enrolFace', () => {
+describe('enrollFace', () => {
   let runtime: FaceRuntime
 
   beforeAll(async () => {
@@ -18,50 +18,50 @@ describe('enrolFace', () => {
   }, 60_000)
 
   const asIs = (image: Sharp) => image
-  const withoutRetries: EnrolOptions = { ...enrolDefaults, retries: [] }
-  const contrastNotes = enrolRetries.filter((retry) => retry.enhance && retry.enhance !== 'upscale').map((retry) => retry.note)
+  const withoutRetries: EnrollOptions = { ...enrollDefaults, retries: [] }
+  const contrastNotes = enrollRetries.filter((retry) => retry.enhance && retry.enhance !== 'upscale').map((retry) => retry.note)
 
-  async function enrol(photo: string, change: (image: Sharp) => Sharp = asIs, options: EnrolOptions = enrolDefaults) {
-    const stored = await normalisePhoto(await readFile(path.join(facesDir, photo)), photo)
+  async function enroll(photo: string, change: (image: Sharp) => Sharp = asIs, options: EnrollOptions = enrollDefaults) {
+    const stored = await normalizePhoto(await readFile(path.join(facesDir, photo)), photo)
     const image = await decodePhoto(await change(sharp(stored)).toBuffer())
     try {
-      return await enrolFace(runtime, image, options)
+      return await enrollFace(runtime, image, options)
     } finally {
       image.dispose()
     }
   }
 
   it('finds the one face of a portrait, with its box and a 128-number descriptor', async () => {
-    const result = await enrol('people/barack_obama/obama_small.jpg')
+    const result = await enroll('people/barack_obama/obama_small.jpg')
     expect(result.ok).toBe(true)
     if (!result.ok) return
     expect(result.detector).toBe('ssd_mobilenetv1')
     expect(result.descriptor).toHaveLength(128)
     expect(result.note).toBeUndefined()
-    expect(Math.min(result.box.width, result.box.height)).toBeGreaterThanOrEqual(enrolDefaults.minFaceSize)
-    expect(result.sharpness).toBeGreaterThanOrEqual(enrolDefaults.minSharpness)
+    expect(Math.min(result.box.width, result.box.height)).toBeGreaterThanOrEqual(enrollDefaults.minFaceSize)
+    expect(result.sharpness).toBeGreaterThanOrEqual(enrollDefaults.minSharpness)
   }, 60_000)
 
   it('finds the face of a dark copy of a photo on a contrast-enhanced copy, and says what was done', async () => {
     const photo = 'people/kit_harington/johnsnow_test1.jpg'
     const dark = (image: Sharp) => image.linear(0.12, 0)
-    expect(await enrol(photo, dark, withoutRetries)).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
-    const retried = await enrol(photo, dark)
+    expect(await enroll(photo, dark, withoutRetries)).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
+    const retried = await enroll(photo, dark)
     expect(retried.ok).toBe(true)
     if (!retried.ok) return
     expect(retried.detector).toBe('ssd_mobilenetv1')
     expect(contrastNotes).toContain(retried.note)
-    expect(Math.min(retried.box.width, retried.box.height)).toBeGreaterThanOrEqual(enrolDefaults.minFaceSize)
+    expect(Math.min(retried.box.width, retried.box.height)).toBeGreaterThanOrEqual(enrollDefaults.minFaceSize)
   }, 60_000)
 
-  it.each(enrolRetries.filter((retry) => retry.enhance).map((retry) => retry.enhance!))(
+  it.each(enrollRetries.filter((retry) => retry.enhance).map((retry) => retry.enhance!))(
     'the %s copy shows the same face, at its scale',
     async (how) => {
-      const image = await decodePhoto(await normalisePhoto(await readFile(path.join(facesDir, 'people/barack_obama/obama.jpg')), 'obama.jpg'))
+      const image = await decodePhoto(await normalizePhoto(await readFile(path.join(facesDir, 'people/barack_obama/obama.jpg')), 'obama.jpg'))
       const made = await enhancedCopy(runtime, image, how)
       try {
-        const plain = await enrolFace(runtime, image, withoutRetries)
-        const onCopy = await enrolFace(runtime, made!.copy, withoutRetries)
+        const plain = await enrollFace(runtime, image, withoutRetries)
+        const onCopy = await enrollFace(runtime, made!.copy, withoutRetries)
         expect(plain.ok && onCopy.ok).toBe(true)
         if (!plain.ok || !onCopy.ok) return
         expect(made!.scale).toBe(how === 'upscale' ? 2 : 1)
@@ -90,7 +90,7 @@ describe('enrolFace', () => {
   ] as const
 
   it.each(rejections)('rejects %s, %s', async (photo, _how, change, reason, detail) => {
-    const result = await enrol(photo, change)
+    const result = await enroll(photo, change)
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.reason).toBe(reason)
@@ -100,7 +100,7 @@ describe('enrolFace', () => {
   // The blurred face is found only on a retry's copy (and judged on the photo itself): without retries, no face.
   const foundWithoutRetries = rejections.filter(([, how]) => how !== 'blurred')
   it.each(foundWithoutRetries)('without retries, rejects %s, %s, as before', async (photo, _how, change, reason, detail) => {
-    const result = await enrol(photo, change, withoutRetries)
+    const result = await enroll(photo, change, withoutRetries)
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.reason).toBe(reason)
@@ -109,8 +109,8 @@ describe('enrolFace', () => {
 
   it('says that the retries found no face either, only when there were retries', async () => {
     const corner = (image: Sharp) => image.extract({ left: 0, top: 0, width: 120, height: 120 })
-    const withRetries = await enrol('people/barack_obama/obama.jpg', corner)
-    const without = await enrol('people/barack_obama/obama.jpg', corner, withoutRetries)
+    const withRetries = await enroll('people/barack_obama/obama.jpg', corner)
+    const without = await enroll('people/barack_obama/obama.jpg', corner, withoutRetries)
     expect(withRetries).toMatchObject({ ok: false, reason: 'no_face', detail: expect.stringContaining('No face was found in this photo, nor on retries') })
     expect(without).toEqual({ ok: false, reason: 'no_face', detail: 'No face was found in this photo' })
   }, 60_000)
@@ -134,7 +134,7 @@ describe('faceSharpness', () => {
       const original = await readFile(path.join(facesDir, photo))
       const { width } = await sharp(original).metadata()
       const first = await decodePhoto(original)
-      const onOriginal = await enrolFace(runtime, first, { ...enrolDefaults, minSharpness: 0 })
+      const onOriginal = await enrollFace(runtime, first, { ...enrollDefaults, minSharpness: 0 })
       first.dispose()
       expect(onOriginal.ok).toBe(true)
       if (!onOriginal.ok) return
@@ -143,7 +143,7 @@ describe('faceSharpness', () => {
         const reduced = await sharp(original).resize(Math.round((width! * size) / onOriginal.box.width)).jpeg({ quality: 90 }).toBuffer()
         const image = await decodePhoto(reduced)
         try {
-          const result = await enrolFace(runtime, image, { ...enrolDefaults, minSharpness: 0 })
+          const result = await enrollFace(runtime, image, { ...enrollDefaults, minSharpness: 0 })
           expect(result.ok, `${size} px`).toBe(true)
           if (!result.ok) return
           expect(Math.abs(result.box.width - size) / size, `face found at about ${size} px`).toBeLessThan(0.3)
@@ -162,13 +162,13 @@ describe('faceSharpness', () => {
   )
 
   it('scores a face lower the more it is blurred, the blur a share of the face', async () => {
-    const stored = await normalisePhoto(await readFile(path.join(facesDir, 'people/barack_obama/obama.jpg')), 'obama.jpg')
-    const measuring = { ...enrolDefaults, minSharpness: 0 }
+    const stored = await normalizePhoto(await readFile(path.join(facesDir, 'people/barack_obama/obama.jpg')), 'obama.jpg')
+    const measuring = { ...enrollDefaults, minSharpness: 0 }
     const scores: number[] = []
     let faceWidth = 0
     for (const share of [0, 0.02, 0.04]) {
       const image = await decodePhoto(share ? await sharp(stored).blur(share * faceWidth).toBuffer() : stored)
-      const result = await enrolFace(runtime, image, measuring).finally(() => image.dispose())
+      const result = await enrollFace(runtime, image, measuring).finally(() => image.dispose())
       expect(result.ok).toBe(true)
       if (!result.ok) return
       faceWidth ||= result.box.width
@@ -200,14 +200,14 @@ describe('secondLookAtSideways', () => {
   }, 60_000)
 
   async function stored(photo: string, turn = 0): Promise<Buffer> {
-    const bytes = await normalisePhoto(await readFile(path.join(facesDir, photo)), photo)
+    const bytes = await normalizePhoto(await readFile(path.join(facesDir, photo)), photo)
     return turn ? sharp(bytes).rotate(turn).toBuffer() : bytes
   }
 
   async function entry(photo: string, bytes: Buffer) {
     const image = await decodePhoto(bytes)
     try {
-      return toModelEntry({ photo, hash: photo }, await enrolFace(runtime, image))
+      return toModelEntry({ photo, hash: photo }, await enrollFace(runtime, image))
     } finally {
       image.dispose()
     }

@@ -1,18 +1,18 @@
 import type { Module } from 'vuex'
 import type { MovePhotoResponse } from '../api/photos/schema'
-import type { PeopleResponse, Person } from '../api/users/schema'
+import type { PeopleResponse, Person } from '../api/people/schema'
 import { apiErrorMessage, type ApiFetch } from './api'
 import type { LoadStatus, RootState } from './types'
 
-export interface UserState {
-  people: Person[]
+export interface PeopleState {
+  list: Person[]
   status: LoadStatus
   error: string | null
 }
 
 /** An API failure turned into words for the person using the app. */
-export class UserActionError extends Error {
-  override name = 'UserActionError'
+export class PersonActionError extends Error {
+  override name = 'PersonActionError'
   /** The API's HTTP status, where there was an answer: a page shows 404 for a person who is not there. */
   constructor(
     message: string,
@@ -26,27 +26,27 @@ function byName(a: Person, b: Person): number {
   return a.name.localeCompare(b.name)
 }
 
-const path = (name: string) => `/api/users/${encodeURIComponent(name)}`
+const path = (name: string) => `/api/people/${encodeURIComponent(name)}`
 
-export function userModule(api: ApiFetch): Module<UserState, RootState> {
+export function peopleModule(api: ApiFetch): Module<PeopleState, RootState> {
   async function call<T>(request: () => Promise<T>): Promise<T> {
     try {
       return await request()
     } catch (err) {
-      throw new UserActionError(apiErrorMessage(err), (err as { statusCode?: number } | null)?.statusCode)
+      throw new PersonActionError(apiErrorMessage(err), (err as { statusCode?: number } | null)?.statusCode)
     }
   }
 
   return {
     namespaced: true,
-    state: () => ({ people: [], status: 'idle', error: null }),
+    state: () => ({ list: [], status: 'idle', error: null }),
     mutations: {
       loading(state) {
         state.status = 'loading'
         state.error = null
       },
       loaded(state, people: Person[]) {
-        state.people = people
+        state.list = people
         state.status = 'ready'
       },
       failed(state, message: string) {
@@ -56,18 +56,18 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
       /** Adds or replaces one person (`previousName` when they were renamed). */
       personSaved(state, { person, previousName }: { person: Person; previousName?: string }) {
         const replaced = previousName ?? person.name
-        state.people = [...state.people.filter((other) => other.name !== replaced), person].sort(byName)
+        state.list = [...state.list.filter((other) => other.name !== replaced), person].sort(byName)
       },
       personRemoved(state, name: string) {
-        state.people = state.people.filter((person) => person.name !== name)
+        state.list = state.list.filter((person) => person.name !== name)
       },
     },
     actions: {
       async loadPeople({ commit }) {
         commit('loading')
         try {
-          const { users } = await api<PeopleResponse>('/api/users')
-          commit('loaded', users)
+          const { people } = await api<PeopleResponse>('/api/people')
+          commit('loaded', people)
         } catch (err) {
           commit('failed', apiErrorMessage(err))
         }
@@ -78,7 +78,7 @@ export function userModule(api: ApiFetch): Module<UserState, RootState> {
         return person
       },
       async registerPerson({ commit }, name: string): Promise<Person> {
-        const person = await call(() => api<Person>('/api/users', { method: 'POST', body: { name } }))
+        const person = await call(() => api<Person>('/api/people', { method: 'POST', body: { name } }))
         commit('personSaved', { person })
         return person
       },

@@ -7,7 +7,7 @@ import { useTestApi } from '../../tests/support/api.js'
 import { addFixturePhotos } from '../../tests/support/data.js'
 import { PeopleResponseSchema } from './schema.js'
 
-describe('GET /api/users, on the files', () => {
+describe('GET /api/people, on the files', () => {
   const api = useTestApi()
 
   it('lists people by name with their photos, skipping anything that is not a stored photo', async () => {
@@ -18,8 +18,8 @@ describe('GET /api/users, on the files', () => {
     // A deletion between its rename and its removal.
     await addFixturePhotos(api.dataDir, '.deleted-0123456789ab', ['people/barack_obama/obama.jpg'])
 
-    const body = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/users`)).json())
-    expect(body.users).toEqual([
+    const body = PeopleResponseSchema.parse(await (await fetch(`${api.url}/api/people`)).json())
+    expect(body.people).toEqual([
       {
         name: 'barack_obama',
         photoCount: 1,
