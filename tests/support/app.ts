@@ -6,7 +6,9 @@ import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { collectPageErrors, launchBrowser, type RunningBrowser } from './browser.js'
+import { copyData } from '../../api/storage/copy.js'
 import { addFixturePhotos, createTempDataDir, repoRoot, type TempDataDir } from './data.js'
+import { createDatabase, startPostgres, type PostgresServer } from './postgres.js'
 import { startServer, type RunningServer } from './server.js'
 
 export const screenshotDir = path.join(repoRoot, 'test-results/screenshots')
@@ -29,6 +31,14 @@ export interface AppOptions {
    * 2 as PM2's cluster mode runs them, 0 where the tests start their own (`startServer`).
    */
   servers?: number
+  /**
+   * PostgreSQL as the backend: a test server of the app's own (tests/support/postgres.ts), and a fresh
+   * database on it into which the prepared data folder is copied before any server starts. Every server
+   * process then stands for a host: the same DATABASE_URL, and an empty data folder of its own.
+   * (Its own server rather than the api-postgres project's: there, a postgresUrl makes startApi switch
+   * backends, which the e2e files that start an API beside the app do not want.)
+   */
+  database?: boolean
   /** The servers' environment, beside DATA_DIR (which it may replace). */
   env?: Record<string, string>
   /** Chromium with one page: true (the default), or false for none. */
@@ -42,7 +52,10 @@ export interface AppOptions {
  * Everything it starts is stopped, and everything it made removed, by `close`.
  */
 export interface App {
+  /** The data folder the servers serve, or with `database`, the one copied into the database. */
   data: TempDataDir
+  /** With `database`: the database the servers share. */
+  databaseUrl?: string
   /** A temporary folder of the app's own for files a test makes (a camera's video, an upload). */
   scratch: string
   /** The first of `servers`. */
@@ -75,6 +88,13 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
   const data = await createTempDataDir()
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-e2e-'))
   const env = { DATA_DIR: data.path, ...options.env }
+  let postgres: PostgresServer | undefined
+  let databaseUrl: string | undefined
+  // On PostgreSQL, each server process is a host with a disk of its own (in the scratch folder).
+  const serverEnv = async (extra: Record<string, string> = {}): Promise<Record<string, string>> =>
+    databaseUrl === undefined ? { ...env, ...extra } : { ...env, DATA_DIR: await mkdtemp(path.join(scratch, 'host-')), DATABASE_URL: databaseUrl, ...extra }
+  const serverEnvs: Record<string, string>[] = []
+  const startServerAt = async (index: number) => startServer((serverEnvs[index] ??= await serverEnv()))
   const servers: RunningServer[] = []
   const extraServers: RunningServer[] = []
   const cleanups: (() => Promise<void> | void)[] = []
@@ -88,6 +108,9 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
   }
   const app: App = {
     data,
+    get databaseUrl() {
+      return databaseUrl
+    },
     scratch,
     servers,
     get server() {
@@ -103,13 +126,13 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
       return started(pageErrors, 'browser page')
     },
     async startServer(extra = {}) {
-      const server = await startServer({ ...env, ...extra })
+      const server = await startServer(await serverEnv(extra))
       extraServers.push(server)
       return server
     },
     async restartServer(index) {
       await servers[index]?.stop()
-      servers[index] = await startServer(env)
+      servers[index] = await startServerAt(index)
       return servers[index]
     },
     train: () => trainHeadless(data.path),
@@ -120,6 +143,7 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
       await browser?.close()
       await Promise.all([...servers, ...extraServers].map((server) => server.stop()))
       for (const cleanup of [...cleanups].reverse()) await cleanup()
+      await postgres?.stop()
       await data.remove()
       await rm(scratch, { recursive: true, force: true })
     },
@@ -130,7 +154,13 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
     for (const [person, photos] of Object.entries(options.people ?? {})) await addFixturePhotos(data.path, person, photos)
     await options.prepare?.(data.path)
     if (options.train) await app.train()
-    const starts = await Promise.allSettled(Array.from({ length: options.servers ?? 1 }, () => startServer(env)))
+    if (options.database) {
+      postgres = await startPostgres()
+      const url = await createDatabase(postgres.url)
+      await copyData(data.path, url)
+      databaseUrl = url
+    }
+    const starts = await Promise.allSettled(Array.from({ length: options.servers ?? 1 }, (_, index) => startServerAt(index)))
     for (const start of starts) if (start.status === 'fulfilled') servers.push(start.value)
     for (const start of starts) if (start.status === 'rejected') throw start.reason
     if (options.browser !== false) {
