@@ -79,6 +79,18 @@ async function searchFace(picture: Picture): Promise<FaceSearch> {
   }
 }
 
+/** What enrollment's first look finds in a stored photo (a JPEG): its one face, several, or none. */
+async function faceCount(jpeg: Buffer): Promise<FaceSearch> {
+  const { decodePhoto, nodeFaceRuntime } = await nodeFace()
+  const runtime = await nodeFaceRuntime()
+  const image = await decodePhoto(jpeg)
+  try {
+    return await locateFace(runtime, image, { ...enrollDefaults, retries: [] })
+  } finally {
+    image.dispose()
+  }
+}
+
 async function storedJpeg(picture: Picture, region: Box | null): Promise<Buffer> {
   const pixels = sharp(picture.data, rawOf(picture))
   if (region) pixels.extract({ left: region.x, top: region.y, width: region.width, height: region.height })
@@ -157,6 +169,12 @@ export async function preparePhoto(input: Buffer, label: string): Promise<Prepar
     ? `Framed around the face (${side} px across in the ${picture.width}x${picture.height} picture)`
     : 'Stored whole: the picture is no larger than a stored photo'
   const bytes = await storedJpeg(picture, region)
+  // The detector sees a frame's faces larger than the whole picture's: a neighbour it missed there may
+  // stand beside the face here, and training would refuse the photo for it. Such a picture is kept whole.
+  const framed = region ? await faceCount(bytes) : undefined
+  if (framed?.found === 'several') {
+    return { bytes: await storedJpeg(picture, null), framing: `Stored whole: ${framed.count} faces of similar size were found around the face` }
+  }
   const enhance = search.retry?.enhance
   if (enhance && enhance !== 'upscale') {
     return { bytes: await enhanced(bytes, enhance), framing: `${framing}. ${search.retry!.note}; stored so` }

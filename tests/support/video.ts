@@ -34,3 +34,14 @@ export function plainCameraVideo(dir: string, color: string): string {
   }
   return output
 }
+
+/**
+ * Frame `index` of the fixture video (its 275 frames counted from 0), scaled to the fake camera's
+ * 640x360, as a JPEG: a camera snapshot of that moment.
+ */
+export function clipFrame(index: number): Buffer {
+  ensureProgram('ffmpeg', 'ffmpeg', 'Frames of the fixture video need ffmpeg')
+  const input = path.join(facesDir, 'video/short_hamilton_clip.mp4')
+  const filter = `select=eq(n\\,${index}),scale=640:360`
+  return execFileSync('ffmpeg', ['-loglevel', 'error', '-i', input, '-vf', filter, '-frames:v', '1', '-q:v', '2', '-f', 'image2pipe', '-c:v', 'mjpeg', '-'], { maxBuffer: 16 << 20 })
+}
