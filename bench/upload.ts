@@ -63,9 +63,13 @@ function filesOf(dataDir: string): StoredPhotos {
         else photos.set(`${person}/${file}`, () => readFile(path.join(dataDir, 'users', person, file)))
       }
     }
+    leftovers.push(...(await uploadTempFiles(dataDir)))
     return { photos, leftovers }
   }
 }
+
+/** The uploads folder's temp files: requests still being answered hold theirs, and remove them when done. */
+const uploadTempFiles = async (dataDir: string) => (await readdir(path.join(dataDir, '.uploads')).catch(() => [])).map((name) => `.uploads/${name}`)
 
 function tablesOf(url: string, dataDir: string): StoredPhotos {
   return async () => {
@@ -74,8 +78,7 @@ function tablesOf(url: string, dataDir: string): StoredPhotos {
     try {
       const { rows } = await client.query<{ person: string; name: string; bytes: Buffer }>('SELECT person, name, bytes FROM photos')
       const photos = new Map(rows.map((row) => [`${row.person}/${row.name}`, async () => row.bytes]))
-      const leftovers = (await readdir(path.join(dataDir, '.uploads')).catch(() => [])).map((name) => `.uploads/${name}`)
-      return { photos, leftovers }
+      return { photos, leftovers: await uploadTempFiles(dataDir) }
     } finally {
       await client.end()
     }
@@ -115,10 +118,14 @@ async function measure(label: string, env: { DATA_DIR: string; DATABASE_URL?: st
     )
     console.log(`${label}: ${connections} clients uploading ${photos.length} fixture photos in turn for ${seconds} s to ${workers} PM2 workers…`)
     const result = await autocannon({ url: cluster.url, connections, duration: seconds, timeout: 30, requests })
-    // Requests still in flight when autocannon stopped may finish on the server after it has gone.
-    await new Promise((resolve) => setTimeout(resolve, 2_000))
-
-    const { photos: kept, leftovers } = await stored()
+    // Requests still in flight when autocannon stopped finish on the server after it has gone: what
+    // they leave is judged once they are done (their temp files gone), or after a minute.
+    let found = await stored()
+    for (let waited = 0; found.leftovers.length && waited < 60_000; waited += 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      found = await stored()
+    }
+    const { photos: kept, leftovers } = found
     const invalid: string[] = []
     for (const [photo, bytes] of kept) {
       const meta = await sharp(await bytes()).metadata().catch(() => null)
