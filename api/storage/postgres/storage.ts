@@ -75,7 +75,8 @@ async function writeModel(db: Queryable, loaded: LoadedModel, next: FaceModel): 
   })
   const gone = [...unused.values()].flat().map((row) => row.id)
   if (gone.length) await db.query('DELETE FROM model_entries WHERE id = ANY($1::bigint[])', [gone])
-  const moved = kept.filter((row) => loaded.rows.find((old) => old.id === row.id)?.position !== row.position)
+  const placed = new Map(loaded.rows.map((row) => [row.id, row.position]))
+  const moved = kept.filter((row) => placed.get(row.id) !== row.position)
   if (moved.length) {
     await db.query('UPDATE model_entries SET position = moved.position FROM unnest($1::bigint[], $2::integer[]) AS moved (id, position) WHERE model_entries.id = moved.id', [
       moved.map((row) => row.id),
