@@ -48,7 +48,10 @@ if (live) {
   const app = live.results[0]
   targetRows.push(
     { benchmark: '1. Live', target: 'app ≥ 25 FPS (2 cores, no GPU)', figure: `${app.fps} FPS (${app.medianMs} ms median)`, result: met(live.targets.appFps.met) },
-    { benchmark: '1. Live', target: 'app ≥ 2x the bare loop on its best backend', figure: `${live.ratioAppToBareBest}x (${live.targets.versusBareBest.best})`, result: met(live.targets.versusBareBest.met) },
+    ...(live.targets.appP90
+      ? [{ benchmark: '1. Live', target: `app ${live.targets.appP90.target}`, figure: `${app.p90Ms} ms`, result: met(live.targets.appP90.met) }]
+      : []),
+    { benchmark: '1. Live', target: `app ${live.targets.versusBareBest.target}`, figure: `${live.ratioAppToBareBest}x (${live.targets.versusBareBest.best})`, result: met(live.targets.versusBareBest.met) },
     { benchmark: '1. Live', target: 'app never below the bare loop', figure: `${live.ratioAppToBareBest}x`, result: met(live.targets.neverBelowBare.met) },
   )
 }
@@ -103,13 +106,23 @@ function liveSection(): string {
 The production server's Recognize page and a bare face-api page (\`bench/bare/live.html\`: face-api's browser
 build, \`detectAllFaces → withFaceLandmarks → withFaceDescriptors → FaceMatcher.findBestMatch\` awaited,
 then the next animation frame; no drawing) in the same headless Chromium, whose fake camera plays the fixture
-clip at ${live.settings.cameraFps} fps. Both use the tiny detector at 416 (score 0.4), the same enrolled descriptors
+clip at ${live.settings.cameraFps} fps. The bare loop runs the tiny detector at 416 on every frame; the app runs it at 320 on its
+schedule and tracks in between (score 0.4 in both). Both use the same enrolled descriptors
 (${Object.entries(live.enrolled).map(([name, count]) => `${name} ${count}`).join(', ')}, trained with \`npm run train\`) and warm
 up on an enrolled photo first. The app's slider is at ${live.settings.desiredFps} FPS. Measured: ${live.settings.measureSeconds} s after
 ${live.settings.warmUpSeconds} s (by default two passes of the 9.2 s clip, so every loop sees the same mix of no face, one face and a crowd). The app's ms per frame is its own readout
 (\`stat-ms\`); FPS is frames in the window divided by its length. WebGL renderer: \`${renderer ?? 'none'}\`.
 
-${table(rows)}`
+${table(rows)}
+${
+  live.appOperations
+    ? `
+Where the app's time goes, from its own frame log (\`window.facerLiveLog\`) over the same window: ms a frame, median (p90),
+on the frames the detector ran on and on the others. \`read\` makes the frame's tensor, \`draw\` puts the frame and its boxes on the canvas, \`total\` is the worker's whole frame.
+
+${table(live.appOperations)}`
+    : ''
+}`
 }
 
 function firstFrameSection(): string {

@@ -39,7 +39,7 @@ export interface LiveFrame {
   /** TensorFlow.js tensors alive after the frame: flat over time, or something leaks. */
   tensors: number
   /** Milliseconds in each of the tracker's operations, and in reading and drawing the frame. */
-  timings: LiveTimings & { total: number }
+  timings: LiveTimings & { read: number; draw: number; total: number }
 }
 
 /** What a frame comes from: a bitmap of the video, and in the worker its pixels, read once. */
@@ -80,6 +80,7 @@ export class LiveRecognizer {
     const started = performance.now()
     const { tf } = this.runtime
     const image = tf.browser.fromPixels(source.pixels ?? bitmap)
+    const read = performance.now() - started
     let step
     let expressions: (string | null)[] = []
     try {
@@ -88,6 +89,7 @@ export class LiveRecognizer {
     } finally {
       image.dispose()
     }
+    const drawing = performance.now()
     drawFaces(
       canvas,
       step.faces.map((face: TrackedLiveFace, index) => ({
@@ -100,13 +102,14 @@ export class LiveRecognizer {
       { ...settings.draw, names: settings.recognition },
       bitmap,
     )
+    const draw = performance.now() - drawing
     return {
       faces: step.faces.map(({ id, name, distance }) => ({ id, name, distance })),
       described: step.faces.filter((face) => face.described).length,
       detected: step.detected,
       cut: step.cut,
       tensors: tf.memory().numTensors,
-      timings: { ...step.timings, total: performance.now() - started },
+      timings: { ...step.timings, read, draw, total: performance.now() - started },
     }
   }
 
