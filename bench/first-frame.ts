@@ -157,7 +157,7 @@ try {
       met: firstNamedMs !== null && firstNamedMs <= targetMs,
     }
   }
-  const results = [summary('cold (empty cache)', cold, 3000), summary('warm (second navigation)', warm, 1500)]
+  const results = [summary('cold (empty cache)', cold, 2500), summary('warm (second navigation)', warm, 1500)]
   const setting = serverMatching ? `, ${(strangers.people * strangers.descriptorsEach).toLocaleString('en')} more descriptors, matched on the server` : ''
   console.log(`\nTime to the first named face after navigating to /recognize${setting}, median of ${runs} (ms from navigation start)`)
   console.table(
