@@ -4,17 +4,28 @@ import path from 'node:path'
 import { facesDir } from './data.js'
 import { ensureProgram } from './system.js'
 
+/** A stretch of the fixture video, in seconds from its start. */
+export interface ClipSpan {
+  from: number
+  to: number
+}
+
+/** The stretch where Lin-Manuel Miranda's face fills the stage, per the fixtures' manifest: 3 s to 7 s. */
+export const linOnStage: ClipSpan = { from: 3, to: 7 }
+
 /**
  * The fixture video converted for Chromium's fake camera (it plays .y4m and .mjpeg, not .mp4),
- * written into `dir`. Needs ffmpeg, installed with apt when we are root on Debian.
+ * written into `dir`; only `span` of it when given (the camera loops it). Needs ffmpeg, installed
+ * with apt when we are root on Debian.
  */
-export function fakeCameraVideo(dir: string, fps = 15): string {
-  const output = path.join(dir, 'camera.y4m')
+export function fakeCameraVideo(dir: string, fps = 15, span?: ClipSpan): string {
+  const output = path.join(dir, span ? `camera-${span.from}-${span.to}.y4m` : 'camera.y4m')
   if (!existsSync(output)) {
     ensureProgram('ffmpeg', 'ffmpeg', 'The fake camera needs ffmpeg to convert the fixture video')
     const input = path.join(facesDir, 'video/short_hamilton_clip.mp4')
+    const trim = span ? ['-ss', String(span.from), '-to', String(span.to)] : []
     try {
-      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', input, '-vf', `fps=${fps}`, '-pix_fmt', 'yuv420p', output])
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...trim, '-i', input, '-vf', `fps=${fps}`, '-pix_fmt', 'yuv420p', output])
     } catch (err) {
       throw new Error(`ffmpeg could not convert the fixture video (apt-get install ffmpeg): ${(err as Error).message}`)
     }
