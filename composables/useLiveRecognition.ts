@@ -3,6 +3,7 @@
 // renders what this answers.
 import type { Ref } from 'vue'
 import type { DrawOptions } from '~/browser/drawing'
+import { watchFrames, type FrameWatch } from '~/browser/video-frames'
 import { backendOrder, savedBackendChoice } from '~/browser/face-backend'
 import { canRunInWorker, createPageEngine, startWorkerEngine, type LiveEngine } from '~/browser/live/engine'
 import type { LiveFace, LiveFrame, LiveGallery, LiveSettings } from '~/browser/live/recognizer'
@@ -46,6 +47,8 @@ function frameLog(): LoggedFrame[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve))
+/** How long the loop waits for the camera's next frame before it reads the one it has (a hidden page gets none). */
+const newFrameLimitMs = 250
 
 /**
  * Live recognition on `video`, drawn on `canvas`: it starts the engine as soon as it can (the worker once
@@ -90,32 +93,46 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
     }
   }
 
-  // One frame in flight at a time: process, then wait out the frame budget.
+  // One frame in flight at a time: wait for a frame not read yet, process it, then wait out the frame budget.
   async function loop(live: LiveEngine) {
     const recent: { at: number; detected: boolean }[] = []
     const log = frameLog()
-    while (running) {
-      const started = performance.now()
-      if (video.value && video.value.readyState >= 2 && video.value.videoWidth) {
-        const frame = await live.process(video.value, currentSettings())
+    let frames: FrameWatch | null = null
+    let watched: HTMLVideoElement | null = null
+    try {
+      while (running) {
+        if (video.value !== watched) {
+          frames?.stop()
+          watched = video.value
+          frames = watched && watchFrames(watched)
+        }
+        await frames?.next(newFrameLimitMs)
         if (!running) break
-        const finished = performance.now()
-        stats.frames++
-        stats.msPerFrame = Math.round(finished - started)
-        stats.described += frame.described
-        stats.tensors = frame.tensors
-        recent.push({ at: finished, detected: frame.detected })
-        while (recent.length && recent[0]!.at < finished - 1000) recent.shift()
-        stats.fps = recent.length
-        stats.detectorShare = recent.filter((entry) => entry.detected).length / recent.length
-        faces.value = frame.faces
-        log.push({ frame: stats.frames, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, timings: frame.timings })
-        if (log.length > logLength) log.splice(0, log.length - logLength)
-        for (const face of frame.faces) if (face.name && !(face.name in seen)) seen[face.name] = stats.frames
+        const started = performance.now()
+        if (video.value && video.value.readyState >= 2 && video.value.videoWidth) {
+          frames?.take()
+          const frame = await live.process(video.value, currentSettings())
+          if (!running) break
+          const finished = performance.now()
+          stats.frames++
+          stats.msPerFrame = Math.round(finished - started)
+          stats.described += frame.described
+          stats.tensors = frame.tensors
+          recent.push({ at: finished, detected: frame.detected })
+          while (recent.length && recent[0]!.at < finished - 1000) recent.shift()
+          stats.fps = recent.length
+          stats.detectorShare = recent.filter((entry) => entry.detected).length / recent.length
+          faces.value = frame.faces
+          log.push({ frame: stats.frames, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, timings: frame.timings })
+          if (log.length > logLength) log.splice(0, log.length - logLength)
+          for (const face of frame.faces) if (face.name && !(face.name in seen)) seen[face.name] = stats.frames
+        }
+        await sleep(Math.max(0, 1000 / desiredFps.value - (performance.now() - started)))
+        // Networks on the page's own thread never yield: let it paint first. A worker leaves the page free.
+        if (live.where === 'page') await nextFrame()
       }
-      await sleep(Math.max(0, 1000 / desiredFps.value - (performance.now() - started)))
-      // Networks on the page's own thread never yield: let it paint first. A worker leaves the page free.
-      if (live.where === 'page') await nextFrame()
+    } finally {
+      frames?.stop()
     }
   }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { screenshotDir, useApp } from '../support/app.js'
 import { collectPageErrors, seriousA11yViolations } from '../support/browser.js'
 import { facesDir, repoRoot } from '../support/data.js'
-import { fakeCameraVideo } from '../support/video.js'
+import { cameraFps, fakeCameraVideo } from '../support/video.js'
 
 describe('recognition in Chromium with the fixture video as the camera', () => {
   const app = useApp({
@@ -49,6 +49,10 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     await mkdir(path.join(repoRoot, 'test-results'), { recursive: true })
     await writeFile(path.join(repoRoot, 'test-results/recognize-live-frames.json'), JSON.stringify(log))
     expect(log.map((frame) => frame.frame)).toEqual(log.map((_, index) => index + 1))
+    // Each camera frame is read once: the page reads no more frames a second than the camera gives (a
+    // frame may come late and the next one early, so a single second can hold one or two more).
+    const framesPerSecond = (log.length - 1) / ((log.at(-1)!.at - log[0]!.at) / 1_000)
+    expect(framesPerSecond, 'frames read a second').toBeLessThanOrEqual(cameraFps * 1.05)
 
     for (const frame of log) {
       const named = frame.faces.flatMap((face) => (face.name ? [face.name] : []))

@@ -13,13 +13,16 @@ export interface ClipSpan {
 /** The stretch where Lin-Manuel Miranda's face fills the stage, per the fixtures' manifest: 3 s to 7 s. */
 export const linOnStage: ClipSpan = { from: 3, to: 7 }
 
+/** The rate the fake camera plays the clip at, unless told otherwise. */
+export const cameraFps = 15
+
 /**
  * The fixture video converted for Chromium's fake camera (it plays .y4m and .mjpeg, not .mp4),
  * written into `dir`; only `span` of it when given (the camera loops it). Needs ffmpeg, installed
  * with apt when we are root on Debian.
  */
-export function fakeCameraVideo(dir: string, fps = 15, span?: ClipSpan): string {
-  const output = path.join(dir, span ? `camera-${span.from}-${span.to}.y4m` : 'camera.y4m')
+export function fakeCameraVideo(dir: string, fps = cameraFps, span?: ClipSpan): string {
+  const output = path.join(dir, span ? `camera-${fps}fps-${span.from}-${span.to}.y4m` : `camera-${fps}fps.y4m`)
   if (!existsSync(output)) {
     ensureProgram('ffmpeg', 'ffmpeg', 'The fake camera needs ffmpeg to convert the fixture video')
     const input = path.join(facesDir, 'video/short_hamilton_clip.mp4')
