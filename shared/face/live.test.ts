@@ -153,9 +153,10 @@ interface HarnessOptions {
   frameMs?: number
 }
 
-/** A tracker on the synthetic scene, with a clock that moves frameMs a frame. */
 /** The schedule these tests count frames by: fixed here, so that a change of the defaults does not move them. */
 const testSchedule: Partial<LiveOptions> = { detectEveryFrames: 6, detectEveryMs: 200, describeEveryMs: 500, describeUnknownEveryMs: 100 }
+
+/** A tracker on the synthetic scene, with a clock that moves frameMs a frame. */
 
 function harness({ options = {}, gallery = people, frameMs = at30fps }: HarnessOptions = {}) {
   const { ops, calls } = sceneOps()
@@ -181,6 +182,13 @@ const detectedSteps = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) =
 
 /** Each step's faces as { id, name }. */
 const shown = (steps: readonly LiveStep[]) => steps.map((step) => step.faces.map(({ id, name }) => ({ id, name })))
+
+/** The one face of a step that shows `name`. */
+function onlyFaceNamed(step: LiveStep, name: string) {
+  const named = step.faces.filter((face) => face.name === name)
+  expect(named).toHaveLength(1)
+  return named[0]!
+}
 
 /** The one face of a step. */
 function onlyFace(step: LiveStep | undefined) {
@@ -291,14 +299,15 @@ describe('LiveTracker', () => {
   })
 
   describe('another person in the same box, without a cut', () => {
-    it('describes the face at once when it stops looking the same: another person starts the votes again', async () => {
+    it('looks with the detector and describes the face at once when it stops looking the same: another person starts the votes again', async () => {
       const scene = harness()
       const annFrames = repeat(3, frameOf([face(ann, center, { look: looks.ann })]))
       const bobFrames = repeat(6, frameOf([face(bob, center, { look: looks.bob })]))
       const steps = await scene.play([...annFrames, ...bobFrames])
       const [swapStep] = steps.slice(annFrames.length)
 
-      expect(swapStep).toMatchObject({ cut: false, detected: false, dropped: [] })
+      // The crop changed between detections: the detector runs in that frame and finds a face where the track was.
+      expect(swapStep).toMatchObject({ cut: false, detected: true, dropped: [] })
       // Bob's own descriptor, in the frame where the crop changed: far from ann's, so ann's votes are gone.
       expect(onlyFace(swapStep)).toMatchObject({ id: 1, name: 'bob', described: true })
       expect(shown(steps.slice(annFrames.length))).toEqual(bobFrames.map(() => [{ id: 1, name: 'bob' }]))
@@ -316,11 +325,20 @@ describe('LiveTracker', () => {
       expect(onlyFace(nextStep)).toMatchObject({ id: 2, name: null })
     })
 
+    it('drops the track when its crop stops looking the same and the detector finds no face there', async () => {
+      const scene = harness()
+      const annFrames = repeat(3, frameOf([face(ann, center, { look: looks.ann })]))
+      // The landmarks still fit something where ann was, but it looks like someone else, and it is no face the detector finds.
+      const [swapStep] = await scene.play([...annFrames, frameOf([face(bob, center, { look: looks.bob, detectable: false })])]).then((steps) => steps.slice(annFrames.length))
+      expect(swapStep).toMatchObject({ cut: false, detected: true, dropped: [{ id: 1, reason: 'appearance' }], faces: [] })
+    })
+
     describe('looking the same (the worst case): the identity break', () => {
       const switchAt = 5
       const annFrames = repeat(switchAt, frameOf([face(ann, center, { look: looks.ann })]))
-      // ann's track got its third vote at frame 2 (66 ms); it is described again 500 ms later: frame 18 (594 ms).
-      const reDescribedAt = 18
+      // ann's track got its third vote at frame 2 (66 ms); it is due again 500 ms later, at frame 18 (594 ms),
+      // which runs the detector: it is described on the next, frame 19 (627 ms).
+      const reDescribedAt = 19
 
       it.each<[string, Float32Array, string | null]>([
         ['a stranger', stranger, null],
@@ -332,7 +350,7 @@ describe('LiveTracker', () => {
         const stepsAfterSwitch = steps.slice(switchAt)
 
         expect(describedSteps(steps).filter((index) => index >= switchAt)[0]).toBe(reDescribedAt)
-        // So the old name stays on the newcomer for 13 frames (429 ms): less than describeEveryMs.
+        // So the old name stays on the newcomer for 14 frames (462 ms): less than describeEveryMs.
         expect((reDescribedAt - switchAt) * at30fps).toBeLessThanOrEqual(defaultLiveOptions.describeEveryMs)
         // The same track throughout: nothing but the descriptor tells the two people apart.
         expect(steps.flatMap(({ dropped }) => dropped)).toEqual([])
@@ -344,7 +362,7 @@ describe('LiveTracker', () => {
 
         // The votes started again: a young track is described on each frame until it has minVotes.
         const { minVotes } = defaultLiveOptions
-        expect(describedSteps(stepsAfterSwitch).map((index) => index + switchAt).slice(0, minVotes)).toEqual([18, 19, 20])
+        expect(describedSteps(stepsAfterSwitch).map((index) => index + switchAt).slice(0, minVotes)).toEqual([19, 20, 21])
         const breakFace = onlyFace(steps[reDescribedAt])
         expect(breakFace.decision?.name ?? null).toBe(newcomerName)
         // The distance shown is the newcomer's own: no vote of ann's is left.
@@ -387,6 +405,53 @@ describe('LiveTracker', () => {
       )
     })
 
+    it('describes a face new at a detection between cuts on the next frame: the detection frame runs no descriptor', async () => {
+      const scene = harness()
+      await scene.play(repeat(6, frameOf([face(ann, left)])))
+      const describedBefore = scene.calls.describe
+      const together = frameOf([face(ann, left), face(stranger, right, { look: looks.stranger })])
+      // Frame 6 (198 ms) is a detection frame; ann, described on frames 0 to 2, is not due again before 500 ms.
+      const [detection] = await scene.play([together])
+      expect(detection).toMatchObject({ detected: true, cut: false })
+      expect(detection!.faces.map(({ id, described }) => ({ id, described }))).toEqual([
+        { id: 1, described: false },
+        { id: 2, described: false },
+      ])
+      expect(scene.calls.describe).toBe(describedBefore)
+      const [next] = await scene.play([together])
+      expect(next).toMatchObject({ detected: false })
+      expect(next!.faces.map(({ id, name, described }) => ({ id, name, described }))).toEqual([
+        { id: 1, name: 'ann', described: false },
+        { id: 2, name: null, described: true },
+      ])
+      expect(scene.calls.describe).toBe(describedBefore + 1)
+    })
+
+    it('describes at most describePerFrame faces a frame between detections, named ones first, then the fewest votes: the others wait their turn', async () => {
+      const scene = harness()
+      const crowd = frameOf([face(stranger, left, { look: looks.stranger }), face(near(stranger, 1.5, 7), center, { look: looks.bob }), face(bob, right, { look: looks.ann })])
+      const steps = await scene.play(repeat(9, crowd))
+      const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
+      // The first frame is a cut: all at once. Then bob, named, until his third vote (frames 1 and 2); then
+      // the two strangers, the one with fewer votes (on a tie, described longer ago) first, on frame 6 too,
+      // which runs the detector: they are still voting.
+      expect(describedIds).toEqual([[1, 2, 3], [3], [3], [1], [2], [1], [2], [1], [2]])
+      expect(steps.map((step) => step.faces.map(({ name }) => name))).toEqual(steps.map(() => [null, null, 'bob']))
+    })
+
+    it('gives the frame\'s descriptor to a named face due its check before faces still voting', async () => {
+      const scene = harness()
+      await scene.play(repeat(6, frameOf([face(ann, left)])))
+      const withStrangers = frameOf([face(ann, left), face(stranger, center, { look: looks.stranger }), face(near(stranger, 1.5, 7), right, { look: looks.bob })])
+      const steps = await scene.play(repeat(14, withStrangers))
+      const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
+      // Frames 6 to 19: the strangers' tracks start at the detection of frame 6 and take turns from frame 7.
+      // ann, described on frames 0 to 2 (66 ms), is due at 566 ms: frame 18 runs the detector, where only
+      // faces still voting are described, so she gets frame 19, before the strangers.
+      expect(describedIds).toEqual([[], [2], [3], [2], [3], [2], [3], [2], [3], [2], [3], [2], [3], [1]])
+      for (const step of steps) expect(onlyFaceNamed(step, 'ann').id).toBe(1)
+    })
+
     it('tracks faces without naming them, and never describes them, with recognition off', async () => {
       const scene = harness({ gallery: null })
       const steps = await scene.play(repeat(10, frameOf([face(ann, left), face(bob, right, { look: looks.bob })])))
@@ -422,7 +487,9 @@ describe('LiveTracker', () => {
       expect(backStep!.detected).toBe(false)
       expect(backStep!.faces).toEqual([])
       expect(steps.map((step) => step.detected)).toEqual([true, false, true, false, false, false, false, false, true, false])
-      expect(onlyFace(steps[8])).toMatchObject({ id: 2, name: 'ann', described: true })
+      // New at a detection between cuts: described on the next frame, the detection's frame spared it.
+      expect(onlyFace(steps[8])).toMatchObject({ id: 2, name: null, described: false })
+      expect(onlyFace(steps[9])).toMatchObject({ id: 2, name: 'ann', described: true })
     })
 
     it('goes on with a track whose face moved past its search box, where the detector finds it in the same frame', async () => {
@@ -449,9 +516,10 @@ describe('LiveTracker', () => {
       const scene = harness()
       const far = box(center.x + 170, center.y) // its center 1.7 face widths away: beyond the reach of a lost track
       const steps = await scene.play([...repeat(2, frameOf([face(ann, center)])), ...repeat(2, frameOf([face(ann, far)]))])
-      const [, , jumpStep] = steps
+      const [, , jumpStep, nextStep] = steps
       expect(jumpStep).toMatchObject({ detected: true, dropped: [{ id: 1, reason: 'fit' }] })
-      expect(onlyFace(jumpStep)).toMatchObject({ id: 2, box: far, name: 'ann', described: true })
+      expect(onlyFace(jumpStep)).toMatchObject({ id: 2, box: far, name: null, described: false })
+      expect(onlyFace(nextStep)).toMatchObject({ id: 2, box: far, name: 'ann', described: true })
     })
   })
 
@@ -523,9 +591,10 @@ describe('LiveTracker', () => {
   })
 
   describe('re-description cadence', () => {
-    // 40 ms a frame, a named face described every 400 ms and an unknown one every 120 ms.
+    // 40 ms a frame, a named face described every 400 ms and an unknown one every 120 ms. The detector
+    // runs on the first frame only: frames that run it describe no face that can wait (tested below).
     const frameMs = 40
-    const cadence = { describeEveryMs: 400, describeUnknownEveryMs: 120 }
+    const cadence = { describeEveryMs: 400, describeUnknownEveryMs: 120, detectEveryFrames: 1000, detectEveryMs: 1e6 }
     const frameCount = 30
 
     it('describes a named track every describeEveryMs once it has minVotes votes', async () => {
@@ -604,11 +673,12 @@ describe('LiveTracker', () => {
       const both = repeat(6, frameOf([face(annFar, left), face(ann, right, { look: looks.bob })]))
       const steps = await scene.play([...alone, ...both])
       expect(shown(steps.slice(0, alone.length))).toEqual(Array(alone.length).fill([{ id: 1, name: 'ann' }]))
-      // From frame 6 (a detection) the second face votes ann at distance 0, the first at 0.3.
+      // The second face gets a track at frame 6 (a detection) and its first descriptor at frame 7: from then
+      // on it votes ann at distance 0, the first at 0.3.
       expect(shown(steps.slice(alone.length))).toEqual(
-        both.map(() => [
-          { id: 1, name: null },
-          { id: 2, name: 'ann' },
+        both.map((_, index) => [
+          { id: 1, name: index === 0 ? 'ann' : null },
+          { id: 2, name: index === 0 ? null : 'ann' },
         ]),
       )
       for (const step of steps) expect(step.faces.filter(({ name }) => name === 'ann')).toHaveLength(1)
@@ -636,6 +706,8 @@ describe('LiveTracker', () => {
     it.each<[string, Partial<LiveOptions>, string]>([
       ['no detection frames', { detectEveryFrames: 0 }, 'detectEveryFrames is at least 1, not 0'],
       ['fractional detection frames', { detectEveryFrames: 2.5 }, 'detectEveryFrames is at least 1, not 2.5'],
+      ['no descriptor a frame', { describePerFrame: 0 }, 'describePerFrame is at least 1, not 0'],
+      ['a fractional descriptor count', { describePerFrame: 1.5 }, 'describePerFrame is at least 1, not 1.5'],
       ['negative missed detections', { maxMissedDetections: -1 }, 'maxMissedDetections is a whole number, not -1'],
       ['a negative description interval', { describeEveryMs: -1 }, 'describeEveryMs is a number of milliseconds, not -1'],
       ['a NaN detection interval', { detectEveryMs: Number.NaN }, 'detectEveryMs is a number of milliseconds, not NaN'],

@@ -53,6 +53,11 @@ export interface LiveOptions extends VoteOptions {
   /** …and an unknown one's this often, so that a known face seen badly at first is named soon. */
   describeUnknownEveryMs: number
   /**
+   * Descriptors a frame computes at most, when several faces are due one: the rest wait for the next
+   * frames. A named face that jumped or changed is described at once regardless, and after a cut every face.
+   */
+  describePerFrame: number
+  /**
    * A cut changes the frame's signature (mean absolute gray-level change, as a share of 255) by at
    * least this much…
    */
@@ -78,9 +83,10 @@ export interface LiveOptions extends VoteOptions {
 // - face-api descriptors of one person are under 0.6 apart in 99% of the verification set's genuine pairs.
 export const defaultLiveOptions: Readonly<LiveOptions> = Object.freeze({
   detectEveryFrames: 8,
-  detectEveryMs: 250,
+  detectEveryMs: 200,
   describeEveryMs: 500,
   describeUnknownEveryMs: 200,
+  describePerFrame: 1,
   cutThreshold: 0.07,
   cutContrast: 2,
   minFitIoU: 0.4,
@@ -94,8 +100,9 @@ export const defaultLiveOptions: Readonly<LiveOptions> = Object.freeze({
 
 export function checkLiveOptions(options: LiveOptions): void {
   checkVoteOptions(options)
-  const { detectEveryFrames, detectEveryMs, describeEveryMs, describeUnknownEveryMs, maxMissedDetections } = options
+  const { detectEveryFrames, detectEveryMs, describeEveryMs, describeUnknownEveryMs, describePerFrame, maxMissedDetections } = options
   if (!Number.isInteger(detectEveryFrames) || detectEveryFrames < 1) throw new RangeError(`detectEveryFrames is at least 1, not ${detectEveryFrames}`)
+  if (!Number.isInteger(describePerFrame) || describePerFrame < 1) throw new RangeError(`describePerFrame is at least 1, not ${describePerFrame}`)
   if (!Number.isInteger(maxMissedDetections) || maxMissedDetections < 0) {
     throw new RangeError(`maxMissedDetections is a whole number, not ${maxMissedDetections}`)
   }
@@ -323,12 +330,15 @@ export class LiveTracker<Image> {
 
     const fits = searches.length ? await timed('fit', () => this.#ops.fit(image, searches.map(({ box }) => box))) : []
     const kept: Track[] = []
-    /** Tracks whose landmarks lost the face between detections: the detector looks for them in this frame. */
-    const lost: Track[] = []
+    /**
+     * Tracks that lost their face between detections, and how: the landmarks no longer fit it, or the crop
+     * no longer looks like the last one. The detector looks for them in this frame.
+     */
+    const lost = new Map<Track, DropReason>()
     searches.forEach(({ track, box, fromDetection }, index) => {
       const fit = fits[index] ?? null
       if (!fit || iou(fit.box, box) < options.minFitIoU) {
-        if (track && !detected) lost.push(track)
+        if (track && !detected) lost.set(track, 'fit')
         else if (track) drop(track, 'fit')
         return
       }
@@ -337,12 +347,17 @@ export class LiveTracker<Image> {
         return
       }
       if (track.fit && appearanceSimilarity(track.fit.appearance, fit.appearance) < options.minAppearance) {
-        // Someone else where the track was, or the same face moving fast: its own descriptor tells, in
-        // this frame (see #vote). With nothing to tell by, the track ends.
+        // Someone else where the track was, the same face moving fast, or landmarks sliding off it. With
+        // nothing to tell by, the track ends: where the detector found the face, it starts a track of its own.
         if (!gallery || !track.descriptor) {
           drop(track, 'appearance')
-          // Where the detector found the face, it starts a track of its own.
           if (fromDetection) kept.push(this.#newTrack(fit))
+          return
+        }
+        // Between detections, the detector looks for the face as for a lost one: a box it finds starts the
+        // fit again. Either way the face's own descriptor tells, in this frame, whether it is the same person (#vote).
+        if (!detected) {
+          lost.set(track, 'appearance')
           return
         }
         track.recheck = true
@@ -352,20 +367,20 @@ export class LiveTracker<Image> {
       track.fit = fit
       kept.push(track)
     })
-    if (lost.length) {
+    if (lost.size) {
       // A face moving fast or turning: where the detector finds it again, its track goes on, described at once.
       const boxes = await timed('detect', () => this.#ops.detect(image))
       detected = true
       this.#framesSinceDetection = 0
       this.#detectedAt = now
-      const boxOf = pairByReach(lost, boxes)
-      const found = lost.filter((track) => boxOf.has(track))
+      const boxOf = pairByReach([...lost.keys()], boxes)
+      const found = [...lost.keys()].filter((track) => boxOf.has(track))
       const refits = found.length ? await timed('fit', () => this.#ops.fit(image, found.map((track) => boxes[boxOf.get(track)!]!))) : []
-      for (const track of lost) {
+      for (const [track, reason] of lost) {
         const position = found.indexOf(track)
         const fit = refits[position] ?? null
         if (position < 0 || !fit || iou(fit.box, boxes[boxOf.get(track)!]!) < options.minFitIoU) {
-          drop(track, 'fit')
+          drop(track, reason)
           continue
         }
         track.box = fit.box
@@ -390,7 +405,7 @@ export class LiveTracker<Image> {
       else this.#tracks.push(track)
     }
 
-    let toDescribe = gallery ? this.#tracks.filter((track) => this.#needsDescriptor(track, now)) : []
+    let toDescribe = gallery ? this.#describedNow(this.#tracks.filter((track) => this.#needsDescriptor(track, now)), detected, cut) : []
     const decisionOf = new Map<Track, Decision>()
     if (toDescribe.length) {
       const descriptors = await timed('describe', () => this.#ops.describe(image, toDescribe.map((track) => track.fit!)))
@@ -434,10 +449,40 @@ export class LiveTracker<Image> {
    * full: a known face seen badly at first is named within a few frames); or not described for a while.
    */
   #needsDescriptor(track: Track, now: number): boolean {
-    const { minVotes, voteWindow, describeEveryMs, describeUnknownEveryMs } = this.#options
+    const { describeEveryMs, describeUnknownEveryMs } = this.#options
     const unknown = track.votes.name === null
-    const young = track.votes.count < minVotes || (unknown && track.votes.count < voteWindow)
-    return track.recheck || young || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
+    return track.recheck || this.#young(track) || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
+  }
+
+  #young(track: Track): boolean {
+    const { minVotes, voteWindow } = this.#options
+    return track.votes.count < minVotes || (track.votes.name === null && track.votes.count < voteWindow)
+  }
+
+  /**
+   * Which of the tracks due a descriptor get one in this frame. A named track whose face jumped, changed
+   * or was found again always does: it shows a name that may no longer be its own. The others take turns,
+   * `describePerFrame` a frame, so that one frame does not carry many descriptors: named tracks first,
+   * their name's last check the oldest first, then the tracks with the fewest votes. After a cut all of
+   * them at once (nothing is named yet). A frame that ran the detector describes only tracks still voting:
+   * a new face waits for the next frame, and so does a named face's routine check.
+   */
+  #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
+    if (cut) return due
+    const urgent = due.filter((track) => track.recheck && track.votes.name !== null)
+    const budget = this.#options.describePerFrame - urgent.length
+    if (budget <= 0) return urgent
+    const waiting = due
+      .filter((track) => !urgent.includes(track) && (!detected || (track.describedAt > -Infinity && this.#young(track))))
+      .sort(
+        (a, b) =>
+          Number(b.votes.name !== null) - Number(a.votes.name !== null) ||
+          (a.votes.name !== null ? a.describedAt - b.describedAt : a.votes.count - b.votes.count || a.describedAt - b.describedAt) ||
+          a.id - b.id,
+      )
+    const chosen = new Set([...urgent, ...waiting.slice(0, budget)])
+    // In the order of the tracks, as the faces are named together.
+    return due.filter((track) => chosen.has(track))
   }
 
   #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number): void {
