@@ -75,10 +75,11 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
   /** Gray thumbnails of each box, `size` pixels a side, in one batch. */
   async function thumbnails(image: Image, boxes: readonly Box[], size: { width: number; height: number }): Promise<Float32Array[]> {
     const [height, width] = image.shape
+    // Cropped first, then made gray: the whole frame is never converted.
     const gray = tf.tidy(() => {
-      const batch = image.toFloat().mean(2, true).expandDims(0) as TensorFlow.Tensor4D
       const normalized = boxes.map((box) => [box.y / height, box.x / width, (box.y + box.height) / height, (box.x + box.width) / width])
-      return tf.image.cropAndResize(batch, tf.tensor2d(normalized, [boxes.length, 4]), tf.zeros([boxes.length], 'int32'), [size.height, size.width])
+      const crops = tf.image.cropAndResize(image.expandDims(0) as TensorFlow.Tensor4D, tf.tensor2d(normalized, [boxes.length, 4]), tf.zeros([boxes.length], 'int32'), [size.height, size.width])
+      return crops.mean(3)
     })
     const data = (await gray.data()) as Float32Array
     gray.dispose()

@@ -427,16 +427,29 @@ describe('LiveTracker', () => {
       expect(scene.calls.describe).toBe(describedBefore + 1)
     })
 
-    it('describes at most describePerFrame faces a frame between detections, named ones first, then the fewest votes: the others wait their turn', async () => {
+    it('describes one face every other frame with several in view, named ones first, then the fewest votes: the others wait their turn', async () => {
       const scene = harness()
       const crowd = frameOf([face(stranger, left, { look: looks.stranger }), face(near(stranger, 1.5, 7), center, { look: looks.bob }), face(bob, right, { look: looks.ann })])
       const steps = await scene.play(repeat(9, crowd))
       const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
-      // The first frame is a cut: all at once. Then bob, named, until his third vote (frames 1 and 2); then
-      // the two strangers, the one with fewer votes (on a tie, described longer ago) first, on frame 6 too,
-      // which runs the detector: they are still voting.
-      expect(describedIds).toEqual([[1, 2, 3], [3], [3], [1], [2], [1], [2], [1], [2]])
+      // The first frame is a cut: all at once. Then one face a frame at most (describePerFrame), and with
+      // three in view, on every other frame: bob, named, until his third vote (frames 1 and 3); then the two
+      // strangers, the one with fewer votes (on a tie, described longer ago) first.
+      expect(describedIds).toEqual([[1, 2, 3], [3], [], [3], [], [1], [], [2], []])
       expect(steps.map((step) => step.faces.map(({ name }) => name))).toEqual(steps.map(() => [null, null, 'bob']))
+    })
+
+    it('describes a named face that jumps at once, even on a frame where the others must wait', async () => {
+      const scene = harness({ options: { jump: 0.1 } })
+      const strangerFace = face(stranger, right, { look: looks.stranger })
+      const steps = await scene.play([
+        ...repeat(2, frameOf([face(ann, left), strangerFace])),
+        frameOf([face(ann, box(left.x + 15, left.y)), strangerFace]), // 0.15 of its width
+      ])
+      const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
+      // Frame 1 gave its descriptor to ann (named, still voting), so frame 2 describes only what cannot wait.
+      expect(describedIds).toEqual([[1, 2], [1], [1]])
+      expect(steps.map((step) => step.detected)).toEqual([true, false, false])
     })
 
     it('gives the frame\'s descriptor to a named face due its check before faces still voting', async () => {
@@ -445,10 +458,11 @@ describe('LiveTracker', () => {
       const withStrangers = frameOf([face(ann, left), face(stranger, center, { look: looks.stranger }), face(near(stranger, 1.5, 7), right, { look: looks.bob })])
       const steps = await scene.play(repeat(14, withStrangers))
       const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
-      // Frames 6 to 19: the strangers' tracks start at the detection of frame 6 and take turns from frame 7.
-      // ann, described on frames 0 to 2 (66 ms), is due at 566 ms: frame 18 runs the detector, where only
-      // faces still voting are described, so she gets frame 19, before the strangers.
-      expect(describedIds).toEqual([[], [2], [3], [2], [3], [2], [3], [2], [3], [2], [3], [2], [3], [1]])
+      // Frames 6 to 19: the strangers' tracks start at the detection of frame 6 and take turns from frame 7,
+      // every other frame. ann, described on frames 0 to 2 (66 ms), is due at 566 ms, frame 18, which runs
+      // the detector (only faces still voting are described there) and follows a descriptor: she gets
+      // frame 19, before the strangers.
+      expect(describedIds).toEqual([[], [2], [], [3], [], [2], [], [3], [], [2], [], [3], [], [1]])
       for (const step of steps) expect(onlyFaceNamed(step, 'ann').id).toBe(1)
     })
 

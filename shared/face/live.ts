@@ -245,6 +245,8 @@ export class LiveTracker<Image> {
   #framesSinceDetection = Infinity
   #detectedAt = -Infinity
   #lostTrack = false
+  /** Whether the last frame described a face that could have waited. */
+  #describedLastFrame = false
 
   constructor(ops: LiveOps<Image>, options: Partial<LiveOptions> = {}) {
     this.#ops = ops
@@ -258,6 +260,7 @@ export class LiveTracker<Image> {
     this.#signature = null
     this.#changes = []
     this.#framesSinceDetection = Infinity
+    this.#describedLastFrame = false
     this.#detectedAt = -Infinity
   }
 
@@ -463,14 +466,18 @@ export class LiveTracker<Image> {
    * Which of the tracks due a descriptor get one in this frame. A named track whose face jumped, changed
    * or was found again always does: it shows a name that may no longer be its own. The others take turns,
    * `describePerFrame` a frame, so that one frame does not carry many descriptors: named tracks first,
-   * their name's last check the oldest first, then the tracks with the fewest votes. After a cut all of
-   * them at once (nothing is named yet). A frame that ran the detector describes only tracks still voting:
-   * a new face waits for the next frame, and so does a named face's routine check.
+   * their name's last check the oldest first, then the tracks with the fewest votes; with more than one
+   * face in view, not on the frame after one that described a face. After a cut all of them at once
+   * (nothing is named yet). A frame that ran the detector describes only tracks still voting: a new face
+   * waits for the next frame, and so does a named face's routine check.
    */
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
+    const describedLastFrame = this.#describedLastFrame
+    this.#describedLastFrame = false
     if (cut) return due
     const urgent = due.filter((track) => track.recheck && track.votes.name !== null)
-    const budget = this.#options.describePerFrame - urgent.length
+    // With several faces in view their fits alone make a frame slow: what can wait skips the frame after a descriptor.
+    const budget = this.#tracks.length > 1 && describedLastFrame ? 0 : this.#options.describePerFrame - urgent.length
     if (budget <= 0) return urgent
     const waiting = due
       .filter((track) => !urgent.includes(track) && (!detected || (track.describedAt > -Infinity && this.#young(track))))
@@ -481,6 +488,7 @@ export class LiveTracker<Image> {
           a.id - b.id,
       )
     const chosen = new Set([...urgent, ...waiting.slice(0, budget)])
+    this.#describedLastFrame = chosen.size > urgent.length
     // In the order of the tracks, as the faces are named together.
     return due.filter((track) => chosen.has(track))
   }
