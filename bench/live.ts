@@ -47,6 +47,9 @@ const operations = ['read', 'signature', 'detect', 'fit', 'describe', 'draw', 't
 /** One frame as the Recognize page logged it (window.facerLiveLog): which operations it ran, and for how long. */
 interface LoggedFrame {
   at: number
+  /** The camera frame the page read, in the video's count of frames shown; null where the browser does not tell. */
+  cameraFrame: number | null
+  ms: number
   detected: boolean
   timings: Record<(typeof operations)[number], number>
 }
@@ -192,6 +195,19 @@ function operationTimes(variant: Variant) {
   })
 }
 
+/**
+ * The camera frames of the measured window the app read, and those it did not: a frame comes while the
+ * one before is still in the works. `slowBefore`: the page's ms for the frame read before each gap.
+ */
+function cameraFramesRead(variant: Variant) {
+  const first = variant.frames[0]?.atMs ?? 0
+  const window = variant.logged.filter((frame) => frame.cameraFrame !== null && frame.at > first + warmUpMs && frame.at <= first + warmUpMs + measureMs)
+  if (window.length < 2) return null
+  const shown = window.at(-1)!.cameraFrame! - window[0]!.cameraFrame! + 1
+  const beforeGaps = window.slice(1).flatMap((frame, index) => (frame.cameraFrame! - window[index]!.cameraFrame! > 1 ? [window[index]!.ms] : []))
+  return { shown, read: window.length, missed: shown - window.length, gaps: beforeGaps.length, msBeforeGap: { median: round(median(beforeGaps)), p10: round(quantile(beforeGaps, 0.1) ?? NaN) } }
+}
+
 const run = recordMachine()
 const data = await createTempDataDir()
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'facer-bench-live-'))
@@ -247,6 +263,13 @@ try {
   const appOperations = operationTimes(variants[0]!)
   console.log('\nThe app\'s operations, ms a frame: median (p90)')
   console.table(appOperations)
+  const camera = cameraFramesRead(variants[0]!)
+  if (camera) {
+    console.log(
+      `  camera frames read: ${camera.read} of ${camera.shown} shown (${camera.missed} missed, in ${camera.gaps} gaps; ` +
+        `the frame before a gap took median ${camera.msBeforeGap.median} ms, p10 ${camera.msBeforeGap.p10} ms)`,
+    )
+  }
   const machine = run.finish()
   const targets = {
     appFps: { target: '≥ 25 FPS', value: app?.fps ?? null, met: (app?.fps ?? 0) >= 25 },
@@ -263,6 +286,7 @@ try {
     ratioAppToBareBest: ratio,
     targets,
     appOperations,
+    cameraFramesRead: camera,
     frames: Object.fromEntries(variants.map((variant) => [variant.name, variant.frames])),
   })
 } finally {

@@ -4,8 +4,8 @@
 export interface FrameWatch {
   /** Resolves once the video shows a frame that `take` has not marked read, or after `limitMs` in any case. */
   next(limitMs: number): Promise<void>
-  /** Marks the frame the video shows now as read. */
-  take(): void
+  /** Marks the frame the video shows now as read; its number in the video's count of frames shown, null where unknown. */
+  take(): number | null
   stop(): void
 }
 
@@ -14,7 +14,7 @@ export interface FrameWatch {
  * new frame, as before. The limit keeps the loop going where no callback comes (a hidden page).
  */
 export function watchFrames(video: HTMLVideoElement): FrameWatch {
-  if (typeof video.requestVideoFrameCallback !== 'function') return { next: () => Promise.resolve(), take() {}, stop() {} }
+  if (typeof video.requestVideoFrameCallback !== 'function') return { next: () => Promise.resolve(), take: () => null, stop() {} }
   /** The video's count of frames shown; it may start again from 0 when the camera changes, so only equality counts. */
   let shown = 0
   let read = -1
@@ -41,6 +41,7 @@ export function watchFrames(video: HTMLVideoElement): FrameWatch {
     },
     take() {
       read = shown
+      return shown
     },
     stop() {
       stopped = true

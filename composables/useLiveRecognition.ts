@@ -26,6 +26,8 @@ export interface LiveSource {
 /** One processed frame's decisions, as shown. */
 interface LoggedFrame {
   frame: number
+  /** The camera frame read, in the video's count of frames shown (null where the browser does not tell): a gap is a frame not read. */
+  cameraFrame: number | null
   at: number
   /** The whole frame as the page saw it, from asking to drawing, and the worker's share by operation. */
   ms: number
@@ -110,7 +112,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
         if (!running) break
         const started = performance.now()
         if (video.value && video.value.readyState >= 2 && video.value.videoWidth) {
-          frames?.take()
+          const cameraFrame = frames?.take() ?? null
           const frame = await live.process(video.value, currentSettings())
           if (!running) break
           const finished = performance.now()
@@ -123,7 +125,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
           stats.fps = recent.length
           stats.detectorShare = recent.filter((entry) => entry.detected).length / recent.length
           faces.value = frame.faces
-          log.push({ frame: stats.frames, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, timings: frame.timings })
+          log.push({ frame: stats.frames, cameraFrame, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, timings: frame.timings })
           if (log.length > logLength) log.splice(0, log.length - logLength)
           for (const face of frame.faces) if (face.name && !(face.name in seen)) seen[face.name] = stats.frames
         }
