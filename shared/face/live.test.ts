@@ -380,15 +380,21 @@ describe('LiveTracker', () => {
   })
 
   describe('new tracks', () => {
-    it('names a new track on its first frame from its own descriptor', async () => {
+    it('names a new track on its first frame from its own descriptor, and describes the next face two frames later', async () => {
       const scene = harness()
-      const [first] = await scene.play([frameOf([face(ann, left), face(stranger, right, { look: looks.stranger })])])
-      expect(scene.calls.describe).toBe(1)
+      const steps = await scene.play(repeat(3, frameOf([face(ann, left), face(stranger, right, { look: looks.stranger })])))
+      const [first, , third] = steps
+      // The first frame is a cut: one face described there, the other after the frame that follows a descriptor.
+      expect(scene.calls.describe).toBe(2)
       expect(first!.faces.map(({ id, name, described, decision }) => ({ id, name, described, decided: decision?.name ?? null }))).toEqual([
         { id: 1, name: 'ann', described: true, decided: 'ann' },
-        { id: 2, name: null, described: true, decided: null },
+        { id: 2, name: null, described: false, decided: null },
       ])
-      expect(first!.faces.map(({ distance }) => distance)).toEqual([0, expect.any(Number)])
+      expect(first!.faces.map(({ distance }) => distance)).toEqual([0, null])
+      expect(third!.faces.map(({ id, name, described }) => ({ id, name, described }))).toEqual([
+        { id: 1, name: 'ann', described: false },
+        { id: 2, name: null, described: true },
+      ])
     })
 
     it('starts a face that comes into view next to a named one unknown, whatever its neighbour is called', async () => {
@@ -427,16 +433,16 @@ describe('LiveTracker', () => {
       expect(scene.calls.describe).toBe(describedBefore + 1)
     })
 
-    it('describes one face every other frame with several in view, named ones first, then the fewest votes: the others wait their turn', async () => {
+    it('describes one face every other frame with several in view, new ones first, then named ones, then the fewest votes: the others wait their turn', async () => {
       const scene = harness()
       const crowd = frameOf([face(stranger, left, { look: looks.stranger }), face(near(stranger, 1.5, 7), center, { look: looks.bob }), face(bob, right, { look: looks.ann })])
       const steps = await scene.play(repeat(9, crowd))
       const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
-      // The first frame is a cut: all at once. Then one face a frame at most (describePerFrame), and with
-      // three in view, on every other frame: bob, named, until his third vote (frames 1 and 3); then the two
-      // strangers, the one with fewer votes (on a tie, described longer ago) first.
-      expect(describedIds).toEqual([[1, 2, 3], [3], [], [3], [], [1], [], [2], []])
-      expect(steps.map((step) => step.faces.map(({ name }) => name))).toEqual(steps.map(() => [null, null, 'bob']))
+      // One face a frame at most (describePerFrame), with three in view on every other frame: faces never
+      // described first, the oldest track first; then named ones before the rest: bob, named on frame 4,
+      // gets frames 6 and 8 for his second and third votes.
+      expect(describedIds).toEqual([[1], [], [2], [], [3], [], [3], [], [3]])
+      expect(steps.map((step) => step.faces.map(({ name }) => name))).toEqual(steps.map((_, index) => [null, null, index < 4 ? null : 'bob']))
     })
 
     it('describes a named face that jumps at once, even on a frame where the others must wait', async () => {
@@ -447,8 +453,9 @@ describe('LiveTracker', () => {
         frameOf([face(ann, box(left.x + 15, left.y)), strangerFace]), // 0.15 of its width
       ])
       const describedIds = steps.map((step) => step.faces.filter(({ described }) => described).map(({ id }) => id))
-      // Frame 1 gave its descriptor to ann (named, still voting), so frame 2 describes only what cannot wait.
-      expect(describedIds).toEqual([[1, 2], [1], [1]])
+      // Frame 0 gave its descriptor to ann, so frame 1 describes only what cannot wait: nothing yet; frame 2
+      // would go to the stranger (no votes), but ann jumped there, and she is named.
+      expect(describedIds).toEqual([[1], [], [1]])
       expect(steps.map((step) => step.detected)).toEqual([true, false, false])
     })
 

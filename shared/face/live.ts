@@ -465,32 +465,33 @@ export class LiveTracker<Image> {
   /**
    * Which of the tracks due a descriptor get one in this frame. A named track whose face jumped, changed
    * or was found again always does: it shows a name that may no longer be its own. The others take turns,
-   * `describePerFrame` a frame, so that one frame does not carry many descriptors: named tracks first,
-   * their name's last check the oldest first, then the tracks with the fewest votes; with more than one
-   * face in view, not on the frame after one that described a face. After a cut all of them at once
-   * (nothing is named yet). A frame that ran the detector describes only tracks still voting: a new face
-   * waits for the next frame, and so does a named face's routine check.
+   * `describePerFrame` a frame, so that one frame does not carry many descriptors: faces never described
+   * first, then named ones, their name's last check the oldest first, then those with the fewest votes; with more than one
+   * face in view, not on the frame after one that described a face. A frame that ran the detector, but
+   * for a cut, describes only tracks still voting: a new face waits for the next frame, and so does a
+   * named face's routine check. After a cut every face is new and none is named: the first is described
+   * at once.
    */
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
-    const describedLastFrame = this.#describedLastFrame
+    const describedLastFrame = this.#describedLastFrame && !cut
     this.#describedLastFrame = false
-    if (cut) return due
     const urgent = due.filter((track) => track.recheck && track.votes.name !== null)
     // With several faces in view their fits alone make a frame slow: what can wait skips the frame after a descriptor.
     const budget = this.#tracks.length > 1 && describedLastFrame ? 0 : this.#options.describePerFrame - urgent.length
     if (budget <= 0) return urgent
     const waiting = due
-      .filter((track) => !urgent.includes(track) && (!detected || (track.describedAt > -Infinity && this.#young(track))))
-      .sort(
-        (a, b) =>
-          Number(b.votes.name !== null) - Number(a.votes.name !== null) ||
-          (a.votes.name !== null ? a.describedAt - b.describedAt : a.votes.count - b.votes.count || a.describedAt - b.describedAt) ||
-          a.id - b.id,
-      )
+      .filter((track) => !urgent.includes(track) && (!detected || cut || (track.describedAt > -Infinity && this.#young(track))))
+      .sort((a, b) => this.#turn(a) - this.#turn(b) || (a.votes.name !== null ? 0 : a.votes.count - b.votes.count) || a.describedAt - b.describedAt || a.id - b.id)
     const chosen = new Set([...urgent, ...waiting.slice(0, budget)])
     this.#describedLastFrame = chosen.size > urgent.length
     // In the order of the tracks, as the faces are named together.
     return due.filter((track) => chosen.has(track))
+  }
+
+  /** Who is described first: faces never described, then named ones (their check), then the rest. */
+  #turn(track: Track): number {
+    if (track.describedAt === -Infinity) return 0
+    return track.votes.name !== null ? 1 : 2
   }
 
   #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number): void {
