@@ -122,6 +122,14 @@ on the frames the detector ran on and on the others. \`read\` makes the frame's 
 
 ${table(live.appOperations)}`
     : ''
+}${
+  live.cameraFramesRead
+    ? `
+
+The app reads each camera frame once (it waits for one it has not read), so its FPS is at most the camera's: it read ${live.cameraFramesRead.read} of the
+${live.cameraFramesRead.shown} camera frames shown in the window, and missed ${live.cameraFramesRead.missed} in ${live.cameraFramesRead.gaps} gaps, each after a slow frame (median
+${live.cameraFramesRead.msBeforeGap.median} ms, p10 ${live.cameraFramesRead.msBeforeGap.p10}).`
+    : ''
 }`
 }
 
@@ -278,8 +286,8 @@ function readings(): string[] {
         `**Live.** The app takes ${app.medianMs} ms a frame (median, p90 ${app.p90Ms}) against ${bareWasm.medianMs} ms for the bare loop on WASM, ` +
           `which runs the detector, the landmarks and the descriptor of every face on every frame` +
           (similar ? `: about the same, so the loop is bound by face-api's networks, not by what is around them. ` : `. `) +
-          `The app detects, then tracks (\`shared/face/live.ts\`): the tiny detector runs every 8 frames or 250 ms, and after a cut or a lost face; ` +
-          `in between each face costs one landmark fit, and a descriptor only every 500 ms (200 ms while unknown). The detector reads the frame at ` +
+          `The app detects, then tracks (\`shared/face/live.ts\`): the tiny detector runs every 8 frames or 200 ms, and after a cut or a lost face; ` +
+          `in between each face costs one landmark fit, and a descriptor only every 500 ms (200 ms while unknown), the faces due one taking turns, one a frame. The detector reads the frame at ` +
           `its own shape (\`shared/face/tiny-detector.ts\`), where face-api pads it to a square first; the table of operations below says which of them set the p90. 25 FPS means at most 40 ms a frame on average; the networks run in a worker, which keeps the page free but adds no core. ` +
           `What the app also gains over a face-api page left at its default is the backend: face-api's default here is ${bareDefault.backend} ` +
           `(software), ${round(app.fps / bareDefault.fps, 0)}x slower than the app's automatic WASM.`,
