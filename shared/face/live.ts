@@ -54,7 +54,7 @@ export interface LiveOptions extends VoteOptions {
   describeUnknownEveryMs: number
   /**
    * Descriptors a frame computes at most, when several faces are due one: the rest wait for the next
-   * frames. A named face that jumped or changed is described at once regardless, and after a cut every face.
+   * frames. A named face that jumped, changed or was found again is described at once regardless.
    */
   describePerFrame: number
   /**
@@ -466,11 +466,10 @@ export class LiveTracker<Image> {
    * Which of the tracks due a descriptor get one in this frame. A named track whose face jumped, changed
    * or was found again always does: it shows a name that may no longer be its own. The others take turns,
    * `describePerFrame` a frame, so that one frame does not carry many descriptors: faces never described
-   * first, then named ones, their name's last check the oldest first, then those with the fewest votes; with more than one
-   * face in view, not on the frame after one that described a face. A frame that ran the detector, but
-   * for a cut, describes only tracks still voting: a new face waits for the next frame, and so does a
-   * named face's routine check. After a cut every face is new and none is named: the first is described
-   * at once.
+   * first, then named ones (the oldest check first), then those with the fewest votes. With more than one
+   * face in view, none of them on the frame after one that described a face. A frame that ran the
+   * detector describes only tracks still voting (a new face waits for the next frame, and so does a named
+   * face's routine check), but for a cut: there every face is new, and the first is described at once.
    */
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
     const describedLastFrame = this.#describedLastFrame && !cut
