@@ -36,12 +36,15 @@ export function useCamera(video: Ref<HTMLVideoElement | null>) {
   const error = ref<string | null>(null)
   const devices = ref<{ deviceId: string; label: string }[]>([])
   const deviceId = ref<string>('')
+  /** The rate the camera gives frames at, as it says; null before it runs or where it does not say. */
+  const frameRate = ref<number | null>(null)
   let stream: MediaStream | null = null
 
   function stop() {
     stream?.getTracks().forEach((track) => track.stop())
     stream = null
     if (video.value) video.value.srcObject = null
+    frameRate.value = null
     if (status.value !== 'error') status.value = 'idle'
   }
 
@@ -70,7 +73,9 @@ export function useCamera(video: Ref<HTMLVideoElement | null>) {
       if (!video.value) throw new Error('no video element')
       video.value.srcObject = stream
       await video.value.play()
-      deviceId.value = stream.getVideoTracks()[0]?.getSettings().deviceId ?? deviceId.value
+      const settings = stream.getVideoTracks()[0]?.getSettings()
+      deviceId.value = settings?.deviceId ?? deviceId.value
+      frameRate.value = settings?.frameRate ?? null
       await listDevices()
       status.value = 'live'
     } catch (err) {
@@ -82,7 +87,7 @@ export function useCamera(video: Ref<HTMLVideoElement | null>) {
 
   onBeforeUnmount(stop)
 
-  return { status, error, devices, deviceId, start, stop }
+  return { status, error, devices, deviceId, frameRate, start, stop }
 }
 
 /**

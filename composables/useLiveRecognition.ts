@@ -59,7 +59,7 @@ const newFrameLimitMs = 250
  */
 export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: Ref<HTMLCanvasElement | null>, source: LiveSource) {
   const { modelsUrl, wasmUrl } = useRuntimeConfig().public
-  const { status, error, devices, deviceId, start, stop } = useCamera(video)
+  const { status, error, devices, deviceId, frameRate, start, stop } = useCamera(video)
   const store = useAppStore()
 
   const engine = shallowRef<LiveEngine | null>(null)
@@ -239,7 +239,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
   })
 
   return {
-    camera: { status, error, devices, deviceId },
+    camera: { status, error, devices, deviceId, frameRate },
     engine,
     preparing,
     engineError,

@@ -98,6 +98,8 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     expect(new Set(samples).size, `tensor counts ${samples.join(', ')}`).toBe(1)
     expect(await app.page.getByTestId('stat-backend').textContent()).toBe('wasm')
     expect(Number(await app.page.getByTestId('stat-fps').textContent())).toBeGreaterThan(0)
+    // The camera's own rate beside the page's: what caps it.
+    expect(await app.page.getByTestId('stat-camera-fps').textContent()).toBe(`${cameraFps} fps`)
   })
 
   it('runs the networks in a worker, which draws on the canvas', async () => {
