@@ -175,6 +175,12 @@ function summarize(variant: Variant) {
   }
 }
 
+/** The app's frame log over the measured window, the one its FPS is counted on. */
+function measuredLog(variant: Variant): LoggedFrame[] {
+  const first = variant.frames[0]?.atMs ?? 0
+  return variant.logged.filter((frame) => frame.at > first + warmUpMs && frame.at <= first + warmUpMs + measureMs)
+}
+
 /**
  * Where the app's time goes, from its own frame log over the measured window: each operation's median
  * and p90 ms on the frames the detector ran on and on the frames it did not (tracking only). `read` makes
@@ -182,8 +188,7 @@ function summarize(variant: Variant) {
  * frame, in which the rest is the tracker's own work; the page's ms adds the bitmap's way there and back.
  */
 function operationTimes(variant: Variant) {
-  const first = variant.frames[0]?.atMs ?? 0
-  const window = variant.logged.filter((frame) => frame.at > first + warmUpMs && frame.at <= first + warmUpMs + measureMs)
+  const window = measuredLog(variant)
   return [true, false].map((detected) => {
     const frames = window.filter((frame) => frame.detected === detected)
     const row: Record<string, string | number> = { frames: detected ? 'detector ran' : 'tracking only', count: frames.length }
@@ -197,11 +202,10 @@ function operationTimes(variant: Variant) {
 
 /**
  * The camera frames of the measured window the app read, and those it did not: a frame comes while the
- * one before is still in the works. `slowBefore`: the page's ms for the frame read before each gap.
+ * one before is still in the works. `msBeforeGap`: the page's ms for the frame read before each gap.
  */
 function cameraFramesRead(variant: Variant) {
-  const first = variant.frames[0]?.atMs ?? 0
-  const window = variant.logged.filter((frame) => frame.cameraFrame !== null && frame.at > first + warmUpMs && frame.at <= first + warmUpMs + measureMs)
+  const window = measuredLog(variant).filter((frame) => frame.cameraFrame !== null)
   if (window.length < 2) return null
   const shown = window.at(-1)!.cameraFrame! - window[0]!.cameraFrame! + 1
   const beforeGaps = window.slice(1).flatMap((frame, index) => (frame.cameraFrame! - window[index]!.cameraFrame! > 1 ? [window[index]!.ms] : []))

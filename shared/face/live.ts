@@ -376,8 +376,9 @@ export class LiveTracker<Image> {
       detected = true
       this.#framesSinceDetection = 0
       this.#detectedAt = now
-      const boxOf = pairByReach([...lost.keys()], boxes)
-      const found = [...lost.keys()].filter((track) => boxOf.has(track))
+      const lostTracks = [...lost.keys()]
+      const boxOf = pairByReach(lostTracks, boxes)
+      const found = lostTracks.filter((track) => boxOf.has(track))
       const refits = found.length ? await timed('fit', () => this.#ops.fit(image, found.map((track) => boxes[boxOf.get(track)!]!))) : []
       for (const [track, reason] of lost) {
         const position = found.indexOf(track)
