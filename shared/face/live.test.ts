@@ -370,6 +370,45 @@ describe('LiveTracker', () => {
         expect(breakFace.distance).toBeCloseTo(nearest, 5)
       })
 
+      describe('the same person turning: far from the last descriptor, still nearest the name', () => {
+        // ann seen one way, then another: 0.63 apart, but the second is 0.55 from ann's enrolled descriptor.
+        const facing = near(ann, 0.3, 1000)
+        const turned = near(ann, 0.55, 2000)
+        const turningFrames = [...repeat(switchAt, frameOf([face(facing, center, { look: looks.ann })])), ...repeat(40, frameOf([face(turned, center, { look: looks.ann })]))]
+
+        it('is a far descriptor that would start the votes again', () => {
+          expect(euclideanDistance(facing, turned)).toBeGreaterThanOrEqual(defaultLiveOptions.identityBreak)
+          expect(euclideanDistance(turned, ann)).toBeLessThan(defaultLiveOptions.identityBreak)
+          expect(euclideanDistance(turned, ann)).toBeLessThan(euclideanDistance(turned, bob))
+        })
+
+        it('keeps the name: the votes go on', async () => {
+          const steps = await harness().play(turningFrames)
+          const breakFace = onlyFace(steps[reDescribedAt])
+          // Not a match on its own (0.55 is over the threshold), but no reason to doubt the name either.
+          expect(breakFace).toMatchObject({ described: true, decision: { name: null, tentative: 'ann' } })
+          expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(steps.length).fill('ann'))
+          // Not young again: the next description is the routine one, describeEveryMs later.
+          const { describeEveryMs } = testSchedule
+          expect(describedSteps(steps).filter((index) => index > reDescribedAt)[0]).toBeGreaterThanOrEqual(reDescribedAt + describeEveryMs! / at30fps)
+        })
+
+        it('starts the votes again where the server holds the gallery: nothing here tells whose it is', async () => {
+          const namer: FaceNamer = { nameFaces: async (descriptors, rule) => nameFaces(people, descriptors, rule) }
+          const steps = await harness({ gallery: null }).play(turningFrames, { galleryNow: namer })
+          expect(onlyFace(steps[reDescribedAt - 1]).name).toBe('ann')
+          // One tentative vote: not enough for a name; the next minVotes frames name ann again.
+          expect(onlyFace(steps[reDescribedAt]).name).toBeNull()
+          expect(onlyFace(steps.at(-1)).name).toBe('ann')
+        })
+
+        it('starts the votes again when the far descriptor is nearest someone else', async () => {
+          const towardBob = near(bob, 0.5, 2000)
+          const steps = await harness().play([...turningFrames.slice(0, switchAt), ...repeat(25, frameOf([face(towardBob, center, { look: looks.ann })]))])
+          expect(onlyFace(steps[reDescribedAt]).name).toBeNull()
+        })
+      })
+
       it('would keep the old name after the next description without it (identityBreak out of reach)', async () => {
         const scene = harness({ options: { identityBreak: 10 } })
         const steps = await scene.play([...annFrames, ...repeat(25, frameOf([face(stranger, center, { look: looks.ann })]))])

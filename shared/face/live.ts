@@ -6,11 +6,11 @@
 // Identity is never carried to another face: a track is dropped at a scene cut, when its landmark
 // fit fails, or when the detector stops finding it; a new track starts unknown; a track's descriptor
 // is computed again on a short cadence, and at once when its crop stops looking like the last one, a
-// jump or a re-detection; a descriptor far from the track's previous one means another person: the
-// votes start again.
+// jump or a re-detection; a descriptor far from the track's previous one, and not as near the person the
+// track is named, means another person: the votes start again.
 import { euclideanDistance } from './descriptor.js'
 import { nameFaces, type Matching } from './assign.js'
-import type { Decision, DecisionRule } from './match.js'
+import { matchDescriptor, type Decision, type DecisionRule } from './match.js'
 import type { Box } from './model.js'
 import { checkVoteOptions, IdentityVotes, iou, oneFacePerName, type TrackedFace, type VoteOptions } from './tracking.js'
 
@@ -68,7 +68,10 @@ export interface LiveOptions extends VoteOptions {
   minFitIoU: number
   /** Correlation between a track's appearance in two frames below which it is not the same face. */
   minAppearance: number
-  /** A descriptor this far from the track's previous one belongs to another person. */
+  /**
+   * A descriptor this far from the track's previous one belongs to another person, unless its nearest
+   * enrolled person is the track's name, nearer than this too: a named face turning to the camera.
+   */
   identityBreak: number
   /** A face moving this share of its width in one frame has jumped: it is described again. */
   jump: number
@@ -418,7 +421,7 @@ export class LiveTracker<Image> {
       // One frame's faces are named together: one person goes to at most one of them.
       const decisions = found.length ? await nameFaces(gallery!, found, rule) : []
       toDescribe.forEach((track, index) => {
-        this.#vote(track, found[index]!, decisions[index]!, now)
+        this.#vote(track, found[index]!, decisions[index]!, now, gallery!)
         decisionOf.set(track, decisions[index]!)
       })
     }
@@ -494,11 +497,22 @@ export class LiveTracker<Image> {
     return track.votes.name !== null ? 1 : 2
   }
 
-  #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number): void {
-    if (track.descriptor && euclideanDistance(track.descriptor, descriptor) >= this.#options.identityBreak) track.votes.reset()
+  #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number, gallery: Matching): void {
+    const { identityBreak } = this.#options
+    if (track.descriptor && euclideanDistance(track.descriptor, descriptor) >= identityBreak && !this.#stillNamed(track, descriptor, gallery)) track.votes.reset()
     track.votes.add(decision)
     track.descriptor = descriptor
     track.describedAt = now
     track.recheck = false
+  }
+
+  /**
+   * Whether a descriptor is still the person the track is named: that person nearest, within identityBreak.
+   * Only a gallery held here can tell; where the server holds it, a far descriptor always starts the votes again.
+   */
+  #stillNamed(track: Track, descriptor: Float32Array, gallery: Matching): boolean {
+    if (track.votes.name === null || 'nameFaces' in gallery) return false
+    const [nearest] = matchDescriptor(gallery, descriptor)
+    return nearest?.name === track.votes.name && nearest.distance < this.#options.identityBreak
   }
 }
