@@ -30,6 +30,8 @@ describe('camera snapshots in Chromium', () => {
     await expect.poll(() => app.page.getByTestId('camera').getAttribute('data-status')).toBe('live')
 
     const framed: { photo: string; face: number; framing: string }[] = []
+    /** What the server said of each snapshot, for the failure message. */
+    const framings: string[] = []
     // Lin's face may be turned away or blurred in some frames: snapshots are taken until enough show it.
     for (let snapshot = 0; snapshot < 10 && framed.length < wanted; snapshot++) {
       const uploaded = app.page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith(`/api/people/${person}/photos`))
@@ -40,10 +42,11 @@ describe('camera snapshots in Chromium', () => {
       await expect.poll(() => app.page.getByTestId('camera-result').textContent(), { timeout: 60_000 }).toMatch(/^Photo added · (?!training)/)
       const stored = await sharp(path.join(app.data.path, 'users', person, photo!.name)).metadata()
       expect([stored.width, stored.height]).toEqual([320, 247])
+      framings.push(photo!.framing)
       const face = Number(/^Framed around the face \((\d+) px across in the (\d+)x(\d+) picture\)/.exec(photo!.framing)?.[1] ?? 0)
       if (face >= minimumFace) framed.push({ photo: photo!.name, face, framing: photo!.framing })
     }
-    expect(framed.length, 'snapshots with a face of 48 px or more').toBe(wanted)
+    expect(framed.length, `snapshots with a face of 48 px or more; the server's framing of each: ${framings.join(' | ')}`).toBe(wanted)
 
     const model = (await (await fetch(`${app.server.url}/api/faces`)).json()) as FaceModel
     const own = model.people.find((entry) => entry.name === person)
