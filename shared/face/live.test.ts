@@ -388,9 +388,36 @@ describe('LiveTracker', () => {
           // Not a match on its own (0.55 is over the threshold), but no reason to doubt the name either.
           expect(breakFace).toMatchObject({ described: true, decision: { name: null, tentative: 'ann' } })
           expect(steps.map((step) => onlyFace(step).name)).toEqual(Array(steps.length).fill('ann'))
-          // Not young again: the next description is the routine one, describeEveryMs later.
-          const { describeEveryMs } = testSchedule
-          expect(describedSteps(steps).filter((index) => index > reDescribedAt)[0]).toBeGreaterThanOrEqual(reDescribedAt + describeEveryMs! / at30fps)
+          // The next minVotes frames confirm it; then the routine check, describeEveryMs later.
+          const { minVotes } = defaultLiveOptions
+          const after = describedSteps(steps).filter((index) => index > reDescribedAt)
+          expect(after.slice(0, minVotes)).toEqual([1, 2, 3].map((frames) => reDescribedAt + frames))
+          expect(after[minVotes]).toBeGreaterThanOrEqual(reDescribedAt + minVotes + testSchedule.describeEveryMs! / at30fps)
+        })
+
+        it('confirms on the frames right after, even with another face in view: it shows a name that may not be its own', async () => {
+          const bobFace = face(bob, right, { look: looks.bob })
+          const steps = await harness().play([
+            ...repeat(switchAt, frameOf([face(facing, center, { look: looks.ann }), bobFace])),
+            ...repeat(40, frameOf([face(turned, center, { look: looks.ann }), bobFace])),
+          ])
+          const annDescribed = stepsWhere(steps, (step) => step.faces.some((one) => one.id === 1 && one.described)).filter((index) => index >= switchAt)
+          const [breakAt] = annDescribed
+          expect(annDescribed.slice(1, 1 + defaultLiveOptions.minVotes)).toEqual([1, 2, 3].map((frames) => breakAt! + frames))
+          expect(steps.map((step) => step.faces.find((one) => one.id === 1)?.name)).toEqual(Array(steps.length).fill('ann'))
+        })
+
+        it('takes the name off a look-alike in the same box within a few frames: the confirming votes outnumber the old ones', async () => {
+          // Nearest ann, nearer than the break, but no match even tentatively (0.59 is past the 0.58 agreement).
+          const lookAlike = near(ann, 0.59, 2000)
+          expect(euclideanDistance(facing, lookAlike)).toBeGreaterThanOrEqual(defaultLiveOptions.identityBreak)
+          const steps = await harness().play([...turningFrames.slice(0, switchAt), ...repeat(40, frameOf([face(lookAlike, center, { look: looks.ann })]))])
+          const names = steps.map((step) => onlyFace(step).name)
+          const unnamedFrom = names.indexOf(null)
+          // ann's votes from before the break are outvoted by the look-alike's own, described on each frame.
+          expect(unnamedFrom).toBeGreaterThan(reDescribedAt)
+          expect(unnamedFrom).toBeLessThanOrEqual(reDescribedAt + defaultLiveOptions.minVotes)
+          expect(names.slice(unnamedFrom)).toEqual(Array(steps.length - unnamedFrom).fill(null))
         })
 
         it('starts the votes again where the server holds the gallery: nothing here tells whose it is', async () => {

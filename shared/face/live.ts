@@ -7,7 +7,8 @@
 // fit fails, or when the detector stops finding it; a new track starts unknown; a track's descriptor
 // is computed again on a short cadence, and at once when its crop stops looking like the last one, a
 // jump or a re-detection; a descriptor far from the track's previous one, and not as near the person the
-// track is named, means another person: the votes start again.
+// track is named, means another person: the votes start again. Still nearest that person, it keeps the
+// votes, and the next few frames describe the face to confirm them.
 import { euclideanDistance } from './descriptor.js'
 import { nameFaces, type Matching } from './assign.js'
 import { matchDescriptor, type Decision, type DecisionRule } from './match.js'
@@ -159,6 +160,11 @@ interface Track {
   missedDetections: number
   /** Set when the face jumped or the detector found it again after missing it: describe it now. */
   recheck: boolean
+  /**
+   * Descriptors still to take at once, one a frame, after one that was far from the last but still nearest
+   * the track's name: if the face is someone else after all, their votes outnumber the old ones within as many frames.
+   */
+  confirming: number
 }
 
 /** Pearson correlation of two thumbnails that each have zero mean and unit variance. */
@@ -447,6 +453,7 @@ export class LiveTracker<Image> {
       describedAt: -Infinity,
       missedDetections: 0,
       recheck: true,
+      confirming: 0,
     }
     return track
   }
@@ -458,7 +465,7 @@ export class LiveTracker<Image> {
   #needsDescriptor(track: Track, now: number): boolean {
     const { describeEveryMs, describeUnknownEveryMs } = this.#options
     const unknown = track.votes.name === null
-    return track.recheck || this.#young(track) || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
+    return track.recheck || track.confirming > 0 || this.#young(track) || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
   }
 
   #young(track: Track): boolean {
@@ -468,7 +475,8 @@ export class LiveTracker<Image> {
 
   /**
    * Which of the tracks due a descriptor get one in this frame. A named track whose face jumped, changed
-   * or was found again always does: it shows a name that may no longer be its own. The others take turns,
+   * or was found again, or whose last descriptor was far from the one before, always does: it shows a
+   * name that may no longer be its own. The others take turns,
    * `describePerFrame` a frame, so that one frame does not carry many descriptors: faces never described
    * first, then named ones (the oldest check first), then those with the fewest votes. With more than one
    * face in view, none of them on the frame after one that described a face. A frame that ran the
@@ -478,7 +486,7 @@ export class LiveTracker<Image> {
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
     const describedLastFrame = this.#describedLastFrame && !cut
     this.#describedLastFrame = false
-    const urgent = due.filter((track) => track.recheck && track.votes.name !== null)
+    const urgent = due.filter((track) => (track.recheck || track.confirming > 0) && track.votes.name !== null)
     // With several faces in view their fits alone make a frame slow: what can wait skips the frame after a descriptor.
     const budget = this.#tracks.length > 1 && describedLastFrame ? 0 : this.#options.describePerFrame - urgent.length
     if (budget <= 0) return urgent
@@ -498,8 +506,13 @@ export class LiveTracker<Image> {
   }
 
   #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number, gallery: Matching): void {
-    const { identityBreak } = this.#options
-    if (track.descriptor && euclideanDistance(track.descriptor, descriptor) >= identityBreak && !this.#stillNamed(track, descriptor, gallery)) track.votes.reset()
+    const { identityBreak, minVotes } = this.#options
+    const far = track.descriptor !== null && euclideanDistance(track.descriptor, descriptor) >= identityBreak
+    if (far && this.#stillNamed(track, descriptor, gallery)) track.confirming = minVotes
+    else if (far) {
+      track.votes.reset()
+      track.confirming = 0
+    } else track.confirming = Math.max(0, track.confirming - 1)
     track.votes.add(decision)
     track.descriptor = descriptor
     track.describedAt = now
