@@ -476,12 +476,12 @@ export class LiveTracker<Image> {
   /**
    * Which of the tracks due a descriptor get one in this frame. A named track whose face jumped, changed
    * or was found again, or whose last descriptor was far from the one before, always does: it shows a
-   * name that may no longer be its own. The others take turns,
-   * `describePerFrame` a frame, so that one frame does not carry many descriptors: faces never described
-   * first, then named ones (the oldest check first), then those with the fewest votes. With more than one
-   * face in view, none of them on the frame after one that described a face. A frame that ran the
-   * detector describes only tracks still voting (a new face waits for the next frame, and so does a named
-   * face's routine check), but for a cut: there every face is new, and the first is described at once.
+   * name that may no longer be its own. The others take turns, `describePerFrame` a frame, so that one
+   * frame does not carry many descriptors: faces never described first, then named ones (the oldest
+   * check first), then those with the fewest votes. With more than one face in view, none of them on
+   * the frame after one that described a face. A frame that ran the detector describes only tracks
+   * still voting (a new face waits for the next frame, and so does a named face's routine check), but
+   * for a cut: there every face is new, and the first is described at once.
    */
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
     const describedLastFrame = this.#describedLastFrame && !cut
@@ -508,11 +508,14 @@ export class LiveTracker<Image> {
   #vote(track: Track, descriptor: Float32Array, decision: Decision, now: number, gallery: Matching): void {
     const { identityBreak, minVotes } = this.#options
     const far = track.descriptor !== null && euclideanDistance(track.descriptor, descriptor) >= identityBreak
-    if (far && this.#stillNamed(track, descriptor, gallery)) track.confirming = minVotes
-    else if (far) {
+    if (!far) {
+      track.confirming = Math.max(0, track.confirming - 1)
+    } else if (this.#stillNamed(track, descriptor, gallery)) {
+      track.confirming = minVotes
+    } else {
       track.votes.reset()
       track.confirming = 0
-    } else track.confirming = Math.max(0, track.confirming - 1)
+    }
     track.votes.add(decision)
     track.descriptor = descriptor
     track.describedAt = now
