@@ -465,7 +465,12 @@ export class LiveTracker<Image> {
   #needsDescriptor(track: Track, now: number): boolean {
     const { describeEveryMs, describeUnknownEveryMs } = this.#options
     const unknown = track.votes.name === null
-    return track.recheck || track.confirming > 0 || this.#young(track) || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
+    return this.#checking(track) || this.#young(track) || now - track.describedAt >= (unknown ? describeUnknownEveryMs : describeEveryMs)
+  }
+
+  /** Whether the track's face is to be described at once: it jumped, changed, was found again, or a far descriptor is being confirmed. */
+  #checking(track: Track): boolean {
+    return track.recheck || track.confirming > 0
   }
 
   #young(track: Track): boolean {
@@ -486,7 +491,7 @@ export class LiveTracker<Image> {
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
     const describedLastFrame = this.#describedLastFrame && !cut
     this.#describedLastFrame = false
-    const urgent = due.filter((track) => (track.recheck || track.confirming > 0) && track.votes.name !== null)
+    const urgent = due.filter((track) => this.#checking(track) && track.votes.name !== null)
     // With several faces in view their fits alone make a frame slow: what can wait skips the frame after a descriptor.
     const budget = this.#tracks.length > 1 && describedLastFrame ? 0 : this.#options.describePerFrame - urgent.length
     if (budget <= 0) return urgent
