@@ -87,6 +87,11 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
     return boxes.map((_, index) => data.slice(index * each, (index + 1) * each))
   }
 
+  /** What each box's face looks like: a gray thumbnail, zero mean and unit variance. */
+  async function appearance(image: Image, boxes: readonly Box[]): Promise<Float32Array[]> {
+    return (await thumbnails(image, boxes, { width: appearanceSide, height: appearanceSide })).map(standardise)
+  }
+
   return {
     async frameSignature(image) {
       const { width, height, block } = signatureSize
@@ -101,6 +106,8 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
     },
 
     detect: (image) => detectTinyFaces(runtime, image, options),
+
+    appearance,
 
     async fit(image, boxes) {
       const [height, width] = image.shape
@@ -120,7 +127,7 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
       const perCrop = Array.isArray(landmarks) ? landmarks : [landmarks]
       const placed = inside.map(({ box }, position) => perCrop[position]!.shiftBy<InstanceType<typeof faceapi.FaceLandmarks68>>(box.x, box.y))
       const faceBoxes = placed.map((shifted) => boxFromLandmarks(shifted.positions))
-      const looks = await thumbnails(image, faceBoxes, { width: appearanceSide, height: appearanceSide })
+      const looks = await appearance(image, faceBoxes)
       inside.forEach(({ index }, position) => {
         const shifted = placed[position]!
         const aligned = shifted.align(null, { useDlibAlignment: true })
@@ -128,7 +135,7 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
           box: faceBoxes[position]!,
           landmarks: shifted.positions.map(({ x, y }) => ({ x, y })),
           alignedBox: { x: aligned.x, y: aligned.y, width: aligned.width, height: aligned.height },
-          appearance: standardise(looks[position]!),
+          appearance: looks[position]!,
         }
       })
       return fits

@@ -81,13 +81,19 @@ function iouOf(a: Box, b: Box): number {
 interface Calls {
   frameSignature: number
   detect: number
+  /** Calls of the landmark fit, and the boxes it fitted in all. */
   fit: number
+  fitted: number
+  appearance: number
   describe: number
 }
 
+/** What a crop shows where no face is (or only part of one): uncorrelated with any face's look. */
+const noFace = appearanceOf(-1)
+
 /** The ops on a synthetic frame, counting the calls of each. */
 function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
-  const calls: Calls = { frameSignature: 0, detect: 0, fit: 0, describe: 0 }
+  const calls: Calls = { frameSignature: 0, detect: 0, fit: 0, fitted: 0, appearance: 0, describe: 0 }
   const faceOfFit = new WeakMap<FaceFit, SceneFace>()
   const ops: LiveOps<SceneFrame> = {
     async frameSignature(frame) {
@@ -100,6 +106,7 @@ function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
     },
     async fit(frame, searches) {
       calls.fit++
+      calls.fitted += searches.length
       return searches.map((search) => {
         let best: SceneFace | null = null
         let bestOverlap = 0
@@ -117,6 +124,14 @@ function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
         }
         faceOfFit.set(fit, best)
         return fit
+      })
+    },
+    async appearance(frame, boxes) {
+      calls.appearance++
+      // A crop shows a face's look only where it frames that face: a face that moved shows something else.
+      return boxes.map((where) => {
+        const framed = frame.faces.find((candidate) => iouOf(candidate.box, where) >= 0.95)
+        return framed ? appearanceOf(framed.look) : noFace
       })
     },
     async describe(_, fits) {
@@ -664,7 +679,9 @@ describe('LiveTracker', () => {
       const steps = await scene.play(repeat(frameCount, frameOf([face(ann, center)])))
       expect(detectedSteps(steps)).toEqual(expected)
       expect(scene.calls.detect).toBe(expected.length)
-      expect(scene.calls.fit).toBe(frameCount)
+      // The face stands still: it is fitted where the detector ran, and on the second frame (its first fit came
+      // from the detector's box); between detections it keeps its fit.
+      expect(scene.calls.fit).toBe(new Set([...expected, 1]).size)
       expect(scene.calls.frameSignature).toBe(frameCount)
       expect(steps.flatMap(({ faces }) => faces.map(({ id }) => id))).toEqual(Array(frameCount).fill(1))
     })
@@ -674,6 +691,55 @@ describe('LiveTracker', () => {
       const steps = await scene.play(repeat(13, emptyFrame))
       expect(detectedSteps(steps)).toEqual([0, 6, 12])
       expect(scene.calls.fit).toBe(0)
+    })
+  })
+
+  describe('a face standing still', () => {
+    // The detector runs on frames 0, 6 and 12 of 15 (testSchedule, 30 fps).
+    const detections = [0, 6, 12]
+
+    it('keeps its fit between detections once the landmarks settled: the landmark network runs where the detector ran, and on the frame after the first', async () => {
+      const scene = harness()
+      const steps = await scene.play(repeat(15, frameOf([face(ann, center)])))
+      expect(detectedSteps(steps)).toEqual(detections)
+      expect(scene.calls.fitted).toBe(detections.length + 1)
+      // Every frame between detections but the second checked the crop instead.
+      expect(scene.calls.appearance).toBe(15 - detections.length - 1)
+      expect(steps.map((step) => onlyFace(step))).toEqual(steps.map(() => expect.objectContaining({ id: 1, box: center })))
+      expect(onlyFace(steps.at(-1))).toMatchObject({ name: 'ann' })
+    })
+
+    it('is fitted again on every frame once it moves, and its box follows it', async () => {
+      const scene = harness()
+      const path = Array.from({ length: 15 }, (_, index) => box(200 + 4 * index, 100))
+      const steps = await scene.play(path.map((where) => frameOf([face(ann, where)])))
+      expect(scene.calls.fitted).toBe(15)
+      expect(steps.map((step) => onlyFace(step).box)).toEqual(path)
+    })
+
+    it('is fitted again on the frame after a fit that moved far from the box it searched: those landmarks have not settled', async () => {
+      const scene = harness()
+      const moved = box(220, 100)
+      const steps = await scene.play([...repeat(3, frameOf([face(ann, center)])), ...repeat(3, frameOf([face(ann, moved)]))])
+      // Fitted on frames 0 and 1 (as above), 3 (the face moved: its crop changed) and 4 (that fit overlapped its search box by 0.67).
+      expect(scene.calls.fitted).toBe(4)
+      expect(steps.map((step) => onlyFace(step).box)).toEqual([center, center, center, moved, moved, moved])
+    })
+
+    it('is fitted again when someone else takes the place between detections, and never keeps the name', async () => {
+      const scene = harness()
+      const annFrames = repeat(4, frameOf([face(ann, center, { look: looks.ann })]))
+      const bobFrames = repeat(2, frameOf([face(bob, center, { look: looks.bob })]))
+      const steps = await scene.play([...annFrames, ...bobFrames])
+      expect(detectedSteps(steps)).toEqual([0, 4])
+      expect(shown(steps.slice(annFrames.length))).toEqual([[{ id: 1, name: 'bob' }], [{ id: 1, name: 'bob' }]])
+    })
+
+    it('never keeps a fit with stillAppearance above 1', async () => {
+      const scene = harness({ options: { stillAppearance: 1.01 } })
+      await scene.play(repeat(15, frameOf([face(ann, center)])))
+      expect(scene.calls.fitted).toBe(15)
+      expect(scene.calls.appearance).toBe(15 - detections.length - 1)
     })
   })
 
@@ -800,6 +866,7 @@ describe('LiveTracker', () => {
       ['a NaN detection interval', { detectEveryMs: Number.NaN }, 'detectEveryMs is a number of milliseconds, not NaN'],
       ['a NaN cut threshold', { cutThreshold: Number.NaN }, 'cutThreshold is a number, not NaN'],
       ['an infinite jump', { jump: Infinity }, 'jump is a number, not Infinity'],
+      ['a NaN still appearance', { stillAppearance: Number.NaN }, 'stillAppearance is a number, not NaN'],
       ['more votes than the window', { minVotes: 8 }, 'minVotes is between 1 and voteWindow (7), not 8'],
     ])('refuses %s', (_, options, message) => {
       expect(() => new LiveTracker(sceneOps().ops, options)).toThrow(new RangeError(message))
@@ -809,7 +876,7 @@ describe('LiveTracker', () => {
       const { ops, calls } = sceneOps()
       expect(() => new LiveTracker(ops)).not.toThrow()
       expect(() => new LiveTracker(ops, { detectEveryMs: 0, describeEveryMs: 0, describeUnknownEveryMs: 0, maxMissedDetections: 0 })).not.toThrow()
-      expect(calls).toEqual({ frameSignature: 0, detect: 0, fit: 0, describe: 0 })
+      expect(calls).toEqual({ frameSignature: 0, detect: 0, fit: 0, fitted: 0, appearance: 0, describe: 0 })
     })
   })
 })

@@ -1,5 +1,6 @@
-// Live video: detect now and then, follow each face in between with the cheaper landmark network, and
-// name a face only from its own descriptors. The same tracker runs in the recognition worker, in the
+// Live video: detect now and then, follow each face in between with the cheaper landmark network (a face
+// whose crop has not changed since its fit keeps it, without the network), and name a face only from its
+// own descriptors. The same tracker runs in the recognition worker, in the
 // page where no worker can, and in Node (`npm run eval:video`); what it runs on is given as `LiveOps`
 // (live-ops.ts: face-api and TensorFlow.js).
 //
@@ -40,6 +41,8 @@ export interface LiveOps<Image> {
   detect(image: Image): Promise<Box[]>
   /** Landmarks fitted in each search box; null where none fit (a box off the image). */
   fit(image: Image, boxes: readonly Box[]): Promise<(FaceFit | null)[]>
+  /** Each box's appearance thumbnail, made as `FaceFit.appearance` is: whether a face moved, without fitting it. */
+  appearance(image: Image, boxes: readonly Box[]): Promise<Float32Array[]>
   /** One descriptor per fit; null where the face is too far off the image to describe. */
   describe(image: Image, fits: readonly FaceFit[]): Promise<(Float32Array | null)[]>
 }
@@ -70,6 +73,11 @@ export interface LiveOptions extends VoteOptions {
   /** Correlation between a track's appearance in two frames below which it is not the same face. */
   minAppearance: number
   /**
+   * Between detections, a tracked face whose crop correlates with its last fit's appearance at least this
+   * much has not moved: it keeps that fit, and the landmark network does not run on it.
+   */
+  stillAppearance: number
+  /**
    * A descriptor this far from the track's previous one belongs to another person, unless its nearest
    * enrolled person is the track's name, nearer than this too: a named face turning to the camera.
    */
@@ -95,6 +103,7 @@ export const defaultLiveOptions: Readonly<LiveOptions> = Object.freeze({
   cutContrast: 2,
   minFitIoU: 0.4,
   minAppearance: 0.4,
+  stillAppearance: 0.98,
   identityBreak: 0.6,
   jump: 0.5,
   maxMissedDetections: 1,
@@ -113,7 +122,7 @@ export function checkLiveOptions(options: LiveOptions): void {
   for (const [name, value] of Object.entries({ detectEveryMs, describeEveryMs, describeUnknownEveryMs })) {
     if (!(value >= 0)) throw new RangeError(`${name} is a number of milliseconds, not ${value}`)
   }
-  for (const name of ['cutThreshold', 'cutContrast', 'minFitIoU', 'minAppearance', 'identityBreak', 'jump'] as const) {
+  for (const name of ['cutThreshold', 'cutContrast', 'minFitIoU', 'minAppearance', 'stillAppearance', 'identityBreak', 'jump'] as const) {
     if (!Number.isFinite(options[name])) throw new RangeError(`${name} is a number, not ${options[name]}`)
   }
 }
@@ -165,6 +174,12 @@ interface Track {
    * the track's name: if the face is someone else after all, their votes outnumber the old ones within as many frames.
    */
   confirming: number
+  /**
+   * Whether the last fit agreed with the box it searched (overlap settledFit or more): the landmarks have
+   * settled on the face, so a face that has not moved since may keep them. A fit from a detector's box, or
+   * from a box the face moved out of, is fitted again on the next frame.
+   */
+  settled: boolean
 }
 
 /** Pearson correlation of two thumbnails that each have zero mean and unit variance. */
@@ -182,6 +197,9 @@ export function frameChange(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!)
   return sum / a.length / 255
 }
+
+/** A fit overlapping the box it searched this much has settled on the face (Track.settled). */
+const settledFit = 0.9
 
 /** Frames a scene has before the next cut can be told from how much its frames change. */
 const framesBeforeCut = 3
@@ -340,7 +358,7 @@ export class LiveTracker<Image> {
       this.#framesSinceDetection++
     }
 
-    const fits = searches.length ? await timed('fit', () => this.#ops.fit(image, searches.map(({ box }) => box))) : []
+    const fits = searches.length ? await timed('fit', () => this.#fitSearches(image, searches)) : []
     const kept: Track[] = []
     /**
      * Tracks that lost their face between detections, and how: the landmarks no longer fit it, or the crop
@@ -375,6 +393,7 @@ export class LiveTracker<Image> {
         track.recheck = true
       }
       if (centerShift(track.box, fit.box) > options.jump) track.recheck = true
+      track.settled = iou(fit.box, box) >= settledFit
       track.box = fit.box
       track.fit = fit
       kept.push(track)
@@ -398,6 +417,7 @@ export class LiveTracker<Image> {
         }
         track.box = fit.box
         track.fit = fit
+        track.settled = false
         track.recheck = true
         kept.push(track)
       }
@@ -443,6 +463,23 @@ export class LiveTracker<Image> {
     return { faces, detected, cut, scene: this.#scene, dropped, timings }
   }
 
+  /**
+   * The landmarks in each search box. A track followed between detections whose crop still looks as it did
+   * at its last fit keeps that fit: a face that has not moved costs a thumbnail, not the landmark network.
+   */
+  async #fitSearches(image: Image, searches: readonly { track: Track | null; box: Box; fromDetection: boolean }[]): Promise<(FaceFit | null)[]> {
+    const followed = searches.flatMap(({ track, fromDetection }, index) => (track?.fit && track.settled && !fromDetection ? [{ fit: track.fit, index }] : []))
+    const looks = followed.length ? await this.#ops.appearance(image, followed.map(({ fit }) => fit.box)) : []
+    const kept = new Map<number, FaceFit>()
+    followed.forEach(({ fit, index }, position) => {
+      if (appearanceSimilarity(fit.appearance, looks[position]!) >= this.#options.stillAppearance) kept.set(index, fit)
+    })
+    const toFit = searches.flatMap(({ box }, index) => (kept.has(index) ? [] : [{ box, index }]))
+    const fitted = toFit.length ? await this.#ops.fit(image, toFit.map(({ box }) => box)) : []
+    const fitOf = new Map(toFit.map(({ index }, position) => [index, fitted[position] ?? null]))
+    return searches.map((_, index) => kept.get(index) ?? fitOf.get(index) ?? null)
+  }
+
   #newTrack(fit: FaceFit): Track {
     const track: Track = {
       id: this.#nextId++,
@@ -454,6 +491,7 @@ export class LiveTracker<Image> {
       missedDetections: 0,
       recheck: true,
       confirming: 0,
+      settled: false,
     }
     return track
   }
