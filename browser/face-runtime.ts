@@ -45,6 +45,9 @@ function useWorkerEnvironment(faceapi: FaceApi): void {
 async function chooseBackend(tf: FaceRuntime['tf'], wasmUrl: string, backends: readonly string[]): Promise<string> {
   const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm')
   setWasmPaths(wasmUrl)
+  // The threaded build runs on half the cores: on two, one thread, after starting eight pthread workers,
+  // which made the networks ready about 200 ms later than the single-threaded build (bench/RECOGNITION.md).
+  if ((globalThis.navigator?.hardwareConcurrency ?? 1) <= 2) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
   for (const backend of backends) {
     // setBackend resolves false, rather than throwing, when for example the .wasm cannot be
     // fetched, and tfjs stays where it was: check what actually runs.
