@@ -302,7 +302,7 @@ function readings(): string[] {
           `${warm.modelsLoadedMs ?? '—'} ms warm, Start is enabled after the warm-up at ${cold.readyMs} and ${warm.readyMs} ms, and the first named frame follows ` +
           `${cold.fromClickMs} and ${warm.fromClickMs} ms after the click. A warm navigation fetches ${warm.transferredKiB} KiB instead of ${cold.transferredKiB} ` +
           `(models and WASM are cached for a year), so what remains is work in the page: compiling the WASM, creating the networks' weights, and the ` +
-          `warm-up run. The live worker loads four networks (the expression one too, for its toggle) before Start is enabled, where recognition needs three; the page's own networks wait for the first photo.`,
+          `warm-up run on a blank frame. The live worker starts as the page mounts and loads the three networks live video uses (the expression network waits for its toggle); the page's own networks wait for the first photo.`,
       )
     }
   }

@@ -17,8 +17,6 @@ export interface LiveSource {
   /** 'server': the server names the faces, and the page holds no gallery. */
   gallery: () => LiveGallery | null
   rule: () => DecisionRule
-  /** An enrolled photo to warm the networks up on; null for none, undefined while the model loads. */
-  warmUpPhoto: () => string | null | undefined
   /** Where live recognition will run, once known; 'failed': the worker could not start, the page will run it. */
   onEngine: (where: 'worker' | 'page' | 'failed') => void
 }
@@ -53,8 +51,8 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve))
 const newFrameLimitMs = 250
 
 /**
- * Live recognition on `video`, drawn on `canvas`: it starts the engine as soon as it can (the worker once
- * the warm-up photo is known, or the page's runtime once the page hands it over), runs the loop while the
+ * Live recognition on `video`, drawn on `canvas`: it starts the engine as soon as it can (the worker when
+ * the component mounts, or the page's runtime once the page hands it over), runs the loop while the
  * camera is live, and disposes of the engine with the component.
  */
 export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: Ref<HTMLCanvasElement | null>, source: LiveSource) {
@@ -180,16 +178,12 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
     source.onEngine('page')
   }
 
-  let workerTried = false
-
-  async function runInWorker(warmUpPhoto: string | null) {
-    workerTried = true
+  async function runInWorker() {
     try {
       const live = await startWorkerEngine(canvas.value!, {
         modelsUrl,
         wasmUrl,
         backends: backendOrder(savedBackendChoice()),
-        warmUpPhoto,
         onProgress: (loaded, total) => {
           preparing.value = `Preparing live recognition… ${loaded} of ${total} networks`
           store.commit('face/modelsLoading', { loaded, total })
@@ -208,15 +202,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
   }
 
   onMounted(() => {
-    const inWorker = canRunInWorker()
-    watch(
-      () => source.warmUpPhoto(),
-      (photo) => {
-        if (!inWorker || workerTried || photo === undefined) return
-        void runInWorker(photo)
-      },
-      { immediate: true },
-    )
+    if (canRunInWorker()) void runInWorker()
     watch(
       () => source.runtime(),
       (runtime) => {

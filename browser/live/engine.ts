@@ -23,8 +23,6 @@ export interface WorkerEngineOptions {
   modelsUrl: string
   wasmUrl: string
   backends: string[]
-  /** An enrolled photo to warm the networks up on, or null. */
-  warmUpPhoto: string | null
   onProgress?: (loaded: number, total: number) => void
 }
 
@@ -105,8 +103,8 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       reject(error)
       settleAll(error)
     }
-    const { modelsUrl, wasmUrl, backends, warmUpPhoto } = options
-    post({ type: 'init', modelsUrl, wasmUrl, backends, nets: liveNets, warmUpPhoto })
+    const { modelsUrl, wasmUrl, backends } = options
+    post({ type: 'init', modelsUrl, wasmUrl, backends, nets: liveNets })
   })
 }
 

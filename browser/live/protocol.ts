@@ -4,7 +4,7 @@ import type { FaceNetName } from '~/browser/face-runtime'
 import type { LiveFrame, LiveGallery, LiveSettings } from './recognizer'
 
 export type WorkerRequest =
-  | { type: 'init'; modelsUrl: string; wasmUrl: string; backends: string[]; nets: FaceNetName[]; warmUpPhoto: string | null }
+  | { type: 'init'; modelsUrl: string; wasmUrl: string; backends: string[]; nets: FaceNetName[] }
   /** The canvas the worker draws on, from `transferControlToOffscreen`. */
   | { type: 'canvas'; canvas: OffscreenCanvas }
   | { type: 'gallery'; gallery: LiveGallery | null }

@@ -40,7 +40,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
           ...request,
           onProgress: (loaded) => scope.postMessage({ type: 'progress', loaded, total: nets.length }),
         })
-        await warmUp(runtime, request.warmUpPhoto)
+        await warmUp(runtime)
         recognizer = new LiveRecognizer(runtime, request.modelsUrl)
         return { type: 'ready', backend }
       } catch (err) {

@@ -159,3 +159,27 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
     },
   }
 }
+
+/** The frame the warm-up runs on: the shape most cameras give by default. */
+const warmUpFrame = { width: 640, height: 360 }
+
+/**
+ * Runs each of live video's operations once, on a blank frame, before the first camera frame: the first
+ * call of a network is the slow one (WASM packs its weights, WebGL compiles its programs). No face is
+ * needed: the landmark network fits a box in the middle of the frame and the descriptor network reads it.
+ */
+export async function warmUpLiveOps(runtime: FaceRuntime, ops: LiveOps<Image> = faceApiLiveOps(runtime)): Promise<void> {
+  const { width, height } = warmUpFrame
+  const image = runtime.tf.zeros([height, width, 3], 'int32') as Image
+  try {
+    const middle: Box = { x: width / 2 - height / 4, y: height / 4, width: height / 2, height: height / 2 }
+    await ops.frameSignature(image)
+    await ops.detect(image)
+    const [fit] = await ops.fit(image, [middle])
+    await ops.appearance(image, [middle])
+    // Landmarks on a blank crop fall anywhere: the descriptor reads the middle box itself.
+    await ops.describe(image, [{ box: middle, landmarks: fit?.landmarks ?? [], appearance: fit?.appearance ?? new Float32Array(), alignedBox: middle }])
+  } finally {
+    image.dispose()
+  }
+}

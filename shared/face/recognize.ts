@@ -3,7 +3,7 @@
 import type * as TensorFlow from '@tensorflow/tfjs'
 import { nameFaces, type Matching } from './assign.js'
 import type { FaceRuntime } from './enroll.js'
-import { createGalleryFromVectors, type Decision, type DecisionRule } from './match.js'
+import type { Decision, DecisionRule } from './match.js'
 import type { Box } from './model.js'
 
 export interface RecognitionOptions {
@@ -92,14 +92,4 @@ export async function recognizeFaces(
     landmarks: options.landmarks ? face.landmarks.positions.map(({ x, y }) => ({ x, y })) : null,
     expression: options.expressions ? topExpression((face as { expressions?: Record<string, number> }).expressions) : null,
   }))
-}
-
-/**
- * Runs live recognition's networks once, before the first frame: on WebGL the first call of each costs
- * seconds. `image` should hold a face (an enrolled photo), or landmarks and descriptors do not run.
- */
-export async function warmUpNetworks(runtime: FaceRuntime, image: TensorFlow.Tensor3D): Promise<void> {
-  // An empty gallery, not none: with no gallery, no descriptor would be computed.
-  const options = { detector: 'tiny_face_detector', recognition: true, landmarks: false, expressions: false } as const
-  await recognizeFaces(runtime, image, createGalleryFromVectors([]), { threshold: 0, margin: 0, agreement: 0 }, options)
 }
