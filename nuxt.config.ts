@@ -30,6 +30,9 @@ export default defineNuxtConfig({
   vite: {
     // The live recognition worker loads TensorFlow.js and face-api in chunks of their own: an ES module worker.
     worker: { format: 'es' },
+    // Bundled when `nuxt dev` starts rather than found on the first visit: a dependency found late makes
+    // Vite bundle again and reload the page, and the requests in flight then fail (504 Outdated Optimize Dep).
+    optimizeDeps: { include: ['vuex', 'zod', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@vladmandic/face-api/dist/face-api.esm-nobundle.js'] },
     // Under `nuxt dev`, Vite serves the scripts: a cross-origin isolated page starts a worker only from
     // a script that says it may be embedded.
     server: { headers: { 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' } },
