@@ -1,7 +1,7 @@
 // Live recognition off the main thread: the page posts a bitmap of each video frame, this worker runs the
 // networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
 import { loadFaceRuntime } from '~/browser/face-runtime'
-import { warmUp } from '~/browser/warm-up'
+import { warmUpLiveOps } from '~/shared/face/live-ops'
 import { LiveRecognizer } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 
@@ -40,7 +40,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
           ...request,
           onProgress: (loaded) => scope.postMessage({ type: 'progress', loaded, total: nets.length }),
         })
-        await warmUp(runtime)
+        await warmUpLiveOps(runtime)
         recognizer = new LiveRecognizer(runtime, request.modelsUrl)
         return { type: 'ready', backend }
       } catch (err) {

@@ -175,10 +175,10 @@ export async function warmUpLiveOps(runtime: FaceRuntime, ops: LiveOps<Image> = 
     const middle: Box = { x: width / 2 - height / 4, y: height / 4, width: height / 2, height: height / 2 }
     await ops.frameSignature(image)
     await ops.detect(image)
-    const [fit] = await ops.fit(image, [middle])
+    await ops.fit(image, [middle])
     await ops.appearance(image, [middle])
-    // Landmarks on a blank crop fall anywhere: the descriptor reads the middle box itself.
-    await ops.describe(image, [{ box: middle, landmarks: fit?.landmarks ?? [], appearance: fit?.appearance ?? new Float32Array(), alignedBox: middle }])
+    // Landmarks on a blank crop fall anywhere: the descriptor reads the middle box itself (describe reads only alignedBox).
+    await ops.describe(image, [{ box: middle, landmarks: [], appearance: new Float32Array(), alignedBox: middle }])
   } finally {
     image.dispose()
   }
