@@ -1,8 +1,8 @@
 // Live video: detect now and then, follow each face in between with the cheaper landmark network (a face
 // whose crop has not changed since its fit keeps it, without the network), and name a face only from its
-// own descriptors. The same tracker runs in the recognition worker, in the
-// page where no worker can, and in Node (`npm run eval:video`); what it runs on is given as `LiveOps`
-// (live-ops.ts: face-api and TensorFlow.js).
+// own descriptors. The same tracker runs in the recognition worker, in the page where no worker can, and
+// in Node (`npm run eval:video`); what it runs on is given as `LiveOps` (live-ops.ts: face-api and
+// TensorFlow.js).
 //
 // Identity is never carried to another face: a track is dropped at a scene cut, when its landmark
 // fit fails, or when the detector stops finding it; a new track starts unknown; a track's descriptor
@@ -182,6 +182,13 @@ interface Track {
   settled: boolean
 }
 
+/** Where a frame looks for a face: a track's last box or its detection, or a detection no track follows yet. */
+interface Search {
+  track: Track | null
+  box: Box
+  fromDetection: boolean
+}
+
 /** Pearson correlation of two thumbnails that each have zero mean and unit variance. */
 export function appearanceSimilarity(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length || a.length === 0) return 0
@@ -327,7 +334,7 @@ export class LiveTracker<Image> {
       this.#framesSinceDetection + 1 >= options.detectEveryFrames ||
       now - this.#detectedAt >= options.detectEveryMs
     // Each track's search box: its detection where the detector ran and found it, else its last box.
-    let searches: { track: Track | null; box: Box; fromDetection: boolean }[] = this.#tracks.map((track) => ({ track, box: track.box, fromDetection: false }))
+    let searches: Search[] = this.#tracks.map((track) => ({ track, box: track.box, fromDetection: false }))
     if (detected) {
       const boxes = await timed('detect', () => this.#ops.detect(image))
       this.#framesSinceDetection = 0
@@ -467,7 +474,7 @@ export class LiveTracker<Image> {
    * The landmarks in each search box. A track followed between detections whose crop still looks as it did
    * at its last fit keeps that fit: a face that has not moved costs a thumbnail, not the landmark network.
    */
-  async #fitSearches(image: Image, searches: readonly { track: Track | null; box: Box; fromDetection: boolean }[]): Promise<(FaceFit | null)[]> {
+  async #fitSearches(image: Image, searches: readonly Search[]): Promise<(FaceFit | null)[]> {
     const followed = searches.flatMap(({ track, fromDetection }, index) => (track?.fit && track.settled && !fromDetection ? [{ fit: track.fit, index }] : []))
     const looks = followed.length ? await this.#ops.appearance(image, followed.map(({ fit }) => fit.box)) : []
     const kept = new Map<number, FaceFit>()
