@@ -39,7 +39,7 @@ export function boxFromLandmarks(points: readonly Point[]): Box {
 }
 
 /** A box inside the image, in whole pixels; null when nothing of it is left. */
-function clip(box: Box, width: number, height: number): Box | null {
+export function clipToImage(box: Box, width: number, height: number): Box | null {
   const x = Math.max(0, Math.floor(box.x))
   const y = Math.max(0, Math.floor(box.y))
   const right = Math.min(width, Math.floor(box.x + box.width))
@@ -111,7 +111,7 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
 
     async fit(image, boxes) {
       const [height, width] = image.shape
-      const clipped = boxes.map((box) => clip(box, width, height))
+      const clipped = boxes.map((box) => clipToImage(box, width, height))
       const inside = clipped.flatMap((box, index) => (box ? [{ box, index }] : []))
       const fits: (FaceFit | null)[] = boxes.map(() => null)
       if (!inside.length) return fits
@@ -143,21 +143,31 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
 
     async describe(image, fits) {
       const [height, width] = image.shape
-      const boxes = fits.map(({ alignedBox }) => clip(alignedBox, width, height))
+      const boxes = fits.map(({ alignedBox }) => clipToImage(alignedBox, width, height))
       const inside = boxes.flatMap((box, index) => (box ? [{ box, index }] : []))
       const descriptors: (Float32Array | null)[] = fits.map(() => null)
       if (!inside.length) return descriptors
       const crops = tf.tidy(() => inside.map(({ box }) => tf.slice3d(image, [box.y, box.x, 0], [box.height, box.width, 3])))
       try {
-        const computed = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crops as unknown as Parameters<typeof faceapi.nets.faceRecognitionNet.computeFaceDescriptor>[0])
-        const each = Array.isArray(computed) ? computed : [computed]
-        inside.forEach(({ index }, position) => (descriptors[index] = each[position] as Float32Array))
+        const each = await describeCrops(runtime, crops)
+        inside.forEach(({ index }, position) => (descriptors[index] = each[position]!))
         return descriptors
       } finally {
         for (const crop of crops) crop.dispose()
       }
     },
   }
+}
+
+/**
+ * The descriptor network on face crops, int32 [height, width, 3], in one batch: one descriptor each. The
+ * tracker's `describe` and the second worker's (browser/live/describer.worker.ts) both run it, so the same
+ * crop gives the same descriptor on either thread.
+ */
+export async function describeCrops({ faceapi }: FaceRuntime, crops: readonly Image[]): Promise<Float32Array[]> {
+  if (!crops.length) return []
+  const computed = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crops as unknown as Parameters<typeof faceapi.nets.faceRecognitionNet.computeFaceDescriptor>[0])
+  return (Array.isArray(computed) ? computed : [computed]) as Float32Array[]
 }
 
 /** The frame the warm-up runs on: the shape most cameras give by default. */

@@ -92,7 +92,7 @@ interface Calls {
 const noFace = appearanceOf(-1)
 
 /** The ops on a synthetic frame, counting the calls of each. */
-function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
+function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls; descriptorsOf: (fits: readonly FaceFit[]) => (Float32Array | null)[] } {
   const calls: Calls = { frameSignature: 0, detect: 0, fit: 0, fitted: 0, appearance: 0, describe: 0 }
   const faceOfFit = new WeakMap<FaceFit, SceneFace>()
   const ops: LiveOps<SceneFrame> = {
@@ -136,13 +136,34 @@ function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls } {
     },
     async describe(_, fits) {
       calls.describe++
-      return fits.map((fit) => {
-        const described = faceOfFit.get(fit)
-        return described ? Float32Array.from(described.descriptor) : null
-      })
+      return descriptorsOf(fits)
     },
   }
-  return { ops, calls }
+  function descriptorsOf(fits: readonly FaceFit[]): (Float32Array | null)[] {
+    return fits.map((fit) => {
+      const described = faceOfFit.get(fit)
+      return described ? Float32Array.from(described.descriptor) : null
+    })
+  }
+  return { ops, calls, descriptorsOf }
+}
+
+/**
+ * A second thread for descriptors, as the recognition worker's describer is: each batch is read from its
+ * frame when it is sent, and handed back `afterFrames` frames later (or fails, where `fails` says so);
+ * `available` false is a describer not ready yet.
+ */
+interface ElsewhereOptions {
+  afterFrames: number
+  available?: (frameIndex: number) => boolean
+  fails?: (batch: number) => boolean
+}
+
+interface ElsewhereBatch {
+  /** The frame it was read from, and the descriptors of that frame's faces it was sent with. */
+  frameIndex: number
+  descriptors: (Float32Array | null)[]
+  settle: () => void
 }
 
 const ann = descriptorOf(1)
@@ -166,6 +187,7 @@ interface HarnessOptions {
   gallery?: Gallery | null
   /** Milliseconds between frames: frame i is shown at i × frameMs. */
   frameMs?: number
+  elsewhere?: ElsewhereOptions
 }
 
 /** The schedule these tests count frames by: fixed here, so that a change of the defaults does not move them. */
@@ -173,16 +195,43 @@ const testSchedule: Partial<LiveOptions> = { detectEveryFrames: 6, detectEveryMs
 
 /** A tracker on the synthetic scene, with a clock that moves frameMs a frame. */
 
-function harness({ options = {}, gallery = people, frameMs = at30fps }: HarnessOptions = {}) {
-  const { ops, calls } = sceneOps()
-  const tracker = new LiveTracker(ops, { ...testSchedule, ...options })
+function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere }: HarnessOptions = {}) {
+  const { ops, calls, descriptorsOf } = sceneOps()
   let frameIndex = 0
+  /** Batches sent elsewhere, in order; the ones not yet handed back are `inFlight`. */
+  const batches: ElsewhereBatch[] = []
+  let inFlight: ElsewhereBatch[] = []
+  if (elsewhere) {
+    ops.describeElsewhere = (_, fits) => {
+      if (elsewhere.available && !elsewhere.available(frameIndex)) return null
+      const fails = elsewhere.fails?.(batches.length) ?? false
+      let settle = () => {}
+      const descriptors = descriptorsOf(fits)
+      const later = new Promise<(Float32Array | null)[]>((resolve, reject) => {
+        settle = () => (fails ? reject(new Error('The describer stopped')) : resolve(descriptors))
+      })
+      const batch = { frameIndex, descriptors, settle }
+      batches.push(batch)
+      inFlight.push(batch)
+      return Promise.resolve({ descriptors: later })
+    }
+  }
+  const tracker = new LiveTracker(ops, { ...testSchedule, ...options })
   return {
     tracker,
     calls,
+    batches,
     async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Matching | null } = {}): Promise<LiveStep[]> {
       const steps: LiveStep[] = []
-      for (const frame of frames) steps.push(await tracker.step(frame, frameIndex++ * frameMs, galleryNow, defaultDecisionRule))
+      for (const frame of frames) {
+        // What is due arrives between frames, as a worker's reply does.
+        const due = inFlight.filter((batch) => frameIndex - batch.frameIndex >= elsewhere!.afterFrames)
+        inFlight = inFlight.filter((batch) => !due.includes(batch))
+        for (const batch of due) batch.settle()
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        steps.push(await tracker.step(frame, frameIndex * frameMs, galleryNow, defaultDecisionRule))
+        frameIndex++
+      }
       return steps
     },
   }
@@ -835,6 +884,135 @@ describe('LiveTracker', () => {
         ]),
       )
       for (const step of steps) expect(step.faces.filter(({ name }) => name === 'ann')).toHaveLength(1)
+    })
+  })
+
+  describe('descriptors computed elsewhere (a second worker)', () => {
+    const annAlone = frameOf([face(ann, center)])
+    const bobThere = frameOf([face(bob, center, { look: looks.bob })])
+    const strangerAlone = frameOf([face(stranger, center, { look: looks.stranger })])
+    const names = (steps: readonly LiveStep[]) => steps.map((step) => step.faces.map(({ name }) => name))
+    const arrivals = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) => step.describedElsewhere > 0)
+    const sent = (scene: { batches: readonly ElsewhereBatch[] }) => scene.batches.map(({ frameIndex }) => frameIndex)
+
+    it('takes a face\'s first minVotes descriptors here, sends its routine checks there, and takes each when it comes back', async () => {
+      const scene = harness({ elsewhere: { afterFrames: 3 } })
+      const steps = await scene.play(repeat(40, annAlone))
+      expect(describedSteps(steps.slice(0, 3))).toEqual([0, 1, 2])
+      expect(scene.calls.describe).toBe(3)
+      // The check is due 500 ms after frame 2's descriptor: frame 18, which runs the detector (a named face's
+      // check waits for the next frame), so frame 19; the next 500 ms after that.
+      expect(sent(scene)).toEqual([19, 35])
+      expect(arrivals(steps)).toEqual([22, 38])
+      for (const index of arrivals(steps)) expect(steps[index]!.faces[0]).toMatchObject({ name: 'ann', described: true, decision: { name: 'ann' } })
+      expect(names(steps)).toEqual(steps.map(() => ['ann']))
+    })
+
+    it('sends an unknown face\'s checks there once its vote window is full', async () => {
+      const scene = harness({ elsewhere: { afterFrames: 2 } })
+      const steps = await scene.play(repeat(20, strangerAlone))
+      // Its seven votes (voteWindow) here, one a frame; then a check 100 ms (describeUnknownEveryMs) after
+      // the frame the last descriptor was read from: frame 6 (198 ms), so frame 10, then 14; frame 18 runs
+      // the detector, where a check waits for the next frame.
+      expect(describedSteps(steps.slice(0, 7))).toEqual([0, 1, 2, 3, 4, 5, 6])
+      expect(scene.calls.describe).toBe(7)
+      expect(sent(scene)).toEqual([10, 14, 19])
+      expect(arrivals(steps)).toEqual([12, 16])
+      expect(names(steps)).toEqual(steps.map(() => [null]))
+    })
+
+    it.each([
+      ['after it', 21],
+      ['on that very frame', 23],
+    ])('never takes a descriptor read before someone else took the place: one that comes back %s', async (_, swapAt) => {
+      const scene = harness({ elsewhere: { afterFrames: 4 } })
+      const steps = await scene.play([...repeat(swapAt, annAlone), ...repeat(6, bobThere)])
+      // ann's check, read on frame 19, comes back on frame 23.
+      expect(sent(scene)).toEqual([19])
+      expect(arrivals(steps)).toEqual([])
+      expect(names(steps.slice(swapAt))).toEqual(steps.slice(swapAt).map(() => ['bob']))
+      // bob, in a box named ann, is described at once, here, and his first votes with him.
+      expect(steps[swapAt]!.faces[0]).toMatchObject({ name: 'bob', described: true, decision: { name: 'bob' } })
+      expect(describedSteps(steps.slice(swapAt)).map((index) => index + swapAt)).toEqual([swapAt, swapAt + 1, swapAt + 2])
+    })
+
+    it('takes no descriptor across a cut', async () => {
+      const scene = harness({ elsewhere: { afterFrames: 4 } })
+      const afterCut = frameOf([face(bob, center, { look: looks.bob })], 200)
+      const steps = await scene.play([...repeat(21, annAlone), ...repeat(8, afterCut)])
+      expect(steps[21]).toMatchObject({ cut: true, scene: 2 })
+      // ann's check, read on frame 19, would be back on frame 23.
+      expect(sent(scene)).toEqual([19])
+      expect(arrivals(steps)).toEqual([])
+      expect(describedSteps(steps.slice(21)).map((index) => index + 21)).toEqual([21, 22, 23])
+      expect(names(steps.slice(21))).toEqual(steps.slice(21).map(() => ['bob']))
+    })
+
+    it('describes a named face that jumps here, at once, while its check is elsewhere, and drops that check', async () => {
+      const scene = harness({ options: { jump: 0.1 }, elsewhere: { afterFrames: 3 } })
+      const moved = frameOf([face(ann, box(center.x + 15, center.y))])
+      const steps = await scene.play([...repeat(21, annAlone), ...repeat(4, moved)])
+      // The check was read on frame 19 and would be back on frame 22; ann jumps on frame 21.
+      expect(sent(scene)).toEqual([19])
+      expect(steps[21]!.faces[0]).toMatchObject({ name: 'ann', described: true })
+      expect(scene.calls.describe).toBe(4)
+      expect(arrivals(steps)).toEqual([])
+    })
+
+    it('describes a named face that jumps here on the frame another face\'s check is sent there', async () => {
+      const scene = harness({ options: { jump: 0.1 }, elsewhere: { afterFrames: 3 } })
+      const bobRight = face(bob, right, { look: looks.bob })
+      const pair = frameOf([face(ann, left), bobRight])
+      const annMoved = frameOf([face(ann, box(left.x + 15, left.y)), bobRight])
+      const steps = await scene.play([...repeat(28, pair), ...repeat(3, annMoved)])
+      // ann's check goes on frame 25 and is back on 28, where bob's, due since frame 26, goes; ann jumps there.
+      expect(sent(scene)).toEqual([25, 28])
+      expect(scene.batches[1]!.descriptors).toEqual([bob])
+      expect(steps[28]!.faces.map(({ name, described }) => ({ name, described }))).toEqual([
+        { name: 'ann', described: true },
+        { name: 'bob', described: false },
+      ])
+    })
+
+    it('keeps one batch there at a time: the faces due wait for it', async () => {
+      const scene = harness({ elsewhere: { afterFrames: 3 } })
+      const crowd = frameOf([face(ann, left), face(bob, center, { look: looks.bob }), face(stranger, right, { look: looks.stranger })])
+      const steps = await scene.play(repeat(40, crowd))
+      const frames = sent(scene)
+      expect(frames.length).toBeGreaterThan(3)
+      for (let index = 1; index < frames.length; index++) expect(frames[index]! - frames[index - 1]!).toBeGreaterThanOrEqual(3)
+      // Three faces, each with its votes here: three for ann and bob, named, seven for the stranger.
+      expect(scene.calls.describe).toBe(13)
+      expect(names(steps).at(-1)).toEqual(['ann', 'bob', null])
+    })
+
+    it('describes everything here while the other thread cannot take faces', async () => {
+      const crowd = frameOf([face(ann, left), face(stranger, right, { look: looks.stranger })])
+      const without = harness()
+      const unavailable = harness({ elsewhere: { afterFrames: 2, available: () => false } })
+      const expected = await without.play(repeat(40, crowd))
+      const steps = await unavailable.play(repeat(40, crowd))
+      expect(unavailable.calls.describe).toBe(without.calls.describe)
+      expect(shown(steps)).toEqual(shown(expected))
+      expect(describedSteps(steps)).toEqual(describedSteps(expected))
+      expect(unavailable.batches).toEqual([])
+    })
+
+    it('sends a face again when its batch fails', async () => {
+      const scene = harness({ elsewhere: { afterFrames: 3, fails: (batch) => batch === 0 } })
+      const steps = await scene.play(repeat(30, annAlone))
+      expect(sent(scene)).toEqual([19, 22])
+      expect(arrivals(steps)).toEqual([25])
+      expect(names(steps)).toEqual(steps.map(() => ['ann']))
+    })
+
+    it('takes no descriptor that comes back with recognition off', async () => {
+      const scene = harness({ elsewhere: { afterFrames: 3 } })
+      await scene.play(repeat(20, annAlone))
+      expect(sent(scene)).toEqual([19])
+      const off = await scene.play(repeat(3, annAlone), { galleryNow: null })
+      expect(off.map((step) => step.describedElsewhere)).toEqual([0, 0, 0])
+      expect(names(off)).toEqual([[null], [null], [null]])
     })
   })
 

@@ -9,7 +9,9 @@
 // is computed again on a short cadence, and at once when its crop stops looking like the last one, a
 // jump or a re-detection; a descriptor far from the track's previous one, and not as near the person the
 // track is named, means another person: the votes start again. Still nearest that person, it keeps the
-// votes, and the next few frames describe the face to confirm them.
+// votes, and the next few frames describe the face to confirm them. Where a second worker computes
+// descriptors (`describeElsewhere`), the routine checks go there and vote when they come back, only for
+// a face that has not changed since it was read; a young face's votes and every urgent check stay here.
 import { euclideanDistance } from './descriptor.js'
 import { nameFaces, type Matching } from './assign.js'
 import { matchDescriptor, type Decision, type DecisionRule } from './match.js'
@@ -45,6 +47,17 @@ export interface LiveOps<Image> {
   appearance(image: Image, boxes: readonly Box[]): Promise<Float32Array[]>
   /** One descriptor per fit; null where the face is too far off the image to describe. */
   describe(image: Image, fits: readonly FaceFit[]): Promise<(Float32Array | null)[]>
+  /**
+   * Descriptors computed off this thread (a second worker), for faces that can wait for them: resolves
+   * once the faces are read from the image, which may then go; their descriptors come later, as
+   * `describe` gives them. Null where nothing off this thread can take them now: they are computed here.
+   */
+  describeElsewhere?(image: Image, fits: readonly FaceFit[]): Promise<DescriptorsLater> | null
+}
+
+/** Descriptors on their way from another thread. */
+export interface DescriptorsLater {
+  descriptors: Promise<(Float32Array | null)[]>
 }
 
 export interface LiveOptions extends VoteOptions {
@@ -148,6 +161,8 @@ export interface LiveStep {
   scene: number
   /** Tracks dropped in this frame, and why. */
   dropped: { id: number; reason: DropReason }[]
+  /** Faces whose descriptor, computed elsewhere from an earlier frame, arrived in this one. */
+  describedElsewhere: number
   timings: LiveTimings
 }
 
@@ -180,6 +195,19 @@ interface Track {
    * from a box the face moved out of, is fitted again on the next frame.
    */
   settled: boolean
+  /**
+   * Counts the times the face in the track's box may have changed (it jumped, looked different, was found
+   * again): a descriptor read from an earlier frame than the last change is not this face's.
+   */
+  generation: number
+}
+
+/** Descriptors being computed elsewhere: the tracks they are for, as each was when its face was read. */
+interface ElsewhereJob {
+  faces: { track: Track; generation: number; readAt: number }[]
+  /** Set when the descriptors arrive; failed when they never will. */
+  descriptors: (Float32Array | null)[] | null
+  failed: boolean
 }
 
 /** Where a frame looks for a face: a track's last box or its detection, or a detection no track follows yet. */
@@ -281,6 +309,8 @@ export class LiveTracker<Image> {
   #lostTrack = false
   /** Whether the last frame described a face that could have waited. */
   #describedLastFrame = false
+  /** The descriptors computed elsewhere, at most one batch at a time. */
+  #elsewhere: ElsewhereJob | null = null
 
   constructor(ops: LiveOps<Image>, options: Partial<LiveOptions> = {}) {
     this.#ops = ops
@@ -296,6 +326,7 @@ export class LiveTracker<Image> {
     this.#framesSinceDetection = Infinity
     this.#describedLastFrame = false
     this.#detectedAt = -Infinity
+    this.#elsewhere = null
   }
 
   /**
@@ -347,7 +378,7 @@ export class LiveTracker<Image> {
           track.missedDetections++
           continue
         }
-        if (track.missedDetections > 0) track.recheck = true
+        if (track.missedDetections > 0) this.#recheck(track)
         track.missedDetections = 0
         search.box = boxes[index]!
         search.fromDetection = true
@@ -397,9 +428,9 @@ export class LiveTracker<Image> {
           lost.set(track, 'appearance')
           return
         }
-        track.recheck = true
+        this.#recheck(track)
       }
-      if (centerShift(track.box, fit.box) > options.jump) track.recheck = true
+      if (centerShift(track.box, fit.box) > options.jump) this.#recheck(track)
       track.settled = iou(fit.box, box) >= settledFit
       track.box = fit.box
       track.fit = fit
@@ -425,7 +456,7 @@ export class LiveTracker<Image> {
         track.box = fit.box
         track.fit = fit
         track.settled = false
-        track.recheck = true
+        this.#recheck(track)
         kept.push(track)
       }
       // Faces the detector found that no track follows: they start tracks of their own, as at any detection.
@@ -445,8 +476,9 @@ export class LiveTracker<Image> {
       else this.#tracks.push(track)
     }
 
-    let toDescribe = gallery ? this.#describedNow(this.#tracks.filter((track) => this.#needsDescriptor(track, now)), detected, cut) : []
     const decisionOf = new Map<Track, Decision>()
+    const describedElsewhere = await this.#takeElsewhere(gallery, rule, decisionOf)
+    let toDescribe = gallery ? await this.#describeNowOrElsewhere(image, now, detected, cut) : []
     if (toDescribe.length) {
       const descriptors = await timed('describe', () => this.#ops.describe(image, toDescribe.map((track) => track.fit!)))
       toDescribe = toDescribe.filter((_, index) => descriptors[index])
@@ -467,7 +499,62 @@ export class LiveTracker<Image> {
     })
     // A track dropped where the detector did not run: it looks on the next frame.
     this.#lostTrack = dropped.length > 0 && !detected
-    return { faces, detected, cut, scene: this.#scene, dropped, timings }
+    return { faces, detected, cut, scene: this.#scene, dropped, describedElsewhere, timings }
+  }
+
+  /** The face in the track's box may have changed: describe it now, and take no descriptor read before. */
+  #recheck(track: Track): void {
+    track.recheck = true
+    track.generation++
+  }
+
+  /**
+   * The descriptors computed elsewhere, once they are here: each votes for its track where the track goes
+   * on, with the same face as when it was read (no cut, jump or change since). Answers how many did.
+   */
+  async #takeElsewhere(gallery: Matching | null, rule: DecisionRule, decisionOf: Map<Track, Decision>): Promise<number> {
+    const job = this.#elsewhere
+    if (!job || (!job.descriptors && !job.failed)) return 0
+    this.#elsewhere = null
+    const arrived = job.faces.flatMap(({ track, generation, readAt }, index) => {
+      const descriptor = job.descriptors?.[index]
+      return descriptor && this.#tracks.includes(track) && track.generation === generation ? [{ track, descriptor, readAt }] : []
+    })
+    if (!arrived.length || !gallery) return 0
+    const decisions = await nameFaces(gallery, arrived.map(({ descriptor }) => descriptor), rule)
+    arrived.forEach(({ track, descriptor, readAt }, index) => {
+      this.#vote(track, descriptor, decisions[index]!, readAt, gallery)
+      decisionOf.set(track, decisions[index]!)
+    })
+    return arrived.length
+  }
+
+  /**
+   * The tracks to describe in this frame, here. Where another thread can compute descriptors, the routine
+   * checks go there, a batch at a time: a named face's, and an unknown face's once its vote window is
+   * full (the tracks in the batch wait for it). A young face's votes are taken here, as before, or a
+   * known face would be named later; so are the urgent ones: a named face that may have become someone else.
+   */
+  async #describeNowOrElsewhere(image: Image, now: number, detected: boolean, cut: boolean): Promise<Track[]> {
+    const due = this.#tracks.filter((track) => this.#needsDescriptor(track, now))
+    const routine = this.#ops.describeElsewhere ? due.filter((track) => !this.#urgent(track) && !this.#young(track)) : []
+    const here = due.filter((track) => !routine.includes(track))
+    if (this.#elsewhere) return this.#describedNow(here, detected, cut)
+    const later = this.#waiting(routine, detected, cut).slice(0, this.#options.describePerFrame)
+    const started = later.length ? this.#ops.describeElsewhere?.(image, later.map((track) => track.fit!)) : null
+    if (!started) return this.#describedNow(due, detected, cut)
+    const job: ElsewhereJob = { faces: later.map((track) => ({ track, generation: track.generation, readAt: now })), descriptors: null, failed: false }
+    this.#elsewhere = job
+    try {
+      const { descriptors } = await started
+      descriptors.then(
+        (computed) => (job.descriptors = computed),
+        () => (job.failed = true),
+      )
+    } catch {
+      job.failed = true
+    }
+    return this.#describedNow(here, detected, cut)
   }
 
   /**
@@ -499,6 +586,7 @@ export class LiveTracker<Image> {
       recheck: true,
       confirming: 0,
       settled: false,
+      generation: 0,
     }
     return track
   }
@@ -529,24 +617,35 @@ export class LiveTracker<Image> {
    * name that may no longer be its own. The others take turns, `describePerFrame` a frame, so that one
    * frame does not carry many descriptors: faces never described first, then named ones (the oldest
    * check first), then those with the fewest votes. With more than one face in view, none of them on
-   * the frame after one that described a face. A frame that ran the detector describes only tracks
-   * still voting (a new face waits for the next frame, and so does a named face's routine check), but
-   * for a cut: there every face is new, and the first is described at once.
+   * the frame after one that described a face (#waiting: what a detection frame takes).
    */
   #describedNow(due: Track[], detected: boolean, cut: boolean): Track[] {
     const describedLastFrame = this.#describedLastFrame && !cut
     this.#describedLastFrame = false
-    const urgent = due.filter((track) => this.#checking(track) && track.votes.name !== null)
+    const urgent = due.filter((track) => this.#urgent(track))
     // With several faces in view their fits alone make a frame slow: what can wait skips the frame after a descriptor.
     const budget = this.#tracks.length > 1 && describedLastFrame ? 0 : this.#options.describePerFrame - urgent.length
     if (budget <= 0) return urgent
-    const waiting = due
-      .filter((track) => !urgent.includes(track) && (!detected || cut || (track.describedAt > -Infinity && this.#young(track))))
-      .sort((a, b) => this.#turn(a) - this.#turn(b) || (a.votes.name !== null ? 0 : a.votes.count - b.votes.count) || a.describedAt - b.describedAt || a.id - b.id)
-    const chosen = new Set([...urgent, ...waiting.slice(0, budget)])
+    const chosen = new Set([...urgent, ...this.#waiting(due, detected, cut).slice(0, budget)])
     this.#describedLastFrame = chosen.size > urgent.length
     // In the order of the tracks, as the faces are named together.
     return due.filter((track) => chosen.has(track))
+  }
+
+  /** A named face that jumped, changed or was found again, or whose far descriptor is being confirmed: it is described at once. */
+  #urgent(track: Track): boolean {
+    return this.#checking(track) && track.votes.name !== null
+  }
+
+  /**
+   * The due tracks that can wait, in their turn. A frame that ran the detector takes only tracks still
+   * voting (a new face waits for the next frame, and so does a named face's routine check), but for a
+   * cut: there every face is new, and the first is described at once.
+   */
+  #waiting(due: readonly Track[], detected: boolean, cut: boolean): Track[] {
+    return due
+      .filter((track) => !this.#urgent(track) && (!detected || cut || (track.describedAt > -Infinity && this.#young(track))))
+      .sort((a, b) => this.#turn(a) - this.#turn(b) || (a.votes.name !== null ? 0 : a.votes.count - b.votes.count) || a.describedAt - b.describedAt || a.id - b.id)
   }
 
   /** Who is described first: faces never described, then named ones (their check), then the rest. */
