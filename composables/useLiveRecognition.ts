@@ -32,6 +32,8 @@ interface LoggedFrame {
   cut: boolean
   detected: boolean
   faces: LiveFace[]
+  /** Descriptors that arrived from the describer (the second worker) in this frame. */
+  describedElsewhere: number
   timings: LiveFrame['timings']
 }
 const logLength = 20_000
@@ -73,7 +75,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
     expressions: false,
     recognition: true,
   })
-  const stats = reactive({ fps: 0, msPerFrame: 0, tensors: 0, frames: 0, described: 0, detectorShare: 0 })
+  const stats = reactive({ fps: 0, msPerFrame: 0, tensors: 0, frames: 0, described: 0, describedElsewhere: 0, detectorShare: 0 })
   const faces = ref<LiveFace[]>([])
   /** Every name shown so far in this session, for whoever reads the page's state. */
   const seen = reactive<Record<string, number>>({})
@@ -117,13 +119,14 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
           stats.frames++
           stats.msPerFrame = Math.round(finished - started)
           stats.described += frame.described
+          stats.describedElsewhere += frame.describedElsewhere
           stats.tensors = frame.tensors
           recent.push({ at: finished, detected: frame.detected })
           while (recent.length && recent[0]!.at < finished - 1000) recent.shift()
           stats.fps = recent.length
           stats.detectorShare = recent.filter((entry) => entry.detected).length / recent.length
           faces.value = frame.faces
-          log.push({ frame: stats.frames, cameraFrame, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, timings: frame.timings })
+          log.push({ frame: stats.frames, cameraFrame, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, describedElsewhere: frame.describedElsewhere, timings: frame.timings })
           if (log.length > logLength) log.splice(0, log.length - logLength)
           for (const face of frame.faces) if (face.name && !(face.name in seen)) seen[face.name] = stats.frames
         }

@@ -3,7 +3,7 @@
 // Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
 import type { FaceRuntime } from '~/shared/face/enroll'
 import { LiveRecognizer, type LiveFrame, type LiveGallery, type LiveSettings } from './recognizer'
-import type { WorkerReply, WorkerRequest } from './protocol'
+import type { DescriberInit, WorkerReply, WorkerRequest } from './protocol'
 import type { FaceNetName } from '../face-runtime'
 
 export interface LiveEngine {
@@ -39,11 +39,28 @@ export function canRunInWorker(): boolean {
 }
 
 /**
- * Starts the worker, loads and warms up its networks, then hands it `canvas`. Rejects, with the canvas
- * still the page's, when the worker cannot load the networks.
+ * Starts the describer (describer.worker.ts) and connects it to the recognition worker, where a second
+ * core can run it: on one, it would only take turns with the recognition worker. The recognition worker
+ * describes every face itself until the describer says it is ready, and again if it fails.
+ */
+function startDescriber(post: (request: WorkerRequest, transfer: Transferable[]) => void, options: WorkerEngineOptions): Worker | null {
+  if ((navigator.hardwareConcurrency ?? 1) < 2) return null
+  const describer = new Worker(new URL('./describer.worker.ts', import.meta.url), { type: 'module', name: 'facer-describer' })
+  const channel = new MessageChannel()
+  const { modelsUrl, wasmUrl, backends } = options
+  const init: DescriberInit = { type: 'init', modelsUrl, wasmUrl, backends, port: channel.port1 }
+  describer.postMessage(init, [channel.port1])
+  post({ type: 'describer', port: channel.port2 }, [channel.port2])
+  return describer
+}
+
+/**
+ * Starts the worker, loads and warms up its networks, then hands it `canvas` and starts the describer.
+ * Rejects, with the canvas still the page's, when the worker cannot load the networks.
  */
 export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
   const worker = new Worker(new URL('./recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
+  let describer: Worker | null = null
   const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
   // The worker answers frames in the order they were posted.
   const pending: { resolve: (frame: LiveFrame) => void; reject: (err: Error) => void }[] = []
@@ -71,6 +88,7 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       reset: () => post({ type: 'reset' }),
       dispose() {
         worker.terminate()
+        describer?.terminate()
         settleAll(new Error('Live recognition was stopped'))
       },
     })
@@ -82,6 +100,7 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
         case 'ready': {
           const offscreen = canvas.transferControlToOffscreen()
           post({ type: 'canvas', canvas: offscreen }, [offscreen])
+          describer = startDescriber(post, options)
           resolve(engine(data.backend))
           break
         }

@@ -2,6 +2,7 @@
 // networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
 import { loadFaceRuntime } from '~/browser/face-runtime'
 import { warmUpLiveOps } from '~/shared/face/live-ops'
+import { DescriberClient } from './describer-client'
 import { LiveRecognizer } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 
@@ -13,6 +14,7 @@ interface WorkerScope {
 
 const scope = self as unknown as WorkerScope
 let recognizer: LiveRecognizer | null = null
+let describer: DescriberClient | null = null
 let canvas: OffscreenCanvas | null = null
 let reader: OffscreenCanvasRenderingContext2D | null = null
 
@@ -42,11 +44,17 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
         })
         await warmUpLiveOps(runtime)
         recognizer = new LiveRecognizer(runtime, request.modelsUrl)
+        recognizer.describer = describer
         return { type: 'ready', backend }
       } catch (err) {
         return { type: 'failed', message: (err as Error).message }
       }
     }
+    case 'describer':
+      describer?.close()
+      describer = new DescriberClient(request.port)
+      if (recognizer) recognizer.describer = describer
+      return null
     case 'canvas':
       canvas = request.canvas
       return null

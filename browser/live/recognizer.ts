@@ -10,6 +10,7 @@ import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
 import { serverFaceNamer } from '../server-naming'
 import type { Box } from '~/shared/face/model'
+import type { DescriberClient } from './describer-client'
 
 /** What live video names faces against: a gallery in the browser, or 'server' (MATCH_ON_SERVER: the server holds it). */
 export type LiveGallery = Gallery | 'server'
@@ -31,15 +32,20 @@ export interface LiveFace {
 
 export interface LiveFrame {
   faces: LiveFace[]
-  /** Faces that got a new descriptor this frame. */
+  /** Faces that got a new descriptor this frame… */
   described: number
+  /** …of which this many were computed by the describer, from an earlier frame. */
+  describedElsewhere: number
   /** Whether the full detector ran, and whether this frame began a new scene (a cut). */
   detected: boolean
   cut: boolean
   /** TensorFlow.js tensors alive after the frame: flat over time, or something leaks. */
   tensors: number
-  /** Milliseconds in each of the tracker's operations, and in reading and drawing the frame. */
-  timings: LiveTimings & { read: number; draw: number; total: number }
+  /**
+   * Milliseconds in each of the tracker's operations, and in reading and drawing the frame; `elsewhere`
+   * is the describer's round trip (sending to answer) for a batch answered since the last frame, 0 for none.
+   */
+  timings: LiveTimings & { read: number; draw: number; total: number; elsewhere: number }
 }
 
 /** What a frame comes from: a bitmap of the video, and in the worker its pixels, read once. */
@@ -54,15 +60,22 @@ function topExpression(expressions: Record<string, number>): string | null {
 
 export class LiveRecognizer {
   gallery: LiveGallery | null = null
+  /** The second worker for descriptors that can wait, in the recognition worker once it is started. */
+  describer: DescriberClient | null = null
   readonly #tracker: LiveTracker<TensorFlow.Tensor3D>
   #expressionNet: Promise<unknown> | null = null
+  /** The pixels of the frame being processed, where they were read (in the worker): the describer's crops come from them. */
+  #pixels: ImageData | null = null
 
   constructor(
     private readonly runtime: FaceRuntime,
     /** Where the expression network loads from, once Expressions is switched on. */
     private readonly modelsUrl: string,
   ) {
-    this.#tracker = new LiveTracker(faceApiLiveOps(runtime))
+    this.#tracker = new LiveTracker({
+      ...faceApiLiveOps(runtime),
+      describeElsewhere: (_, fits) => (this.#pixels && this.describer ? this.describer.describe(this.#pixels, fits) : null),
+    })
   }
 
   /** A new camera or a new start: nothing carries over from the frames before. */
@@ -83,10 +96,12 @@ export class LiveRecognizer {
     const read = performance.now() - started
     let step
     let expressions: (string | null)[] = []
+    this.#pixels = source.pixels ?? null
     try {
       step = await this.#tracker.step(image, performance.now(), settings.recognition ? this.#matching() : null, settings.rule)
       if (settings.expressions && step.faces.length) expressions = await this.#expressions(image, step.faces.map((face) => face.box))
     } finally {
+      this.#pixels = null
       image.dispose()
     }
     const drawing = performance.now()
@@ -106,10 +121,11 @@ export class LiveRecognizer {
     return {
       faces: step.faces.map(({ id, name, distance }) => ({ id, name, distance })),
       described: step.faces.filter((face) => face.described).length,
+      describedElsewhere: step.describedElsewhere,
       detected: step.detected,
       cut: step.cut,
       tensors: tf.memory().numTensors,
-      timings: { ...step.timings, read, draw, total: performance.now() - started },
+      timings: { ...step.timings, read, draw, total: performance.now() - started, elsewhere: Math.max(0, ...(this.describer?.takeRoundTrips() ?? [])) },
     }
   }
 

@@ -26,6 +26,7 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     cut: boolean
     detected: boolean
     faces: { id: number; name: string | null; distance: number | null }[]
+    describedElsewhere: number
   }
   const frameLog = (target: Page) => target.evaluate(() => (window as unknown as { facerLiveLog?: LoggedFrame[] }).facerLiveLog ?? [])
 
@@ -114,6 +115,12 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
       }
     })
     expect(pageDrawing).toBe('InvalidStateError')
+    // Descriptors that can wait come from the second worker, the describer: in the frame log, and in the readouts.
+    expect(app.page.workers().map((worker) => worker.url()).some((url) => /\/_nuxt\/describer\.worker-[\w-]+\.js$/.test(url))).toBe(true)
+    const log = await frameLog(app.page)
+    const elsewhere = log.reduce((sum, frame) => sum + frame.describedElsewhere, 0)
+    expect(elsewhere, `descriptors from the describer over ${log.length} frames`).toBeGreaterThan(0)
+    expect(Number(await app.page.getByTestId('stat-described').getAttribute('data-elsewhere'))).toBeGreaterThan(0)
   })
 
   it('is accessible with the camera running, and releases the camera when stopped', async () => {
@@ -133,6 +140,7 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     await expect.poll(frames, { timeout: 30_000 }).toBeGreaterThan(before + 5)
     expect(await app.page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
     expect(app.page.workers().filter((worker) => /recognition\.worker/.test(worker.url()))).toHaveLength(1)
+    expect(app.page.workers().filter((worker) => /describer\.worker/.test(worker.url()))).toHaveLength(1)
     await app.page.getByTestId('live-stop').click()
     await expect.poll(() => app.page.getByTestId('live').getAttribute('data-status')).toBe('idle')
     expect(app.pageErrors).toEqual([])
