@@ -51,7 +51,8 @@ interface LoggedFrame {
   cameraFrame: number | null
   ms: number
   detected: boolean
-  timings: Record<(typeof operations)[number], number>
+  /** `elsewhere`: the describer's round trip for a batch answered before this frame, 0 for none. */
+  timings: Record<(typeof operations)[number] | 'elsewhere', number>
 }
 
 interface Variant {
@@ -181,6 +182,12 @@ function measuredLog(variant: Variant): LoggedFrame[] {
   return variant.logged.filter((frame) => frame.at > first + warmUpMs && frame.at <= first + warmUpMs + measureMs)
 }
 
+/** The describer (the second worker) over the measured window: batches answered, and their round trips. */
+function describerRoundTrips(variant: Variant) {
+  const ms = measuredLog(variant).flatMap((frame) => (frame.timings.elsewhere > 0 ? [frame.timings.elsewhere] : []))
+  return { batches: ms.length, medianMs: round(median(ms)), p90Ms: round(quantile(ms, 0.9)) }
+}
+
 /**
  * Where the app's time goes, from its own frame log over the measured window: each operation's median
  * and p90 ms on the frames the detector ran on and on the frames it did not (tracking only). `read` makes
@@ -267,6 +274,8 @@ try {
   const appOperations = operationTimes(variants[0]!)
   console.log('\nThe app\'s operations, ms a frame: median (p90)')
   console.table(appOperations)
+  const describer = describerRoundTrips(variants[0]!)
+  console.log(`  descriptors from the describer (second worker): ${describer.batches} batches, round trip median ${describer.medianMs} ms, p90 ${describer.p90Ms} ms`)
   const camera = cameraFramesRead(variants[0]!)
   if (camera) {
     console.log(
@@ -290,6 +299,7 @@ try {
     ratioAppToBareBest: ratio,
     targets,
     appOperations,
+    describer,
     cameraFramesRead: camera,
     frames: Object.fromEntries(variants.map((variant) => [variant.name, variant.frames])),
   })

@@ -1,6 +1,8 @@
-// `npm run eval:video -- [--fps N]`: live recognition on every frame of the fixture clip, in Node with
-// the app's own code (LiveTracker on face-api's networks, as the Recognize page runs it). The clip's
-// people are enrolled from their fixture photos. For each frame it checks what is shown:
+// `npm run eval:video -- [--fps N] [--describer-ms N]`: live recognition on every frame of the fixture clip,
+// in Node with the app's own code (LiveTracker on face-api's networks, as the Recognize page runs it). The
+// describer, the page's second worker, is modelled in clip time: the descriptors of faces that can wait
+// come back --describer-ms after they are sent (0: every face described in its own frame, as in a page
+// without workers). The clip's people are enrolled from their fixture photos. For each frame it checks what is shown:
 // - identity: a name on a face that the face's own descriptors since the last cut never gave is an
 //   error, and so is a name that the face's own descriptor in that very frame would not give (its
 //   nearest person is someone else): both must be 0;
@@ -16,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { appRoot } from '../api/paths.js'
 import { normalizePhoto } from '../api/photos/image.js'
 import { enrollFace } from '../shared/face/enroll.js'
-import { LiveTracker, type DropReason } from '../shared/face/live.js'
+import { LiveTracker, type DescriptorsLater, type DropReason, type LiveOps } from '../shared/face/live.js'
 import { faceApiLiveOps } from '../shared/face/live-ops.js'
 import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from '../shared/face/match.js'
 import type { Box } from '../shared/face/model.js'
@@ -54,10 +56,48 @@ interface Run {
 /** Overlap at which a shown box covers a detected face. */
 const boxOverlap = 0.3
 
+/**
+ * The describer in clip time: a batch is computed when it is sent and handed back `latencyMs` after it was
+ * sent, or after the batch before it if that is later (one worker takes them in turn); with two waiting it
+ * takes no more, as browser/live/describer-client.ts. `advance` moves the clock before each frame.
+ */
+function modelDescriber<Image>(ops: LiveOps<Image>, latencyMs: number) {
+  let clock = 0
+  let lastDoneAt = -Infinity
+  let waiting: { doneAt: number; release: () => void }[] = []
+  const withDescriber: LiveOps<Image> = {
+    ...ops,
+    describeElsewhere(image, fits) {
+      if (latencyMs <= 0 || waiting.length >= 2) return null
+      const doneAt = Math.max(clock, lastDoneAt) + latencyMs
+      lastDoneAt = doneAt
+      const entry = { doneAt, release: () => {} }
+      waiting.push(entry)
+      return ops.describe(image, fits).then((descriptors): DescriptorsLater => ({ descriptors: new Promise((resolve) => (entry.release = () => resolve(descriptors))) }))
+    },
+  }
+  return {
+    ops: withDescriber,
+    async advance(now: number): Promise<void> {
+      clock = now
+      const done = waiting.filter((entry) => entry.doneAt <= now)
+      waiting = waiting.filter((entry) => entry.doneAt > now)
+      for (const entry of done) entry.release()
+      // What arrives is taken in before the frame, as a worker's reply is.
+      await new Promise((resolve) => setImmediate(resolve))
+    },
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { fps: { type: 'string', default: '15' } } })
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { fps: { type: 'string', default: '15' }, 'describer-ms': { type: 'string', default: '100' } },
+  })
   const fps = Number(values.fps)
   if (!(fps > 0 && fps <= 30)) throw new Error('--fps is between 1 and 30')
+  const describerMs = Number(values['describer-ms'])
+  if (!(describerMs >= 0)) throw new Error('--describer-ms is a number of milliseconds, 0 or more')
   const runtime = await nodeFaceRuntime()
   const ops = faceApiLiveOps(runtime)
   const enrolled: { name: string; descriptor: Float32Array }[] = []
@@ -76,13 +116,17 @@ async function main(): Promise<void> {
     const images: Awaited<ReturnType<typeof decodePhoto>>[] = []
     for (const file of files) images.push(await decodePhoto(path.join(scratch, file)))
     const rule = defaultDecisionRule
-    console.log(`${files.length} frames at ${fps} fps; rule: threshold ${rule.threshold}, agreement up to ${(rule.threshold + rule.agreement).toFixed(2)}`)
+    console.log(
+      `${files.length} frames at ${fps} fps; rule: threshold ${rule.threshold}, agreement up to ${(rule.threshold + rule.agreement).toFixed(2)}; ` +
+        (describerMs > 0 ? `descriptors that can wait come back ${describerMs} ms after they are sent` : 'every descriptor in its own frame'),
+    )
 
     // Fit constants: the raw landmark box against the detector's box, on every detection of the clip.
     const fitRatios = { left: [] as number[], top: [] as number[], width: [] as number[], height: [] as number[] }
 
     const evaluate = async (gallery: Gallery): Promise<Run> => {
-      const tracker = new LiveTracker(ops)
+      const describer = modelDescriber(ops, describerMs)
+      const tracker = new LiveTracker(describer.ops)
       const run: Run = { frames: 0, detectorFrames: 0, cuts: 0, notFromOwnDescriptors: 0, nearestSomeoneElse: 0, namedFrames: {}, trackedIoU: [], boxedAfterMs: [], neverBoxed: 0, drops: {}, labels: [] }
       /** Detectable faces no shown box covers yet, with the clip time each was first detectable. */
       let waiting: { box: Box; since: number }[] = []
@@ -91,6 +135,7 @@ async function main(): Promise<void> {
       const given = new Map<number, Set<string>>()
       for (const [index, image] of images.entries()) {
         const now = (index * 1000) / fps
+        await describer.advance(now)
         const step = await tracker.step(image, now, gallery, rule)
         run.frames++
         if (step.detected) run.detectorFrames++
