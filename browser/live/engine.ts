@@ -39,6 +39,13 @@ export function canRunInWorker(): boolean {
 }
 
 /**
+ * How long after the first live frame the describer starts. Loading its networks beside the first frames
+ * made the first name come about 100 ms later on two cores (bench:first-frame); what it takes, the routine
+ * checks, falls due 500 ms after a face's first votes at the soonest.
+ */
+const describerDelayMs = 1000
+
+/**
  * Starts the describer (describer.worker.ts) and connects it to the recognition worker, where a second
  * core can run it: on one, it would only take turns with the recognition worker. The recognition worker
  * describes every face itself until the describer says it is ready, and again if it fails.
@@ -55,12 +62,13 @@ function startDescriber(post: (request: WorkerRequest, transfer: Transferable[])
 }
 
 /**
- * Starts the worker, loads and warms up its networks, then hands it `canvas` and starts the describer.
- * Rejects, with the canvas still the page's, when the worker cannot load the networks.
+ * Starts the worker, loads and warms up its networks, then hands it `canvas`; the describer starts
+ * describerDelayMs into live video. Rejects, with the canvas still the page's, when the worker cannot load the networks.
  */
 export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
   const worker = new Worker(new URL('./recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
   let describer: Worker | null = null
+  let firstFrameAt: number | null = null
   const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
   // The worker answers frames in the order they were posted.
   const pending: { resolve: (frame: LiveFrame) => void; reject: (err: Error) => void }[] = []
@@ -79,6 +87,8 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       backend,
       setGallery: (gallery) => post({ type: 'gallery', gallery }),
       async process(video, settings) {
+        firstFrameAt ??= performance.now()
+        if (!describer && performance.now() - firstFrameAt >= describerDelayMs) describer = startDescriber(post, options)
         const bitmap = await createImageBitmap(video)
         return new Promise<LiveFrame>((resolveFrame, rejectFrame) => {
           pending.push({ resolve: resolveFrame, reject: rejectFrame })
@@ -100,7 +110,6 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
         case 'ready': {
           const offscreen = canvas.transferControlToOffscreen()
           post({ type: 'canvas', canvas: offscreen }, [offscreen])
-          describer = startDescriber(post, options)
           resolve(engine(data.backend))
           break
         }
