@@ -10,8 +10,8 @@
 // jump or a re-detection; a descriptor far from the track's previous one, and not as near the person the
 // track is named, means another person: the votes start again. Still nearest that person, it keeps the
 // votes, and the next few frames describe the face to confirm them. Where a second worker computes
-// descriptors (`describeElsewhere`), the routine checks go there and vote when they come back, only for
-// a face that has not changed since it was read; a young face's votes and every urgent check stay here.
+// descriptors (`describeElsewhere`), a named face's routine checks go there and vote when they come back,
+// only for a face that has not changed since it was read; whatever can give a name stays here.
 import { euclideanDistance } from './descriptor.js'
 import { nameFaces, type Matching } from './assign.js'
 import { matchDescriptor, type Decision, type DecisionRule } from './match.js'
@@ -530,14 +530,15 @@ export class LiveTracker<Image> {
   }
 
   /**
-   * The tracks to describe in this frame, here. Where another thread can compute descriptors, the routine
-   * checks go there, a batch at a time: a named face's, and an unknown face's once its vote window is
-   * full (the tracks in the batch wait for it). A young face's votes are taken here, as before, or a
-   * known face would be named later; so are the urgent ones: a named face that may have become someone else.
+   * The tracks to describe in this frame, here. Where another thread can compute descriptors, a named
+   * face's routine checks go there, a batch at a time (the tracks in the batch wait for it). The
+   * descriptors that can give a name are taken here, as before, or a known face would be named later: a
+   * young face's votes and an unknown face's checks; so are the urgent ones, a named face that may have
+   * become someone else.
    */
   async #describeNowOrElsewhere(image: Image, now: number, detected: boolean, cut: boolean): Promise<Track[]> {
     const due = this.#tracks.filter((track) => this.#needsDescriptor(track, now))
-    const routine = this.#ops.describeElsewhere ? due.filter((track) => !this.#urgent(track) && !this.#young(track)) : []
+    const routine = this.#ops.describeElsewhere ? due.filter((track) => !this.#urgent(track) && track.votes.name !== null && !this.#young(track)) : []
     const here = due.filter((track) => !routine.includes(track))
     if (this.#elsewhere) return this.#describedNow(here, detected, cut)
     const later = this.#waiting(routine, detected, cut).slice(0, this.#options.describePerFrame)
