@@ -64,16 +64,20 @@ const boxOverlap = 0.3
 function modelDescriber<Image>(ops: LiveOps<Image>, latencyMs: number) {
   let clock = 0
   let lastDoneAt = -Infinity
-  let waiting: { doneAt: number; release: () => void }[] = []
+  let waiting: { doneAt: number; release: () => void; descriptors: Promise<unknown> }[] = []
   const withDescriber: LiveOps<Image> = {
     ...ops,
     describeElsewhere(image, fits) {
       if (latencyMs <= 0 || waiting.length >= 2) return null
       const doneAt = Math.max(clock, lastDoneAt) + latencyMs
       lastDoneAt = doneAt
-      const entry = { doneAt, release: () => {} }
+      const entry = { doneAt, release: () => {}, descriptors: Promise.resolve<unknown>(null) }
       waiting.push(entry)
-      return ops.describe(image, fits).then((descriptors): DescriptorsLater => ({ descriptors: new Promise((resolve) => (entry.release = () => resolve(descriptors))) }))
+      return ops.describe(image, fits).then((descriptors): DescriptorsLater => {
+        const later = new Promise<(Float32Array | null)[]>((resolve) => (entry.release = () => resolve(descriptors)))
+        entry.descriptors = later
+        return { descriptors: later }
+      })
     },
   }
   return {
@@ -83,8 +87,9 @@ function modelDescriber<Image>(ops: LiveOps<Image>, latencyMs: number) {
       const done = waiting.filter((entry) => entry.doneAt <= now)
       waiting = waiting.filter((entry) => entry.doneAt > now)
       for (const entry of done) entry.release()
-      // What arrives is taken in before the frame, as a worker's reply is.
-      await new Promise((resolve) => setImmediate(resolve))
+      // What arrives is taken in before the frame, as a worker's reply is: the tracker's handlers, attached
+      // first, have run once these have resolved.
+      await Promise.all(done.map(({ descriptors }) => descriptors))
     },
   }
 }

@@ -46,12 +46,10 @@ export function canRunInWorker(): boolean {
 const describerDelayMs = 1000
 
 /**
- * Starts the describer (describer.worker.ts) and connects it to the recognition worker, where a second
- * core can run it: on one, it would only take turns with the recognition worker. The recognition worker
- * describes every face itself until the describer says it is ready, and again if it fails.
+ * Starts the describer (describer.worker.ts) and connects it to the recognition worker. The recognition
+ * worker describes every face itself until the describer says it is ready, and again if it fails.
  */
-function startDescriber(post: (request: WorkerRequest, transfer: Transferable[]) => void, options: WorkerEngineOptions): Worker | null {
-  if ((navigator.hardwareConcurrency ?? 1) < 2) return null
+function startDescriber(post: (request: WorkerRequest, transfer: Transferable[]) => void, options: WorkerEngineOptions): Worker {
   const describer = new Worker(new URL('./describer.worker.ts', import.meta.url), { type: 'module', name: 'facer-describer' })
   const channel = new MessageChannel()
   const { modelsUrl, wasmUrl, backends } = options
@@ -68,6 +66,8 @@ function startDescriber(post: (request: WorkerRequest, transfer: Transferable[])
 export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
   const worker = new Worker(new URL('./recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
   let describer: Worker | null = null
+  /** Whether the describer is still to start: once, on two cores or more (on one it would only take turns with the recognition worker). */
+  let describerDue = (navigator.hardwareConcurrency ?? 1) >= 2
   let firstFrameAt: number | null = null
   const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
   // The worker answers frames in the order they were posted.
@@ -88,7 +88,10 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       setGallery: (gallery) => post({ type: 'gallery', gallery }),
       async process(video, settings) {
         firstFrameAt ??= performance.now()
-        if (!describer && performance.now() - firstFrameAt >= describerDelayMs) describer = startDescriber(post, options)
+        if (describerDue && performance.now() - firstFrameAt >= describerDelayMs) {
+          describerDue = false
+          describer = startDescriber(post, options)
+        }
         const bitmap = await createImageBitmap(video)
         return new Promise<LiveFrame>((resolveFrame, rejectFrame) => {
           pending.push({ resolve: resolveFrame, reject: rejectFrame })

@@ -163,6 +163,8 @@ interface ElsewhereBatch {
   /** The frame it was read from, and the descriptors of that frame's faces it was sent with. */
   frameIndex: number
   descriptors: (Float32Array | null)[]
+  /** What the tracker was handed, and what makes it resolve (or reject). */
+  later: Promise<(Float32Array | null)[]>
   settle: () => void
 }
 
@@ -210,7 +212,7 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
       const later = new Promise<(Float32Array | null)[]>((resolve, reject) => {
         settle = () => (fails ? reject(new Error('The describer stopped')) : resolve(descriptors))
       })
-      const batch = { frameIndex, descriptors, settle }
+      const batch = { frameIndex, descriptors, later, settle }
       batches.push(batch)
       inFlight.push(batch)
       return Promise.resolve({ descriptors: later })
@@ -224,11 +226,12 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
     async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Matching | null } = {}): Promise<LiveStep[]> {
       const steps: LiveStep[] = []
       for (const frame of frames) {
-        // What is due arrives between frames, as a worker's reply does.
+        // What is due arrives between frames, as a worker's reply does: once each batch has settled, the
+        // tracker's own handlers on it, attached first, have run.
         const due = inFlight.filter((batch) => frameIndex - batch.frameIndex >= elsewhere!.afterFrames)
         inFlight = inFlight.filter((batch) => !due.includes(batch))
         for (const batch of due) batch.settle()
-        await new Promise((resolve) => setTimeout(resolve, 0))
+        if (due.length) await Promise.allSettled(due.map(({ later }) => later))
         steps.push(await tracker.step(frame, frameIndex * frameMs, galleryNow, defaultDecisionRule))
         frameIndex++
       }
