@@ -51,7 +51,10 @@ interface LoggedFrame {
   cameraFrame: number | null
   ms: number
   detected: boolean
-  /** `elsewhere`: the describer's round trip for a batch answered before this frame, 0 for none. */
+  /** Whether the frame went to the helper (the second worker) to be detected, and whether an earlier frame's boxes came back from it. */
+  detectionSent: boolean
+  detectionArrived: boolean
+  /** `elsewhere`: the helper's longest round trip of the requests answered before this frame, 0 for none. */
   timings: Record<(typeof operations)[number] | 'elsewhere', number>
 }
 
@@ -182,23 +185,37 @@ function measuredLog(variant: Variant): LoggedFrame[] {
   return variant.logged.filter((frame) => frame.at > first + warmUpMs && frame.at <= first + warmUpMs + measureMs)
 }
 
-/** The describer (the second worker) over the measured window: batches answered, and their round trips. */
-function describerRoundTrips(variant: Variant) {
-  const ms = measuredLog(variant).flatMap((frame) => (frame.timings.elsewhere > 0 ? [frame.timings.elsewhere] : []))
-  return { batches: ms.length, medianMs: round(median(ms)), p90Ms: round(quantile(ms, 0.9)) }
+/** The helper (the second worker) over the measured window: frames sent to be detected, boxes back, answers and their round trips. */
+function helperRoundTrips(variant: Variant) {
+  const window = measuredLog(variant)
+  const ms = window.flatMap((frame) => (frame.timings.elsewhere > 0 ? [frame.timings.elsewhere] : []))
+  return {
+    detectionsSent: window.filter((frame) => frame.detectionSent).length,
+    detectionsBack: window.filter((frame) => frame.detectionArrived).length,
+    answers: ms.length,
+    medianMs: round(median(ms)),
+    p90Ms: round(quantile(ms, 0.9)),
+  }
+}
+
+/** Which kind of frame a logged frame is, for the table of operations. */
+function frameKind(frame: LoggedFrame): string {
+  if (frame.detected) return 'detector ran here'
+  return frame.detectionArrived ? 'boxes came back' : 'tracking only'
 }
 
 /**
  * Where the app's time goes, from its own frame log over the measured window: each operation's median
- * and p90 ms on the frames the detector ran on and on the frames it did not (tracking only). `read` makes
+ * and p90 ms on the frames the detector ran on here, on those that took boxes back from the helper, and
+ * on the rest (tracking only, with the frames sent to the helper). `read` makes
  * the frame's tensor, `draw` puts the frame and its boxes on the canvas, `total` is the worker's whole
  * frame, in which the rest is the tracker's own work; the page's ms adds the bitmap's way there and back.
  */
 function operationTimes(variant: Variant) {
   const window = measuredLog(variant)
-  return [true, false].map((detected) => {
-    const frames = window.filter((frame) => frame.detected === detected)
-    const row: Record<string, string | number> = { frames: detected ? 'detector ran' : 'tracking only', count: frames.length }
+  return ['detector ran here', 'boxes came back', 'tracking only'].map((kind) => {
+    const frames = window.filter((frame) => frameKind(frame) === kind)
+    const row: Record<string, string | number> = { frames: kind, count: frames.length }
     for (const operation of operations) {
       const ms = frames.map((frame) => frame.timings[operation])
       row[operation] = `${round(median(ms))} (${round(quantile(ms, 0.9))})`
@@ -274,8 +291,11 @@ try {
   const appOperations = operationTimes(variants[0]!)
   console.log('\nThe app\'s operations, ms a frame: median (p90)')
   console.table(appOperations)
-  const describer = describerRoundTrips(variants[0]!)
-  console.log(`  descriptors from the describer (second worker): ${describer.batches} batches, round trip median ${describer.medianMs} ms, p90 ${describer.p90Ms} ms`)
+  const helper = helperRoundTrips(variants[0]!)
+  console.log(
+    `  the helper (second worker): ${helper.detectionsSent} frames sent to be detected, boxes back on ${helper.detectionsBack}; ` +
+      `${helper.answers} answers in all (with descriptors'), round trip median ${helper.medianMs} ms, p90 ${helper.p90Ms} ms`,
+  )
   const camera = cameraFramesRead(variants[0]!)
   if (camera) {
     console.log(
@@ -299,7 +319,7 @@ try {
     ratioAppToBareBest: ratio,
     targets,
     appOperations,
-    describer,
+    helper,
     cameraFramesRead: camera,
     frames: Object.fromEntries(variants.map((variant) => [variant.name, variant.frames])),
   })

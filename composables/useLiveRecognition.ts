@@ -31,8 +31,11 @@ interface LoggedFrame {
   ms: number
   cut: boolean
   detected: boolean
+  /** Whether the frame went to the helper (the second worker) to be detected, and whether an earlier frame's boxes arrived from it. */
+  detectionSent: boolean
+  detectionArrived: boolean
   faces: LiveFace[]
-  /** Descriptors that arrived from the describer (the second worker) in this frame. */
+  /** Descriptors that arrived from the helper in this frame. */
   describedElsewhere: number
   timings: LiveFrame['timings']
 }
@@ -75,7 +78,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
     expressions: false,
     recognition: true,
   })
-  const stats = reactive({ fps: 0, msPerFrame: 0, tensors: 0, frames: 0, described: 0, describedElsewhere: 0, detectorShare: 0 })
+  const stats = reactive({ fps: 0, msPerFrame: 0, tensors: 0, frames: 0, described: 0, describedElsewhere: 0, detectorShare: 0, detectorElsewhereShare: 0 })
   const faces = ref<LiveFace[]>([])
   /** Every name shown so far in this session, for whoever reads the page's state. */
   const seen = reactive<Record<string, number>>({})
@@ -97,7 +100,7 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
 
   // One frame in flight at a time: wait for a frame not read yet, process it, then wait out the frame budget.
   async function loop(live: LiveEngine) {
-    const recent: { at: number; detected: boolean }[] = []
+    const recent: { at: number; detected: boolean; sent: boolean }[] = []
     const log = frameLog()
     let frames: FrameWatch | null = null
     let watched: HTMLVideoElement | null = null
@@ -121,12 +124,13 @@ export function useLiveRecognition(video: Ref<HTMLVideoElement | null>, canvas: 
           stats.described += frame.described
           stats.describedElsewhere += frame.describedElsewhere
           stats.tensors = frame.tensors
-          recent.push({ at: finished, detected: frame.detected })
+          recent.push({ at: finished, detected: frame.detected, sent: frame.detectionSent })
           while (recent.length && recent[0]!.at < finished - 1000) recent.shift()
           stats.fps = recent.length
-          stats.detectorShare = recent.filter((entry) => entry.detected).length / recent.length
+          stats.detectorShare = recent.filter((entry) => entry.detected || entry.sent).length / recent.length
+          stats.detectorElsewhereShare = recent.filter((entry) => entry.sent).length / recent.length
           faces.value = frame.faces
-          log.push({ frame: stats.frames, cameraFrame, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, faces: frame.faces, describedElsewhere: frame.describedElsewhere, timings: frame.timings })
+          log.push({ frame: stats.frames, cameraFrame, at: Math.round(finished), ms: stats.msPerFrame, cut: frame.cut, detected: frame.detected, detectionSent: frame.detectionSent, detectionArrived: frame.detectionArrived, faces: frame.faces, describedElsewhere: frame.describedElsewhere, timings: frame.timings })
           if (log.length > logLength) log.splice(0, log.length - logLength)
           for (const face of frame.faces) if (face.name && !(face.name in seen)) seen[face.name] = stats.frames
         }

@@ -1,11 +1,12 @@
-// `npm run eval:video -- [--fps N] [--describer-ms N]`: live recognition on every frame of the fixture clip,
+// `npm run eval:video -- [--fps N] [--helper-ms N]`: live recognition on every frame of the fixture clip,
 // in Node with the app's own code (LiveTracker on face-api's networks, as the Recognize page runs it). The
-// describer, the page's second worker, is modelled in clip time: the descriptors of faces that can wait
-// come back --describer-ms after they are sent (0: every face described in its own frame, as in a page
-// without workers). The clip's people are enrolled from their fixture photos. For each frame it checks what is shown:
+// helper, the page's second worker, is modelled in clip time: the schedule's detections and the
+// descriptors of faces that can wait come back --helper-ms after they are sent (0: everything in its own
+// frame, as in a page without workers). The clip's people are enrolled from their fixture photos. For each frame it checks what is shown:
 // - identity: a name on a face that the face's own descriptors since the last cut never gave is an
-//   error, and so is a name that the face's own descriptor in that very frame would not give (its
-//   nearest person is someone else): both must be 0;
+//   error, and so is a name that the face's own descriptor in that very frame would give to someone else
+//   (its nearest person, within the threshold): both must be 0. A frame whose own descriptor names no one
+//   (nearest someone else past the threshold, or none: a blurred or turned face) is counted apart;
 // - boxes: the tracked boxes of frames the detector skipped, against a full detection of that frame;
 // - time to a box: how long, in clip time, a face the full detector can find waits for a shown box;
 // - how many frames name Lin-Manuel Miranda, how often the detector ran and why tracks were dropped.
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util'
 import { appRoot } from '../api/paths.js'
 import { normalizePhoto } from '../api/photos/image.js'
 import { enrollFace } from '../shared/face/enroll.js'
-import { LiveTracker, type DescriptorsLater, type DropReason, type LiveOps } from '../shared/face/live.js'
+import { LiveTracker, type BoxesLater, type DescriptorsLater, type DropReason, type LiveOps } from '../shared/face/live.js'
 import { faceApiLiveOps } from '../shared/face/live-ops.js'
 import { createGalleryFromVectors, defaultDecisionRule, matchDescriptor, type Gallery } from '../shared/face/match.js'
 import type { Box } from '../shared/face/model.js'
@@ -38,11 +39,17 @@ const median = (values: number[]) => (values.length ? [...values].sort((a, b) =>
 interface Run {
   frames: number
   detectorFrames: number
+  /** Of those, the frames sent to the helper to be detected. */
+  detectorFramesSent: number
   cuts: number
   /** Frames showing a name the face's own descriptors since the cut never gave. */
   notFromOwnDescriptors: number
-  /** Frames showing a name whose face's own descriptor, in that frame, is nearest someone else. */
+  /**
+   * Frames showing a name whose face's own descriptor, in that frame, is nearest someone else: within the
+   * rule's threshold (it names them), or past it (it names no one: a blurred or turned face).
+   */
   nearestSomeoneElse: number
+  nearestSomeoneElseFar: number
   namedFrames: Record<string, number>
   trackedIoU: number[]
   /** For each face the detector can find, ms of clip time until a shown box overlaps it. */
@@ -57,31 +64,35 @@ interface Run {
 const boxOverlap = 0.3
 
 /**
- * The describer in clip time: a batch is computed when it is sent and handed back `latencyMs` after it was
- * sent, or after the batch before it if that is later (one worker takes them in turn); with two waiting it
- * takes no more, as browser/live/describer-client.ts. `advance` moves the clock before each frame.
+ * The helper (the page's second worker) in clip time: a request is computed when it is sent and handed
+ * back `latencyMs` after it was sent, or after the request before it if that is later (one worker takes
+ * them in turn); with two waiting it takes no more, as browser/live/helper-client.ts. `advance` moves the
+ * clock before each frame.
  */
-function modelDescriber<Image>(ops: LiveOps<Image>, latencyMs: number) {
+function modelHelper<Image>(ops: LiveOps<Image>, latencyMs: number) {
   let clock = 0
   let lastDoneAt = -Infinity
-  let waiting: { doneAt: number; release: () => void; descriptors: Promise<unknown> }[] = []
-  const withDescriber: LiveOps<Image> = {
+  let waiting: { doneAt: number; release: () => void; answer: Promise<unknown> }[] = []
+  /** Computes now what is sent; its answer comes later. Null where the helper takes nothing now. */
+  function send<T>(compute: () => Promise<T>): Promise<{ later: Promise<T> }> | null {
+    if (latencyMs <= 0 || waiting.length >= 2) return null
+    const doneAt = Math.max(clock, lastDoneAt) + latencyMs
+    lastDoneAt = doneAt
+    const entry = { doneAt, release: () => {}, answer: Promise.resolve<unknown>(null) }
+    waiting.push(entry)
+    return compute().then((computed) => {
+      const later = new Promise<T>((resolve) => (entry.release = () => resolve(computed)))
+      entry.answer = later
+      return { later }
+    })
+  }
+  const withHelper: LiveOps<Image> = {
     ...ops,
-    describeElsewhere(image, fits) {
-      if (latencyMs <= 0 || waiting.length >= 2) return null
-      const doneAt = Math.max(clock, lastDoneAt) + latencyMs
-      lastDoneAt = doneAt
-      const entry = { doneAt, release: () => {}, descriptors: Promise.resolve<unknown>(null) }
-      waiting.push(entry)
-      return ops.describe(image, fits).then((descriptors): DescriptorsLater => {
-        const later = new Promise<(Float32Array | null)[]>((resolve) => (entry.release = () => resolve(descriptors)))
-        entry.descriptors = later
-        return { descriptors: later }
-      })
-    },
+    describeElsewhere: (image, fits) => send(() => ops.describe(image, fits))?.then(({ later }): DescriptorsLater => ({ descriptors: later })) ?? null,
+    detectElsewhere: (image) => send(() => ops.detect(image))?.then(({ later }): BoxesLater => ({ boxes: later })) ?? null,
   }
   return {
-    ops: withDescriber,
+    ops: withHelper,
     async advance(now: number): Promise<void> {
       clock = now
       const done = waiting.filter((entry) => entry.doneAt <= now)
@@ -89,7 +100,7 @@ function modelDescriber<Image>(ops: LiveOps<Image>, latencyMs: number) {
       for (const entry of done) entry.release()
       // What arrives is taken in before the frame, as a worker's reply is: the tracker's handlers, attached
       // first, have run once these have resolved.
-      await Promise.all(done.map(({ descriptors }) => descriptors))
+      await Promise.all(done.map(({ answer }) => answer))
     },
   }
 }
@@ -97,12 +108,12 @@ function modelDescriber<Image>(ops: LiveOps<Image>, latencyMs: number) {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { fps: { type: 'string', default: '15' }, 'describer-ms': { type: 'string', default: '100' } },
+    options: { fps: { type: 'string', default: '15' }, 'helper-ms': { type: 'string', default: '100' } },
   })
   const fps = Number(values.fps)
   if (!(fps > 0 && fps <= 30)) throw new Error('--fps is between 1 and 30')
-  const describerMs = Number(values['describer-ms'])
-  if (!(describerMs >= 0)) throw new Error('--describer-ms is a number of milliseconds, 0 or more')
+  const helperMs = Number(values['helper-ms'])
+  if (!(helperMs >= 0)) throw new Error('--helper-ms is a number of milliseconds, 0 or more')
   const runtime = await nodeFaceRuntime()
   const ops = faceApiLiveOps(runtime)
   const enrolled: { name: string; descriptor: Float32Array }[] = []
@@ -123,16 +134,16 @@ async function main(): Promise<void> {
     const rule = defaultDecisionRule
     console.log(
       `${files.length} frames at ${fps} fps; rule: threshold ${rule.threshold}, agreement up to ${(rule.threshold + rule.agreement).toFixed(2)}; ` +
-        (describerMs > 0 ? `descriptors that can wait come back ${describerMs} ms after they are sent` : 'every descriptor in its own frame'),
+        (helperMs > 0 ? `detections and descriptors that can wait come back ${helperMs} ms after they are sent` : 'everything in its own frame'),
     )
 
     // Fit constants: the raw landmark box against the detector's box, on every detection of the clip.
     const fitRatios = { left: [] as number[], top: [] as number[], width: [] as number[], height: [] as number[] }
 
     const evaluate = async (gallery: Gallery): Promise<Run> => {
-      const describer = modelDescriber(ops, describerMs)
-      const tracker = new LiveTracker(describer.ops)
-      const run: Run = { frames: 0, detectorFrames: 0, cuts: 0, notFromOwnDescriptors: 0, nearestSomeoneElse: 0, namedFrames: {}, trackedIoU: [], boxedAfterMs: [], neverBoxed: 0, drops: {}, labels: [] }
+      const helper = modelHelper(ops, helperMs)
+      const tracker = new LiveTracker(helper.ops)
+      const run: Run = { frames: 0, detectorFrames: 0, detectorFramesSent: 0, cuts: 0, notFromOwnDescriptors: 0, nearestSomeoneElse: 0, nearestSomeoneElseFar: 0, namedFrames: {}, trackedIoU: [], boxedAfterMs: [], neverBoxed: 0, drops: {}, labels: [] }
       /** Detectable faces no shown box covers yet, with the clip time each was first detectable. */
       let waiting: { box: Box; since: number }[] = []
       /** Detected faces a shown box covered in the frame before: already boxed, not new. */
@@ -140,10 +151,11 @@ async function main(): Promise<void> {
       const given = new Map<number, Set<string>>()
       for (const [index, image] of images.entries()) {
         const now = (index * 1000) / fps
-        await describer.advance(now)
+        await helper.advance(now)
         const step = await tracker.step(image, now, gallery, rule)
         run.frames++
-        if (step.detected) run.detectorFrames++
+        if (step.detected || step.detectionSent) run.detectorFrames++
+        if (step.detectionSent) run.detectorFramesSent++
         if (step.cut && index > 0) run.cuts++
         for (const { reason } of step.dropped) run.drops[reason] = (run.drops[reason] ?? 0) + 1
         const named = step.faces.filter((face) => face.name)
@@ -155,7 +167,7 @@ async function main(): Promise<void> {
           given.set(face.id, names)
         }
         let wrongOwn = false
-        let wrongNearest = false
+        let wrongNearest: 'near' | 'far' | null = null
         if (named.length) {
           const fits = await ops.fit(image, named.map((face) => face.box))
           const fitted = fits.filter((fit) => fit !== null)
@@ -164,12 +176,15 @@ async function main(): Promise<void> {
             if (!given.get(face.id)!.has(face.name!)) wrongOwn = true
             const fit = fits[position]
             const descriptor = fit ? descriptors[fitted.indexOf(fit)] : null
-            const nearest = descriptor ? matchDescriptor(gallery, descriptor)[0]?.name : undefined
-            if (nearest !== face.name) wrongNearest = true
+            const nearest = descriptor ? matchDescriptor(gallery, descriptor)[0] : undefined
+            if (nearest?.name === face.name) return
+            if (nearest && nearest.distance < rule.threshold) wrongNearest = 'near'
+            else wrongNearest ??= 'far'
           })
         }
         if (wrongOwn) run.notFromOwnDescriptors++
-        if (wrongNearest) run.nearestSomeoneElse++
+        if (wrongNearest === 'near') run.nearestSomeoneElse++
+        if (wrongNearest === 'far') run.nearestSomeoneElseFar++
         for (const face of named) run.namedFrames[face.name!] = (run.namedFrames[face.name!] ?? 0) + 1
         const label = step.faces.map((face) => face.name ?? 'unknown').join(',') || '-'
         if (run.labels.at(-1)?.split(': ')[1] !== label) run.labels.push(`${index}: ${label}`)
@@ -218,9 +233,12 @@ async function main(): Promise<void> {
     for (const leftOut of [null, ...Object.keys(enrollment)]) {
       const run = await evaluate(createGalleryFromVectors(enrolled.filter(({ name }) => name !== leftOut)))
       console.log(`\n${leftOut ? `${leftOut} left out (a stranger now)` : 'everyone enrolled'}:`)
-      console.log(`  ${run.frames} frames, the detector ran on ${run.detectorFrames} (${((100 * run.detectorFrames) / run.frames).toFixed(0)}%), ${run.cuts} cuts seen`)
+      console.log(`  ${run.frames} frames, the detector ran on ${run.detectorFrames} (${((100 * run.detectorFrames) / run.frames).toFixed(0)}%; ${run.detectorFramesSent} sent to the helper), ${run.cuts} cuts seen`)
       console.log(`  frames with a name the face's own descriptors since the cut never gave: ${run.notFromOwnDescriptors}`)
-      console.log(`  frames with a name whose face's own descriptor in that frame is nearest someone else: ${run.nearestSomeoneElse}`)
+      console.log(
+        `  frames with a name whose face's own descriptor in that frame is nearest someone else: ${run.nearestSomeoneElse} within the threshold, ` +
+          `${run.nearestSomeoneElseFar} past it (naming no one)`,
+      )
       console.log(`  frames naming each person: ${JSON.stringify(run.namedFrames)}`)
       console.log(
         `  tracked boxes against a full detection of the same frame: median IoU ${median(run.trackedIoU).toFixed(2)}, ` +
@@ -228,7 +246,7 @@ async function main(): Promise<void> {
       )
       const waits = run.boxedAfterMs.filter((ms) => ms > 0)
       console.log(
-        `  a face the detector can find is boxed (clip time, the schedule's share; the page adds a detection's own time): ` +
+        `  a face the detector can find is boxed (clip time: the schedule's share and the helper's round trip; the page adds a detection's own time here): ` +
           `${run.boxedAfterMs.length - waits.length} of ${run.boxedAfterMs.length} on their first findable frame, the others after median ${median(waits).toFixed(0)} ms, max ${Math.max(0, ...waits).toFixed(0)} ms ` +
           `(${waits.length} waits); ${run.neverBoxed} left the detector's reach unboxed`,
       )

@@ -3,7 +3,7 @@
 // Elsewhere, or if the worker cannot start, in the page itself, with the same per-frame code.
 import type { FaceRuntime } from '~/shared/face/enroll'
 import { LiveRecognizer, type LiveFrame, type LiveGallery, type LiveSettings } from './recognizer'
-import type { DescriberInit, WorkerReply, WorkerRequest } from './protocol'
+import type { HelperInit, WorkerReply, WorkerRequest } from './protocol'
 import type { FaceNetName } from '../face-runtime'
 
 export interface LiveEngine {
@@ -39,35 +39,35 @@ export function canRunInWorker(): boolean {
 }
 
 /**
- * How long after the first live frame the describer starts. Loading its networks beside the first frames
- * made the first name come about 100 ms later on two cores (bench:first-frame); what it takes, the routine
- * checks, falls due 500 ms after a face's first votes at the soonest.
+ * How long after the first live frame the helper starts. Loading its networks beside the first frames
+ * made the first name come about 100 ms later on two cores (bench:first-frame); until it is ready the
+ * recognition worker does all the work itself, as on one core.
  */
-const describerDelayMs = 1000
+const helperDelayMs = 1000
 
 /**
- * Starts the describer (describer.worker.ts) and connects it to the recognition worker. The recognition
- * worker describes every face itself until the describer says it is ready, and again if it fails.
+ * Starts the helper (helper.worker.ts) and connects it to the recognition worker. The recognition
+ * worker detects and describes every face itself until the helper says it is ready, and again if it fails.
  */
-function startDescriber(post: (request: WorkerRequest, transfer: Transferable[]) => void, options: WorkerEngineOptions): Worker {
-  const describer = new Worker(new URL('./describer.worker.ts', import.meta.url), { type: 'module', name: 'facer-describer' })
+function startHelper(post: (request: WorkerRequest, transfer: Transferable[]) => void, options: WorkerEngineOptions): Worker {
+  const helper = new Worker(new URL('./helper.worker.ts', import.meta.url), { type: 'module', name: 'facer-helper' })
   const channel = new MessageChannel()
   const { modelsUrl, wasmUrl, backends } = options
-  const init: DescriberInit = { type: 'init', modelsUrl, wasmUrl, backends, port: channel.port1 }
-  describer.postMessage(init, [channel.port1])
-  post({ type: 'describer', port: channel.port2 }, [channel.port2])
-  return describer
+  const init: HelperInit = { type: 'init', modelsUrl, wasmUrl, backends, port: channel.port1 }
+  helper.postMessage(init, [channel.port1])
+  post({ type: 'helper', port: channel.port2 }, [channel.port2])
+  return helper
 }
 
 /**
- * Starts the worker, loads and warms up its networks, then hands it `canvas`; the describer starts
- * describerDelayMs into live video. Rejects, with the canvas still the page's, when the worker cannot load the networks.
+ * Starts the worker, loads and warms up its networks, then hands it `canvas`; the helper starts
+ * helperDelayMs into live video. Rejects, with the canvas still the page's, when the worker cannot load the networks.
  */
 export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngineOptions): Promise<LiveEngine> {
   const worker = new Worker(new URL('./recognition.worker.ts', import.meta.url), { type: 'module', name: 'facer-recognition' })
-  let describer: Worker | null = null
-  /** Whether the describer is still to start: once, on two cores or more (on one it would only take turns with the recognition worker). */
-  let describerDue = (navigator.hardwareConcurrency ?? 1) >= 2
+  let helper: Worker | null = null
+  /** Whether the helper is still to start: once, on two cores or more (on one it would only take turns with the recognition worker). */
+  let helperDue = (navigator.hardwareConcurrency ?? 1) >= 2
   let firstFrameAt: number | null = null
   const post = (request: WorkerRequest, transfer: Transferable[] = []) => worker.postMessage(request, transfer)
   // The worker answers frames in the order they were posted.
@@ -88,9 +88,9 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       setGallery: (gallery) => post({ type: 'gallery', gallery }),
       async process(video, settings) {
         firstFrameAt ??= performance.now()
-        if (describerDue && performance.now() - firstFrameAt >= describerDelayMs) {
-          describerDue = false
-          describer = startDescriber(post, options)
+        if (helperDue && performance.now() - firstFrameAt >= helperDelayMs) {
+          helperDue = false
+          helper = startHelper(post, options)
         }
         const bitmap = await createImageBitmap(video)
         return new Promise<LiveFrame>((resolveFrame, rejectFrame) => {
@@ -101,7 +101,7 @@ export function startWorkerEngine(canvas: HTMLCanvasElement, options: WorkerEngi
       reset: () => post({ type: 'reset' }),
       dispose() {
         worker.terminate()
-        describer?.terminate()
+        helper?.terminate()
         settleAll(new Error('Live recognition was stopped'))
       },
     })

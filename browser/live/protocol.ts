@@ -1,7 +1,9 @@
 // Messages between the Recognize page and its live recognition worker, and between that worker and the
-// describer (the second worker, for descriptors that can wait). The recognition worker handles one
-// request at a time, in order; `frame` is answered by `frame` or `error`, `init` by `ready` or `failed`.
+// helper (the second worker, for the detections and descriptors that can wait). The recognition worker
+// handles one request at a time, in order; `frame` is answered by `frame` or `error`, `init` by `ready`
+// or `failed`.
 import type { FaceNetName } from '~/browser/face-runtime'
+import type { Box } from '~/shared/face/model'
 import type { LiveFrame, LiveGallery, LiveSettings } from './recognizer'
 
 export type WorkerRequest =
@@ -12,8 +14,8 @@ export type WorkerRequest =
   | { type: 'frame'; bitmap: ImageBitmap; settings: LiveSettings }
   /** Forget the tracks and clear the canvas: the camera stopped or changed. */
   | { type: 'reset' }
-  /** The describer's end of a channel: it says `ready` there once it can take faces. */
-  | { type: 'describer'; port: MessagePort }
+  /** The helper's end of a channel: it says `ready` there once it can take work. */
+  | { type: 'helper'; port: MessagePort }
 
 export type WorkerReply =
   | { type: 'progress'; loaded: number; total: number }
@@ -22,8 +24,8 @@ export type WorkerReply =
   | { type: 'frame'; frame: LiveFrame }
   | { type: 'error'; message: string }
 
-/** The page starts the describer with this; it answers on `port`, the channel to the recognition worker. */
-export interface DescriberInit {
+/** The page starts the helper with this; it answers on `port`, the channel to the recognition worker. */
+export interface HelperInit {
   type: 'init'
   modelsUrl: string
   wasmUrl: string
@@ -31,21 +33,21 @@ export interface DescriberInit {
   port: MessagePort
 }
 
-/** A face as the describer gets it: the RGBA pixels of its aligned box (LiveOps' clipToImage of alignedBox). */
+/** A face as the helper gets it: the RGBA pixels of its aligned box (LiveOps' clipToImage of alignedBox). */
 export interface FaceCrop {
   width: number
   height: number
   pixels: Uint8ClampedArray<ArrayBuffer>
 }
 
-/** From the recognition worker to the describer: a batch, null where a face was off the image. */
-export interface DescribeRequest {
-  id: number
-  faces: (FaceCrop | null)[]
-}
+/** From the recognition worker to the helper: faces to describe (null where one was off the image), or a frame to detect faces in. */
+export type HelperRequest =
+  | { type: 'describe'; id: number; faces: (FaceCrop | null)[] }
+  | { type: 'detect'; id: number; width: number; height: number; pixels: Uint8ClampedArray<ArrayBuffer> }
 
-export type DescriberReply =
+export type HelperReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'described'; id: number; descriptors: (Float32Array | null)[] }
+  | { type: 'detected'; id: number; boxes: Box[] }
   | { type: 'error'; id: number; message: string }

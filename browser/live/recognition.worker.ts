@@ -2,7 +2,7 @@
 // networks, draws the boxes and names on the canvas the page handed over, and answers with who is where.
 import { loadFaceRuntime } from '~/browser/face-runtime'
 import { warmUpLiveOps } from '~/shared/face/live-ops'
-import { DescriberClient } from './describer-client'
+import { HelperClient } from './helper-client'
 import { LiveRecognizer } from './recognizer'
 import type { WorkerReply, WorkerRequest } from './protocol'
 
@@ -14,7 +14,7 @@ interface WorkerScope {
 
 const scope = self as unknown as WorkerScope
 let recognizer: LiveRecognizer | null = null
-let describer: DescriberClient | null = null
+let helper: HelperClient | null = null
 let canvas: OffscreenCanvas | null = null
 let reader: OffscreenCanvasRenderingContext2D | null = null
 
@@ -44,16 +44,16 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
         })
         await warmUpLiveOps(runtime)
         recognizer = new LiveRecognizer(runtime, request.modelsUrl)
-        recognizer.describer = describer
+        recognizer.helper = helper
         return { type: 'ready', backend }
       } catch (err) {
         return { type: 'failed', message: (err as Error).message }
       }
     }
-    case 'describer':
-      describer?.close()
-      describer = new DescriberClient(request.port)
-      if (recognizer) recognizer.describer = describer
+    case 'helper':
+      helper?.close()
+      helper = new HelperClient(request.port)
+      if (recognizer) recognizer.helper = helper
       return null
     case 'canvas':
       canvas = request.canvas

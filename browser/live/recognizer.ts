@@ -10,7 +10,7 @@ import { faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
 import { serverFaceNamer } from '../server-naming'
 import type { Box } from '~/shared/face/model'
-import type { DescriberClient } from './describer-client'
+import type { HelperClient } from './helper-client'
 
 /** What live video names faces against: a gallery in the browser, or 'server' (MATCH_ON_SERVER: the server holds it). */
 export type LiveGallery = Gallery | 'server'
@@ -34,16 +34,19 @@ export interface LiveFrame {
   faces: LiveFace[]
   /** Faces that got a new descriptor this frame… */
   described: number
-  /** …of which this many were computed by the describer, from an earlier frame. */
+  /** …of which this many were computed by the helper, from an earlier frame. */
   describedElsewhere: number
   /** Whether the full detector ran, and whether this frame began a new scene (a cut). */
   detected: boolean
+  /** Whether the frame went to the helper to be detected, and whether an earlier frame's boxes came back from it. */
+  detectionSent: boolean
+  detectionArrived: boolean
   cut: boolean
   /** TensorFlow.js tensors alive after the frame: flat over time, or something leaks. */
   tensors: number
   /**
    * Milliseconds in each of the tracker's operations, and in reading and drawing the frame; `elsewhere`
-   * is the describer's round trip (sending to answer) for a batch answered since the last frame, 0 for none.
+   * is the helper's longest round trip (sending to answer) of the requests answered since the last frame, 0 for none.
    */
   timings: LiveTimings & { read: number; draw: number; total: number; elsewhere: number }
 }
@@ -60,11 +63,11 @@ function topExpression(expressions: Record<string, number>): string | null {
 
 export class LiveRecognizer {
   gallery: LiveGallery | null = null
-  /** The second worker for descriptors that can wait, in the recognition worker once it is started. */
-  describer: DescriberClient | null = null
+  /** The second worker, for the detections and descriptors that can wait: in the recognition worker once it is started. */
+  helper: HelperClient | null = null
   readonly #tracker: LiveTracker<TensorFlow.Tensor3D>
   #expressionNet: Promise<unknown> | null = null
-  /** The pixels of the frame being processed, where they were read (in the worker): the describer's crops come from them. */
+  /** The pixels of the frame being processed, where they were read (in the worker): what the helper gets comes from them. */
   #pixels: ImageData | null = null
 
   constructor(
@@ -74,7 +77,8 @@ export class LiveRecognizer {
   ) {
     this.#tracker = new LiveTracker({
       ...faceApiLiveOps(runtime),
-      describeElsewhere: (_, fits) => (this.#pixels && this.describer ? this.describer.describe(this.#pixels, fits) : null),
+      describeElsewhere: (_, fits) => (this.#pixels && this.helper ? this.helper.describe(this.#pixels, fits) : null),
+      detectElsewhere: () => (this.#pixels && this.helper ? this.helper.detect(this.#pixels) : null),
     })
   }
 
@@ -123,9 +127,11 @@ export class LiveRecognizer {
       described: step.faces.filter((face) => face.described).length,
       describedElsewhere: step.describedElsewhere,
       detected: step.detected,
+      detectionSent: step.detectionSent,
+      detectionArrived: step.detectionArrived,
       cut: step.cut,
       tensors: tf.memory().numTensors,
-      timings: { ...step.timings, read, draw, total: performance.now() - started, elsewhere: Math.max(0, ...(this.describer?.takeRoundTrips() ?? [])) },
+      timings: { ...step.timings, read, draw, total: performance.now() - started, elsewhere: Math.max(0, ...(this.helper?.takeRoundTrips() ?? [])) },
     }
   }
 

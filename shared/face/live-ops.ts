@@ -161,7 +161,7 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
 
 /**
  * The descriptor network on face crops, int32 [height, width, 3], in one batch: one descriptor each. The
- * tracker's `describe` and the second worker's (browser/live/describer.worker.ts) both run it, so the same
+ * tracker's `describe` and the second worker's (browser/live/helper.worker.ts) both run it, so the same
  * crop gives the same descriptor on either thread.
  */
 export async function describeCrops({ faceapi }: FaceRuntime, crops: readonly Image[]): Promise<Float32Array[]> {

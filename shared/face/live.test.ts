@@ -149,14 +149,24 @@ function sceneOps(): { ops: LiveOps<SceneFrame>; calls: Calls; descriptorsOf: (f
 }
 
 /**
- * A second thread for descriptors, as the recognition worker's describer is: each batch is read from its
+ * A second thread for descriptors, as the recognition worker's helper is: each batch is read from its
  * frame when it is sent, and handed back `afterFrames` frames later (or fails, where `fails` says so);
- * `available` false is a describer not ready yet.
+ * `available` false is a helper not ready yet. With `detects`, it runs the schedule's detections
+ * too, handed back as late (`detectionFails` says which fail).
  */
 interface ElsewhereOptions {
   afterFrames: number
   available?: (frameIndex: number) => boolean
   fails?: (batch: number) => boolean
+  detects?: boolean
+  detectionFails?: (detection: number) => boolean
+}
+
+/** A detection sent elsewhere: the frame it was read from, and what makes it resolve (or reject). */
+interface ElsewhereDetection {
+  frameIndex: number
+  later: Promise<Box[]>
+  settle: () => void
 }
 
 interface ElsewhereBatch {
@@ -200,9 +210,25 @@ const testSchedule: Partial<LiveOptions> = { detectEveryFrames: 6, detectEveryMs
 function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere }: HarnessOptions = {}) {
   const { ops, calls, descriptorsOf } = sceneOps()
   let frameIndex = 0
-  /** Batches sent elsewhere, in order; the ones not yet handed back are `inFlight`. */
+  /** Batches and detections sent elsewhere, in order; the ones not yet handed back are `inFlight`. */
   const batches: ElsewhereBatch[] = []
-  let inFlight: ElsewhereBatch[] = []
+  const detections: ElsewhereDetection[] = []
+  let inFlight: { frameIndex: number; later: Promise<unknown>; settle: () => void }[] = []
+  if (elsewhere?.detects) {
+    ops.detectElsewhere = (frame) => {
+      if (elsewhere.available && !elsewhere.available(frameIndex)) return null
+      const fails = elsewhere.detectionFails?.(detections.length) ?? false
+      const boxes = frame.faces.filter(({ detectable }) => detectable).map(({ box: where }) => ({ ...where }))
+      let settle = () => {}
+      const later = new Promise<Box[]>((resolve, reject) => {
+        settle = () => (fails ? reject(new Error('The detector stopped')) : resolve(boxes))
+      })
+      const detection = { frameIndex, later, settle }
+      detections.push(detection)
+      inFlight.push(detection)
+      return Promise.resolve({ boxes: later })
+    }
+  }
   if (elsewhere) {
     ops.describeElsewhere = (_, fits) => {
       if (elsewhere.available && !elsewhere.available(frameIndex)) return null
@@ -210,7 +236,7 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
       let settle = () => {}
       const descriptors = descriptorsOf(fits)
       const later = new Promise<(Float32Array | null)[]>((resolve, reject) => {
-        settle = () => (fails ? reject(new Error('The describer stopped')) : resolve(descriptors))
+        settle = () => (fails ? reject(new Error('The helper stopped')) : resolve(descriptors))
       })
       const batch = { frameIndex, descriptors, later, settle }
       batches.push(batch)
@@ -223,6 +249,7 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
     tracker,
     calls,
     batches,
+    detections,
     async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Matching | null } = {}): Promise<LiveStep[]> {
       const steps: LiveStep[] = []
       for (const frame of frames) {
@@ -1014,6 +1041,100 @@ describe('LiveTracker', () => {
       const off = await scene.play(repeat(3, annAlone), { galleryNow: null })
       expect(off.map((step) => step.describedElsewhere)).toEqual([0, 0, 0])
       expect(names(off)).toEqual([[null], [null], [null]])
+    })
+  })
+
+  describe('detections computed elsewhere (a second worker)', () => {
+    const sentSteps = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) => step.detectionSent)
+    const arrivedSteps = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) => step.detectionArrived)
+    const ids = (steps: readonly LiveStep[]) => steps.map((step) => step.faces.map(({ id }) => id))
+    const detects = (afterFrames: number, more: Partial<ElsewhereOptions> = {}): HarnessOptions => ({ elsewhere: { afterFrames, detects: true, ...more } })
+
+    it('sends the schedule\'s detections there, and a face that comes into view is boxed when their boxes come back', async () => {
+      const scene = harness(detects(2))
+      const steps = await scene.play([...repeat(10, emptyFrame), ...repeat(20, frameOf([face(ann, center)]))])
+      // Frame 0 starts the scene (the detector runs here); the next is due on frame 6 (6 frames), and back
+      // two frames (66 ms) later; then each is sent 66 ms before 200 ms are up: every 5 frames (165 ms).
+      expect(detectedSteps(steps)).toEqual([0])
+      expect(scene.calls.detect).toBe(1)
+      expect(sentSteps(steps)).toEqual([6, 11, 16, 21, 26])
+      expect(scene.detections.map(({ frameIndex }) => frameIndex)).toEqual(sentSteps(steps))
+      expect(arrivedSteps(steps)).toEqual([8, 13, 18, 23, 28])
+      expect(ids(steps)).toEqual([...Array(13).fill([]), ...Array(17).fill([1])])
+      expect(steps[13]!.faces[0]).toMatchObject({ name: 'ann', described: true })
+      expect(steps.at(-1)!.faces[0]).toMatchObject({ id: 1, name: 'ann' })
+    })
+
+    it('pairs the boxes with the tracks as they were in the frame sent: a face moving fast keeps its track', async () => {
+      const scene = harness(detects(3))
+      // 30 px a frame: three frames on, the face is 90 px from the box found, which barely overlaps it.
+      const steps = await scene.play(Array.from({ length: 40 }, (_, index) => frameOf([face(ann, box(30 * index, 100))])))
+      // Back three frames (99 ms) after they are sent: sent every 4 frames (132 ms, the first 101 ms before 200 are up).
+      expect(arrivedSteps(steps)).toEqual([9, 13, 17, 21, 25, 29, 33, 37])
+      expect(ids(steps)).toEqual(steps.map(() => [1]))
+      expect(steps.flatMap((step) => step.dropped)).toEqual([])
+      // Each box found is carried to where the face is now, and fits it there: the detector never runs here again.
+      expect(scene.calls.detect).toBe(1)
+      expect(steps.at(-1)!.faces[0]).toMatchObject({ name: 'ann', box: box(30 * 39, 100) })
+    })
+
+    it('drops a track the detector there stops finding, without running it here for the face', async () => {
+      const scene = harness(detects(2))
+      const found = frameOf([face(ann, center)])
+      const missed = frameOf([face(ann, center, { detectable: false })])
+      const steps = await scene.play([...repeat(5, found), ...repeat(15, missed)])
+      // Missed by the detections sent on frames 6 and 11 (back on 8 and 13): one miss is allowed.
+      expect(stepsWhere(steps, (step) => step.dropped.length > 0)).toEqual([13])
+      expect(steps[13]!.dropped).toEqual([{ id: 1, reason: 'undetected' }])
+      expect(ids(steps)).toEqual([...Array(13).fill([1]), ...Array(7).fill([])])
+      expect(scene.calls.detect).toBe(1)
+    })
+
+    it.each([
+      ['a cut', 200],
+      ['the detector running here for a lost face', 100],
+    ])('takes no boxes sent before %s', async (_, grayAfter) => {
+      const scene = harness(detects(2))
+      // Someone the detector cannot find takes ann's place on frame 7: only the boxes sent on frame 6 would track them.
+      const after = frameOf([face(stranger, left, { look: looks.stranger, detectable: false })], grayAfter)
+      const steps = await scene.play([...repeat(7, frameOf([face(ann, left)])), ...repeat(10, after)])
+      expect(sentSteps(steps)[0]).toBe(6)
+      expect(detectedSteps(steps)).toEqual([0, 7])
+      expect(steps[7]!.dropped).toEqual([{ id: 1, reason: grayAfter === 200 ? 'cut' : 'appearance' }])
+      expect(arrivedSteps(steps)).not.toContain(8)
+      expect(ids(steps.slice(7))).toEqual(steps.slice(7).map(() => []))
+    })
+
+    it('sends the next at once after one that fails', async () => {
+      const scene = harness(detects(2, { detectionFails: (detection) => detection === 0 }))
+      const steps = await scene.play([...repeat(3, emptyFrame), ...repeat(12, frameOf([face(ann, center)]))])
+      expect(sentSteps(steps)).toEqual([6, 8, 13])
+      expect(arrivedSteps(steps)).toEqual([10])
+      expect(ids(steps)).toEqual([...Array(10).fill([]), ...Array(5).fill([1])])
+      expect(scene.calls.detect).toBe(1)
+    })
+
+    it('runs the detector here when one sent is not back within detectEveryMs, and takes no boxes from it after', async () => {
+      const scene = harness(detects(10))
+      const steps = await scene.play(repeat(40, frameOf([face(ann, center)])))
+      // Sent on frame 6 (198 ms), it is not back on frame 13 (231 ms on): the detector runs here. Its boxes,
+      // back on frame 16, are older than that; as each takes longer than detectEveryMs, the next is sent at once.
+      expect(detectedSteps(steps)).toEqual([0, 13, 23, 33])
+      expect(sentSteps(steps)).toEqual([6, 16, 26, 36])
+      expect(arrivedSteps(steps)).toEqual([])
+      expect(ids(steps)).toEqual(steps.map(() => [1]))
+    })
+
+    it('detects here, as without it, while the other thread cannot take frames', async () => {
+      const frames = [...repeat(8, emptyFrame), ...Array.from({ length: 30 }, (_, index) => frameOf([face(ann, box(200 + 10 * index, 100)), face(bob, right, { look: looks.bob })]))]
+      const without = harness()
+      const unavailable = harness(detects(2, { available: () => false }))
+      const expected = await without.play(frames)
+      const steps = await unavailable.play(frames)
+      expect(shown(steps)).toEqual(shown(expected))
+      expect(detectedSteps(steps)).toEqual(detectedSteps(expected))
+      expect(unavailable.calls.detect).toBe(without.calls.detect)
+      expect(sentSteps(steps)).toEqual([])
     })
   })
 

@@ -11,7 +11,9 @@
 // track is named, means another person: the votes start again. Still nearest that person, it keeps the
 // votes, and the next few frames describe the face to confirm them. Where a second worker computes
 // descriptors (`describeElsewhere`), a named face's routine checks go there and vote when they come back,
-// only for a face that has not changed since it was read; whatever can give a name stays here.
+// only for a face that has not changed since it was read; whatever can give a name stays here. Where it
+// detects (`detectElsewhere`), the schedule's detections go there: their boxes are paired with the tracks
+// as they were in the frame sent, and a detection at a cut or for a lost face stays here.
 import { euclideanDistance } from './descriptor.js'
 import { nameFaces, type Matching } from './assign.js'
 import { matchDescriptor, type Decision, type DecisionRule } from './match.js'
@@ -53,6 +55,11 @@ export interface LiveOps<Image> {
    * `describe` gives them. Null where nothing off this thread can take them now: they are computed here.
    */
   describeElsewhere?(image: Image, fits: readonly FaceFit[]): Promise<DescriptorsLater> | null
+  /**
+   * The full detector off this thread, for the schedule's detections: resolves once the image is read;
+   * its boxes come later, as `detect` gives them. Null where nothing off this thread can take it now.
+   */
+  detectElsewhere?(image: Image): Promise<BoxesLater> | null
 }
 
 /** Descriptors on their way from another thread. */
@@ -60,10 +67,19 @@ export interface DescriptorsLater {
   descriptors: Promise<(Float32Array | null)[]>
 }
 
+/** A detection's boxes on their way from another thread. */
+export interface BoxesLater {
+  boxes: Promise<Box[]>
+}
+
 export interface LiveOptions extends VoteOptions {
   /** The full detector runs at least every this many frames… */
   detectEveryFrames: number
-  /** …and at least this often, whichever comes first: a face that comes into view is boxed within it. */
+  /**
+   * …and at least this often, whichever comes first: a face that comes into view is boxed within it. Where
+   * another thread detects (`detectElsewhere`), its boxes come a round trip later: each is sent that much
+   * sooner, and one not back after detectEveryMs gives way to one here.
+   */
   detectEveryMs: number
   /** A named track's descriptor is computed again at least this often… */
   describeEveryMs: number
@@ -154,8 +170,12 @@ export interface LiveFace extends TrackedFace {
 
 export interface LiveStep {
   faces: LiveFace[]
-  /** Whether the full detector ran on this frame. */
+  /** Whether the full detector ran on this frame, here… */
   detected: boolean
+  /** …or this frame went to be detected elsewhere (its boxes come on a later frame)… */
+  detectionSent: boolean
+  /** …and whether this frame took the boxes of an earlier frame's detection, computed elsewhere. */
+  detectionArrived: boolean
   /** Whether this frame starts a new scene (a cut, or the first frame). */
   cut: boolean
   scene: number
@@ -208,6 +228,18 @@ interface ElsewhereJob {
   /** Set when the descriptors arrive; failed when they never will. */
   descriptors: (Float32Array | null)[] | null
   failed: boolean
+}
+
+/** A detection being computed elsewhere, of the frame it was sent with. */
+interface DetectionJob {
+  sentAt: number
+  /** Each track's box in that frame: the boxes are paired with these, as the faces were then. */
+  boxesThen: Map<Track, Box>
+  /** Set when the boxes arrive; failed when they never will. */
+  boxes: Box[] | null
+  failed: boolean
+  /** Set when the detector ran here since (as it does at every cut): these boxes are older than what the tracks know. */
+  superseded: boolean
 }
 
 /** Where a frame looks for a face: a track's last box or its detection, or a detection no track follows yet. */
@@ -274,12 +306,23 @@ function pairGreedily(tracks: readonly Track[], boxes: readonly Box[], closeness
   return boxOf
 }
 
-/** Tracks and detections that overlap at least `minIoU`, largest overlap first. */
-function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: number): Map<Track, number> {
+/** Tracks and detections that overlap at least `minIoU`, largest overlap first; `boxOf` is where each track was. */
+function pairByOverlap(tracks: readonly Track[], boxes: readonly Box[], minIoU: number, boxOf: (track: Track) => Box = (track) => track.box): Map<Track, number> {
   return pairGreedily(tracks, boxes, (track, box) => {
-    const overlap = iou(track.box, box)
+    const overlap = iou(boxOf(track), box)
     return overlap >= minIoU && overlap > 0 ? overlap : null
   })
+}
+
+/** `box`, found when a face was at `then`, moved and scaled as the face has since: it is at `now`. */
+function carried(box: Box, then: Box, now: Box): Box {
+  const scaleX = now.width / Math.max(1, then.width)
+  const scaleY = now.height / Math.max(1, then.height)
+  const width = box.width * scaleX
+  const height = box.height * scaleY
+  const centerX = now.x + now.width / 2 + (box.x + box.width / 2 - (then.x + then.width / 2)) * scaleX
+  const centerY = now.y + now.height / 2 + (box.y + box.height / 2 - (then.y + then.height / 2)) * scaleY
+  return { x: centerX - width / 2, y: centerY - height / 2, width, height }
 }
 
 /**
@@ -293,6 +336,18 @@ function pairByReach(tracks: readonly Track[], boxes: readonly Box[]): Map<Track
     const scale = box.width / Math.max(1, track.box.width)
     return shift <= 1 && scale >= 1 / 1.5 && scale <= 1.5 ? -shift : null
   })
+}
+
+/**
+ * Waits until work sent elsewhere has read its image; `receive` takes the answer once it comes, and
+ * `job.failed` is set where it never will.
+ */
+async function follow<Later, Answer>(started: Promise<Later>, answerOf: (later: Later) => Promise<Answer>, job: { failed: boolean }, receive: (answer: Answer) => void): Promise<void> {
+  try {
+    answerOf(await started).then(receive, () => (job.failed = true))
+  } catch {
+    job.failed = true
+  }
 }
 
 export class LiveTracker<Image> {
@@ -311,6 +366,9 @@ export class LiveTracker<Image> {
   #describedLastFrame = false
   /** The descriptors computed elsewhere, at most one batch at a time. */
   #elsewhere: ElsewhereJob | null = null
+  /** The detection computed elsewhere, at most one at a time, and the last one's round trip in ms. */
+  #detecting: DetectionJob | null = null
+  #detectionRoundTrip = 0
 
   constructor(ops: LiveOps<Image>, options: Partial<LiveOptions> = {}) {
     this.#ops = ops
@@ -327,6 +385,8 @@ export class LiveTracker<Image> {
     this.#describedLastFrame = false
     this.#detectedAt = -Infinity
     this.#elsewhere = null
+    this.#detecting = null
+    this.#detectionRoundTrip = 0
   }
 
   /**
@@ -359,20 +419,19 @@ export class LiveTracker<Image> {
       this.#tracks = []
     }
 
-    let detected =
-      cut ||
-      this.#lostTrack ||
-      this.#framesSinceDetection + 1 >= options.detectEveryFrames ||
-      now - this.#detectedAt >= options.detectEveryMs
-    // Each track's search box: its detection where the detector ran and found it, else its last box.
+    const arrived = this.#takeDetection(now)
+    const where = await this.#whereToDetect(image, now, cut)
+    let detected = where === 'here'
+    // Each track's search box: its detection where the detector found it, else its last box.
     let searches: Search[] = this.#tracks.map((track) => ({ track, box: track.box, fromDetection: false }))
-    if (detected) {
-      const boxes = await timed('detect', () => this.#ops.detect(image))
-      this.#framesSinceDetection = 0
-      this.#detectedAt = now
-      const boxOf = pairByOverlap(this.#tracks, boxes, 0.3)
+    // This frame's own detection, or the boxes of an earlier frame's, paired with the tracks as they were then.
+    const detection = detected ? { boxes: await timed('detect', () => this.#detectHere(image, now)), then: null } : arrived && { boxes: arrived.boxes!, then: arrived.boxesThen }
+    if (detection) {
+      const { boxes, then } = detection
+      const boxOf = pairByOverlap(then ? this.#tracks.filter((track) => then.has(track)) : this.#tracks, boxes, 0.3, (track) => then?.get(track) ?? track.box)
       for (const search of searches) {
         const track = search.track!
+        if (then && !then.has(track)) continue
         const index = boxOf.get(track)
         if (index === undefined) {
           track.missedDetections++
@@ -380,7 +439,7 @@ export class LiveTracker<Image> {
         }
         if (track.missedDetections > 0) this.#recheck(track)
         track.missedDetections = 0
-        search.box = boxes[index]!
+        search.box = then ? carried(boxes[index]!, then.get(track)!, track.box) : boxes[index]!
         search.fromDetection = true
       }
       searches = searches.filter(({ track }) => {
@@ -392,9 +451,9 @@ export class LiveTracker<Image> {
       boxes.forEach((box, index) => {
         if (!paired.has(index)) searches.push({ track: null, box, fromDetection: true })
       })
-    } else {
-      this.#framesSinceDetection++
     }
+    const detectionArrived = !detected && detection !== null
+    if (!detected && where !== 'elsewhere') this.#framesSinceDetection++
 
     const fits = searches.length ? await timed('fit', () => this.#fitSearches(image, searches)) : []
     const kept: Track[] = []
@@ -438,10 +497,8 @@ export class LiveTracker<Image> {
     })
     if (lost.size) {
       // A face moving fast or turning: where the detector finds it again, its track goes on, described at once.
-      const boxes = await timed('detect', () => this.#ops.detect(image))
+      const boxes = await timed('detect', () => this.#detectHere(image, now))
       detected = true
-      this.#framesSinceDetection = 0
-      this.#detectedAt = now
       const lostTracks = [...lost.keys()]
       const boxOf = pairByReach(lostTracks, boxes)
       const found = lostTracks.filter((track) => boxOf.has(track))
@@ -497,9 +554,66 @@ export class LiveTracker<Image> {
       const track = this.#tracks[index]!
       return { ...face, landmarks: track.fit!.landmarks, decision: decisionOf.get(track) ?? null, described: decisionOf.has(track), scene: this.#scene }
     })
-    // A track dropped where the detector did not run: it looks on the next frame.
-    this.#lostTrack = dropped.length > 0 && !detected
-    return { faces, detected, cut, scene: this.#scene, dropped, describedElsewhere, timings }
+    // A track lost where the detector did not run: it looks on the next frame.
+    this.#lostTrack = !detected && dropped.some(({ reason }) => reason !== 'undetected')
+    // The detection sent from this frame pairs its boxes with the tracks as they are in it.
+    if (where === 'elsewhere') for (const track of this.#tracks) this.#detecting?.boxesThen.set(track, track.box)
+    return {
+      faces,
+      detected,
+      detectionSent: where === 'elsewhere',
+      detectionArrived,
+      cut,
+      scene: this.#scene,
+      dropped,
+      describedElsewhere,
+      timings,
+    }
+  }
+
+  /**
+   * Where this frame's detection runs. Here at a cut or for a face lost on the last frame: its faces are
+   * to be found now. The schedule's goes elsewhere where it can, one at a time, sent the last one's round
+   * trip before detectEveryMs is up, so that its boxes come as often (at once after one that failed);
+   * here, every detectEveryMs, where nothing elsewhere takes it or one sent has been on its way that long.
+   */
+  async #whereToDetect(image: Image, now: number, cut: boolean): Promise<'here' | 'elsewhere' | null> {
+    const { detectEveryFrames, detectEveryMs } = this.#options
+    if (cut || this.#lostTrack) return 'here'
+    const framesDue = this.#framesSinceDetection + 1 >= detectEveryFrames
+    const hereDue = framesDue || now - this.#detectedAt >= detectEveryMs
+    if (this.#detecting) return hereDue && now - this.#detecting.sentAt >= detectEveryMs ? 'here' : null
+    if (!framesDue && now - this.#detectedAt < detectEveryMs - this.#detectionRoundTrip) return null
+    const started = this.#ops.detectElsewhere?.(image) ?? null
+    if (!started) return hereDue ? 'here' : null
+    const job: DetectionJob = { sentAt: now, boxesThen: new Map(), boxes: null, failed: false, superseded: false }
+    this.#detecting = job
+    this.#framesSinceDetection = 0
+    this.#detectedAt = now
+    await follow(started, ({ boxes }) => boxes, job, (found) => (job.boxes = found))
+    return 'elsewhere'
+  }
+
+  /** The full detector, here: a detection on its way from elsewhere is older than its boxes. */
+  async #detectHere(image: Image, now: number): Promise<Box[]> {
+    if (this.#detecting) this.#detecting.superseded = true
+    this.#framesSinceDetection = 0
+    this.#detectedAt = now
+    return this.#ops.detect(image)
+  }
+
+  /**
+   * The detection computed elsewhere, once its boxes are here and still of use: the detector has not run
+   * here since (it does at every cut). Frees the way for the next.
+   */
+  #takeDetection(now: number): DetectionJob | null {
+    const job = this.#detecting
+    if (!job || (!job.boxes && !job.failed)) return null
+    this.#detecting = null
+    if (job.boxes) this.#detectionRoundTrip = now - job.sentAt
+    // One that failed found nothing: the next is due at once.
+    if (job.failed && !job.superseded) this.#detectedAt = -Infinity
+    return job.boxes && !job.superseded ? job : null
   }
 
   /** The face in the track's box may have changed: describe it now, and take no descriptor read before. */
@@ -546,15 +660,7 @@ export class LiveTracker<Image> {
     if (!started) return this.#describedNow(due, detected, cut)
     const job: ElsewhereJob = { faces: later.map((track) => ({ track, generation: track.generation, readAt: now })), descriptors: null, failed: false }
     this.#elsewhere = job
-    try {
-      const { descriptors } = await started
-      descriptors.then(
-        (computed) => (job.descriptors = computed),
-        () => (job.failed = true),
-      )
-    } catch {
-      job.failed = true
-    }
+    await follow(started, ({ descriptors }) => descriptors, job, (computed) => (job.descriptors = computed))
     return this.#describedNow(here, detected, cut)
   }
 

@@ -25,6 +25,8 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     at: number
     cut: boolean
     detected: boolean
+    detectionSent: boolean
+    detectionArrived: boolean
     faces: { id: number; name: string | null; distance: number | null }[]
     describedElsewhere: number
   }
@@ -115,12 +117,16 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
       }
     })
     expect(pageDrawing).toBe('InvalidStateError')
-    // Descriptors that can wait come from the second worker, the describer: in the frame log, and in the readouts.
-    expect(app.page.workers().map((worker) => worker.url()).some((url) => /\/_nuxt\/describer\.worker-[\w-]+\.js$/.test(url))).toBe(true)
+    // The schedule's detections and the descriptors that can wait come from the second worker, the
+    // helper: in the frame log, and in the readouts.
+    expect(app.page.workers().map((worker) => worker.url()).some((url) => /\/_nuxt\/helper\.worker-[\w-]+\.js$/.test(url))).toBe(true)
     const log = await frameLog(app.page)
     const elsewhere = log.reduce((sum, frame) => sum + frame.describedElsewhere, 0)
-    expect(elsewhere, `descriptors from the describer over ${log.length} frames`).toBeGreaterThan(0)
+    expect(elsewhere, `descriptors from the helper over ${log.length} frames`).toBeGreaterThan(0)
     expect(Number(await app.page.getByTestId('stat-described').getAttribute('data-elsewhere'))).toBeGreaterThan(0)
+    expect(log.filter((frame) => frame.detectionSent).length, `frames sent to be detected over ${log.length}`).toBeGreaterThan(0)
+    expect(log.filter((frame) => frame.detectionArrived).length, `frames taking boxes back over ${log.length}`).toBeGreaterThan(0)
+    expect(Number(await app.page.getByTestId('stat-detector').getAttribute('data-elsewhere'))).toBeGreaterThan(0)
   })
 
   it('is accessible with the camera running, and releases the camera when stopped', async () => {
@@ -140,7 +146,7 @@ describe('recognition in Chromium with the fixture video as the camera', () => {
     await expect.poll(frames, { timeout: 30_000 }).toBeGreaterThan(before + 5)
     expect(await app.page.getByTestId('stat-engine').getAttribute('data-where')).toBe('worker')
     expect(app.page.workers().filter((worker) => /recognition\.worker/.test(worker.url()))).toHaveLength(1)
-    expect(app.page.workers().filter((worker) => /describer\.worker/.test(worker.url()))).toHaveLength(1)
+    expect(app.page.workers().filter((worker) => /helper\.worker/.test(worker.url()))).toHaveLength(1)
     await app.page.getByTestId('live-stop').click()
     await expect.poll(() => app.page.getByTestId('live').getAttribute('data-status')).toBe('idle')
     expect(app.pageErrors).toEqual([])
