@@ -710,7 +710,7 @@ describe('LiveTracker', () => {
     const secondMissed = 12
 
     it('keeps a track missed by one detection while it is fitted, and drops it after one more', async () => {
-      const scene = harness({ options: { maxMissedDetections: 1 } })
+      const scene = harness({ options: { maxUndetectedMs: 200 } })
       const seen = frameOf([face(ann, center)])
       const missed = frameOf([face(ann, center, { detectable: false })])
       const steps = await scene.play([seen, ...repeat(14, missed)])
@@ -722,15 +722,27 @@ describe('LiveTracker', () => {
       expect(steps.slice(secondMissed).map(({ faces }) => faces)).toEqual(Array(steps.length - secondMissed).fill([]))
     })
 
-    it('drops a track at its first missed detection with maxMissedDetections 0', async () => {
-      const scene = harness({ options: { maxMissedDetections: 0 } })
+    it('drops a track at its first missed detection with maxUndetectedMs 0', async () => {
+      const scene = harness({ options: { maxUndetectedMs: 0 } })
       const steps = await scene.play([frameOf([face(ann, center)]), ...repeat(8, frameOf([face(ann, center, { detectable: false })]))])
       expect(steps.flatMap(({ dropped }) => dropped)).toEqual([{ id: 1, reason: 'undetected' }])
       expect(steps[firstMissed]).toMatchObject({ faces: [], dropped: [{ id: 1, reason: 'undetected' }] })
     })
 
+    it('counts the time a face goes unfound, not the detections: run on every frame, they drop it no sooner', async () => {
+      const scene = harness({ options: { detectEveryFrames: 1, maxUndetectedMs: 200 } })
+      const seen = frameOf([face(ann, center)])
+      const missed = frameOf([face(ann, center, { detectable: false })])
+      const steps = await scene.play([seen, ...repeat(4, missed), seen, ...repeat(9, missed)])
+      expect(detectedSteps(steps)).toEqual(steps.map((_, index) => index))
+      // Unfound from 0 ms to 132 ms, then from 165 ms: dropped at 396 ms, the first detection more than 200 ms on.
+      expect(stepsWhere(steps, (step) => step.dropped.length > 0)).toEqual([12])
+      expect(steps[12]!.dropped).toEqual([{ id: 1, reason: 'undetected' }])
+      expect(shown(steps.slice(0, 12))).toEqual(Array(12).fill([{ id: 1, name: 'ann' }]))
+    })
+
     it('describes a track on the frame the detector finds it again', async () => {
-      const scene = harness({ options: { maxMissedDetections: 1 } })
+      const scene = harness({ options: { maxUndetectedMs: 200 } })
       const seen = frameOf([face(ann, center)])
       const missed = frameOf([face(ann, center, { detectable: false })])
       const frames = [...repeat(firstMissed, seen), missed, ...repeat(8, seen)]
@@ -1161,7 +1173,7 @@ describe('LiveTracker', () => {
       ['fractional detection frames', { detectEveryFrames: 2.5 }, 'detectEveryFrames is at least 1, not 2.5'],
       ['no descriptor a frame', { describePerFrame: 0 }, 'describePerFrame is at least 1, not 0'],
       ['a fractional descriptor count', { describePerFrame: 1.5 }, 'describePerFrame is at least 1, not 1.5'],
-      ['negative missed detections', { maxMissedDetections: -1 }, 'maxMissedDetections is a whole number, not -1'],
+      ['a negative undetected time', { maxUndetectedMs: -1 }, 'maxUndetectedMs is a number of milliseconds, not -1'],
       ['a negative description interval', { describeEveryMs: -1 }, 'describeEveryMs is a number of milliseconds, not -1'],
       ['a NaN detection interval', { detectEveryMs: Number.NaN }, 'detectEveryMs is a number of milliseconds, not NaN'],
       ['a NaN cut threshold', { cutThreshold: Number.NaN }, 'cutThreshold is a number, not NaN'],
@@ -1175,7 +1187,7 @@ describe('LiveTracker', () => {
     it('accepts the defaults, and zero intervals', () => {
       const { ops, calls } = sceneOps()
       expect(() => new LiveTracker(ops)).not.toThrow()
-      expect(() => new LiveTracker(ops, { detectEveryMs: 0, describeEveryMs: 0, describeUnknownEveryMs: 0, maxMissedDetections: 0 })).not.toThrow()
+      expect(() => new LiveTracker(ops, { detectEveryMs: 0, describeEveryMs: 0, describeUnknownEveryMs: 0, maxUndetectedMs: 0 })).not.toThrow()
       expect(calls).toEqual({ frameSignature: 0, detect: 0, fit: 0, fitted: 0, appearance: 0, describe: 0 })
     })
   })

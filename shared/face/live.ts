@@ -113,8 +113,11 @@ export interface LiveOptions extends VoteOptions {
   identityBreak: number
   /** A face moving this share of its width in one frame has jumped: it is described again. */
   jump: number
-  /** Detections in a row that may miss a tracked face before its track is dropped. */
-  maxMissedDetections: number
+  /**
+   * A track the detector has not found for longer than this, in the time of the frames it read, is dropped
+   * at the next detection that misses it: a time, so that detections sent more often drop no sooner.
+   */
+  maxUndetectedMs: number
 }
 
 // Measured on the fixture clip (bench/RECOGNITION.md, `npm run eval:video`):
@@ -135,20 +138,17 @@ export const defaultLiveOptions: Readonly<LiveOptions> = Object.freeze({
   stillAppearance: 0.98,
   identityBreak: 0.6,
   jump: 0.5,
-  maxMissedDetections: 1,
+  maxUndetectedMs: 200,
   voteWindow: 7,
   minVotes: 3,
 })
 
 export function checkLiveOptions(options: LiveOptions): void {
   checkVoteOptions(options)
-  const { detectEveryFrames, detectEveryMs, describeEveryMs, describeUnknownEveryMs, describePerFrame, maxMissedDetections } = options
+  const { detectEveryFrames, detectEveryMs, describeEveryMs, describeUnknownEveryMs, describePerFrame, maxUndetectedMs } = options
   if (!Number.isInteger(detectEveryFrames) || detectEveryFrames < 1) throw new RangeError(`detectEveryFrames is at least 1, not ${detectEveryFrames}`)
   if (!Number.isInteger(describePerFrame) || describePerFrame < 1) throw new RangeError(`describePerFrame is at least 1, not ${describePerFrame}`)
-  if (!Number.isInteger(maxMissedDetections) || maxMissedDetections < 0) {
-    throw new RangeError(`maxMissedDetections is a whole number, not ${maxMissedDetections}`)
-  }
-  for (const [name, value] of Object.entries({ detectEveryMs, describeEveryMs, describeUnknownEveryMs })) {
+  for (const [name, value] of Object.entries({ detectEveryMs, describeEveryMs, describeUnknownEveryMs, maxUndetectedMs })) {
     if (!(value >= 0)) throw new RangeError(`${name} is a number of milliseconds, not ${value}`)
   }
   for (const name of ['cutThreshold', 'cutContrast', 'minFitIoU', 'minAppearance', 'stillAppearance', 'identityBreak', 'jump'] as const) {
@@ -202,6 +202,8 @@ interface Track {
   descriptor: Float32Array | null
   describedAt: number
   missedDetections: number
+  /** The time of the frame in which a detection last found the face (or started the track). */
+  foundAt: number
   /** Set when the face jumped or the detector found it again after missing it: describe it now. */
   recheck: boolean
   /**
@@ -425,7 +427,11 @@ export class LiveTracker<Image> {
     // Each track's search box: its detection where the detector found it, else its last box.
     let searches: Search[] = this.#tracks.map((track) => ({ track, box: track.box, fromDetection: false }))
     // This frame's own detection, or the boxes of an earlier frame's, paired with the tracks as they were then.
-    const detection = detected ? { boxes: await timed('detect', () => this.#detectHere(image, now)), then: null } : arrived && { boxes: arrived.boxes!, then: arrived.boxesThen }
+    const detection = detected
+      ? { boxes: await timed('detect', () => this.#detectHere(image, now)), then: null, readAt: now }
+      : arrived && { boxes: arrived.boxes!, then: arrived.boxesThen, readAt: arrived.sentAt }
+    /** When the faces this frame's detection finds were where it found them: new tracks start found then. */
+    const foundAt = detection?.readAt ?? now
     if (detection) {
       const { boxes, then } = detection
       const boxOf = pairByOverlap(then ? this.#tracks.filter((track) => then.has(track)) : this.#tracks, boxes, 0.3, (track) => then?.get(track) ?? track.box)
@@ -439,11 +445,12 @@ export class LiveTracker<Image> {
         }
         if (track.missedDetections > 0) this.#recheck(track)
         track.missedDetections = 0
+        track.foundAt = foundAt
         search.box = then ? carried(boxes[index]!, then.get(track)!, track.box) : boxes[index]!
         search.fromDetection = true
       }
       searches = searches.filter(({ track }) => {
-        const undetected = track!.missedDetections > options.maxMissedDetections
+        const undetected = track!.missedDetections > 0 && foundAt - track!.foundAt > options.maxUndetectedMs
         if (undetected) drop(track!, 'undetected')
         return !undetected
       })
@@ -470,7 +477,7 @@ export class LiveTracker<Image> {
         return
       }
       if (!track) {
-        kept.push(this.#newTrack(fit))
+        kept.push(this.#newTrack(fit, foundAt))
         return
       }
       if (track.fit && appearanceSimilarity(track.fit.appearance, fit.appearance) < options.minAppearance) {
@@ -478,7 +485,7 @@ export class LiveTracker<Image> {
         // nothing to tell by, the track ends: where the detector found the face, it starts a track of its own.
         if (!gallery || !track.descriptor) {
           drop(track, 'appearance')
-          if (fromDetection) kept.push(this.#newTrack(fit))
+          if (fromDetection) kept.push(this.#newTrack(fit, foundAt))
           return
         }
         // Between detections, the detector looks for the face as for a lost one: a box it finds starts the
@@ -513,6 +520,8 @@ export class LiveTracker<Image> {
         track.box = fit.box
         track.fit = fit
         track.settled = false
+        track.missedDetections = 0
+        track.foundAt = now
         this.#recheck(track)
         kept.push(track)
       }
@@ -522,7 +531,7 @@ export class LiveTracker<Image> {
       const freshFits = fresh.length ? await timed('fit', () => this.#ops.fit(image, fresh)) : []
       fresh.forEach((box, index) => {
         const fit = freshFits[index]
-        if (fit && iou(fit.box, box) >= options.minFitIoU) kept.push(this.#newTrack(fit))
+        if (fit && iou(fit.box, box) >= options.minFitIoU) kept.push(this.#newTrack(fit, now))
       })
     }
     // Two tracks that converged on one face: the older keeps it.
@@ -681,7 +690,7 @@ export class LiveTracker<Image> {
     return searches.map((_, index) => kept.get(index) ?? fitOf.get(index) ?? null)
   }
 
-  #newTrack(fit: FaceFit): Track {
+  #newTrack(fit: FaceFit, foundAt: number): Track {
     const track: Track = {
       id: this.#nextId++,
       box: fit.box,
@@ -690,6 +699,7 @@ export class LiveTracker<Image> {
       descriptor: null,
       describedAt: -Infinity,
       missedDetections: 0,
+      foundAt,
       recheck: true,
       confirming: 0,
       settled: false,
