@@ -1,8 +1,8 @@
 // `npm run eval:video -- [--fps N] [--helper-ms N]`: live recognition on every frame of the fixture clip,
 // in Node with the app's own code (LiveTracker on face-api's networks, as the Recognize page runs it). The
-// helper, the page's second worker, is modelled in clip time: the schedule's detections and the
-// descriptors of faces that can wait come back --helper-ms after they are sent (0: everything in its own
-// frame, as in a page without workers). The clip's people are enrolled from their fixture photos. For each frame it checks what is shown:
+// page's workers are modelled in clip time: the schedule's detections and the descriptors of faces that
+// can wait come back from the helper --helper-ms after they are sent, and young and unknown faces' votes
+// on the next frame, computed after theirs (0: everything in its own frame, as in the page itself). The clip's people are enrolled from their fixture photos. For each frame it checks what is shown:
 // - identity: a name on a face that the face's own descriptors since the last cut never gave is an
 //   error, and so is a name that the face's own descriptor in that very frame would give to someone else
 //   (its nearest person, within the threshold): both must be 0. A frame whose own descriptor names no one
@@ -64,21 +64,22 @@ interface Run {
 const boxOverlap = 0.3
 
 /**
- * The helper (the page's second worker) in clip time: a request is computed when it is sent and handed
- * back `latencyMs` after it was sent, or after the request before it if that is later (one worker takes
- * them in turn); with two waiting it takes no more, as browser/live/helper-client.ts. `advance` moves the
- * clock before each frame.
+ * The page's workers in clip time. The helper (the second worker): a request is computed when it is sent
+ * and handed back `latencyMs` after it was sent, or after the request before it if that is later (one
+ * worker takes them in turn); with two waiting it takes no more, as browser/live/helper-client.ts. The
+ * descriptors the recognition worker computes after a frame come back before the next. With `latencyMs`
+ * 0, neither: everything is computed in its frame, as in the page. `advance` moves the clock before each frame.
  */
 function modelHelper<Image>(ops: LiveOps<Image>, latencyMs: number) {
   let clock = 0
   let lastDoneAt = -Infinity
-  let waiting: { doneAt: number; release: () => void; answer: Promise<unknown> }[] = []
-  /** Computes now what is sent; its answer comes later. Null where the helper takes nothing now. */
-  function send<T>(compute: () => Promise<T>): Promise<{ later: Promise<T> }> | null {
-    if (latencyMs <= 0 || waiting.length >= 2) return null
-    const doneAt = Math.max(clock, lastDoneAt) + latencyMs
-    lastDoneAt = doneAt
-    const entry = { doneAt, release: () => {}, answer: Promise.resolve<unknown>(null) }
+  let waiting: { doneAt: number; afterFrame: boolean; release: () => void; answer: Promise<unknown> }[] = []
+  /** Computes now what is sent; its answer comes later. Null where nothing takes it now. */
+  function send<T>(compute: () => Promise<T>, afterFrame = false): Promise<{ later: Promise<T> }> | null {
+    if (latencyMs <= 0 || (!afterFrame && waiting.filter((entry) => !entry.afterFrame).length >= 2)) return null
+    const doneAt = afterFrame ? clock : Math.max(clock, lastDoneAt) + latencyMs
+    if (!afterFrame) lastDoneAt = doneAt
+    const entry = { doneAt, afterFrame, release: () => {}, answer: Promise.resolve<unknown>(null) }
     waiting.push(entry)
     return compute().then((computed) => {
       const later = new Promise<T>((resolve) => (entry.release = () => resolve(computed)))
@@ -90,6 +91,7 @@ function modelHelper<Image>(ops: LiveOps<Image>, latencyMs: number) {
     ...ops,
     describeElsewhere: (image, fits) => send(() => ops.describe(image, fits))?.then(({ later }): DescriptorsLater => ({ descriptors: later })) ?? null,
     detectElsewhere: (image) => send(() => ops.detect(image))?.then(({ later }): BoxesLater => ({ boxes: later })) ?? null,
+    describeAfterFrame: (image, fits) => send(() => ops.describe(image, fits), true)?.then(({ later }): DescriptorsLater => ({ descriptors: later })) ?? null,
   }
   return {
     ops: withHelper,

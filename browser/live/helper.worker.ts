@@ -5,7 +5,7 @@
 // after it. The page starts it; it answers on the port it is given, the recognition worker's end.
 import { loadFaceRuntime } from '~/browser/face-runtime'
 import type { FaceRuntime } from '~/shared/face/enroll'
-import { defaultLiveOpsOptions, describeCrops } from '~/shared/face/live-ops'
+import { defaultLiveOpsOptions, describeFaceCrops } from '~/shared/face/live-ops'
 import type { Box } from '~/shared/face/model'
 import { detectTinyFaces } from '~/shared/face/tiny-detector'
 import type { FaceCrop, HelperInit, HelperReply, HelperRequest } from './protocol'
@@ -19,18 +19,11 @@ const warmUpSide = 150
 /** The warm-up frame for the detector: the shape most cameras give by default. */
 const warmUpFrame = { width: 640, height: 360 }
 
-async function describe(runtime: FaceRuntime, faces: readonly (FaceCrop | null)[]): Promise<(Float32Array | null)[]> {
-  const { tf } = runtime
-  const present = faces.flatMap((face, index) => (face ? [{ face, index }] : []))
-  const crops = present.map(({ face }) => tf.browser.fromPixels(new ImageData(face.pixels, face.width, face.height)))
-  try {
-    const descriptors = await describeCrops(runtime, crops)
-    const answer: (Float32Array | null)[] = faces.map(() => null)
-    present.forEach(({ index }, position) => (answer[index] = descriptors[position]!))
-    return answer
-  } finally {
-    for (const crop of crops) crop.dispose()
-  }
+function describe(runtime: FaceRuntime, faces: readonly (FaceCrop | null)[]): Promise<(Float32Array | null)[]> {
+  return describeFaceCrops(
+    runtime,
+    faces.map((face) => face && runtime.tf.browser.fromPixels(new ImageData(face.pixels, face.width, face.height))),
+  )
 }
 
 /** The tiny detector on a frame's RGBA pixels, as the recognition worker's LiveOps runs it. */

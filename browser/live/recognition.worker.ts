@@ -43,7 +43,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply | null> {
           onProgress: (loaded) => scope.postMessage({ type: 'progress', loaded, total: nets.length }),
         })
         await warmUpLiveOps(runtime)
-        recognizer = new LiveRecognizer(runtime, request.modelsUrl)
+        recognizer = new LiveRecognizer(runtime, request.modelsUrl, true)
         recognizer.helper = helper
         return { type: 'ready', backend }
       } catch (err) {
@@ -84,5 +84,7 @@ scope.onmessage = ({ data }) => {
   queue = queue.then(async () => {
     const reply = await handle(data)
     if (reply) scope.postMessage(reply)
+    // What the frame left for after its answer, before the next request.
+    await recognizer?.afterFrame()
   })
 }

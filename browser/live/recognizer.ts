@@ -5,8 +5,8 @@
 import type * as TensorFlow from '@tensorflow/tfjs'
 import { drawFaces, type DrawingSurface, type DrawOptions } from '~/browser/drawing'
 import type { FaceRuntime } from '~/shared/face/enroll'
-import { LiveTracker, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
-import { faceApiLiveOps } from '~/shared/face/live-ops'
+import { LiveTracker, type DescriptorsLater, type FaceFit, type LiveFace as TrackedLiveFace, type LiveTimings } from '~/shared/face/live'
+import { alignedFaceCrops, describeFaceCrops, faceApiLiveOps } from '~/shared/face/live-ops'
 import type { DecisionRule, Gallery } from '~/shared/face/match'
 import { serverFaceNamer } from '../server-naming'
 import type { Box } from '~/shared/face/model'
@@ -34,15 +34,16 @@ export interface LiveFrame {
   faces: LiveFace[]
   /** Faces that got a new descriptor this frame… */
   described: number
-  /** …of which this many were computed by the helper, from an earlier frame. */
+  /** …of which this many were computed by the helper, from an earlier frame, and this many after the frame before. */
   describedElsewhere: number
+  describedAfterFrame: number
   /** Whether the full detector ran, and whether this frame began a new scene (a cut). */
   detected: boolean
   /** Whether the frame went to the helper to be detected, and whether an earlier frame's boxes came back from it. */
   detectionSent: boolean
   detectionArrived: boolean
   cut: boolean
-  /** TensorFlow.js tensors alive after the frame: flat over time, or something leaks. */
+  /** TensorFlow.js tensors alive after the frame, but for the faces it leaves for after it: flat over time, or something leaks. */
   tensors: number
   /**
    * Milliseconds in each of the tracker's operations, and in reading and drawing the frame; `elsewhere`
@@ -69,14 +70,22 @@ export class LiveRecognizer {
   #expressionNet: Promise<unknown> | null = null
   /** The pixels of the frame being processed, where they were read (in the worker): what the helper gets comes from them. */
   #pixels: ImageData | null = null
+  /** Faces cut from the frame just processed, to describe once its answer has gone (`afterFrame`). */
+  #afterFrame: { crops: (TensorFlow.Tensor3D | null)[]; resolve: (descriptors: (Float32Array | null)[]) => void; reject: (err: Error) => void }[] = []
 
   constructor(
     private readonly runtime: FaceRuntime,
     /** Where the expression network loads from, once Expressions is switched on. */
     private readonly modelsUrl: string,
+    /**
+     * Whether whoever runs the frames calls `afterFrame` once each frame's answer has gone (the recognition
+     * worker): the votes of young and unknown faces are then computed there, off the frame's time.
+     */
+    describesAfterFrame = false,
   ) {
     this.#tracker = new LiveTracker({
       ...faceApiLiveOps(runtime),
+      describeAfterFrame: describesAfterFrame ? (image, fits) => this.#describeAfterFrame(image, fits) : undefined,
       describeElsewhere: (_, fits) => (this.#pixels && this.helper ? this.helper.describe(this.#pixels, fits) : null),
       detectElsewhere: () => (this.#pixels && this.helper ? this.helper.detect(this.#pixels) : null),
     })
@@ -85,6 +94,18 @@ export class LiveRecognizer {
   /** A new camera or a new start: nothing carries over from the frames before. */
   reset(): void {
     this.#tracker.reset()
+  }
+
+  /**
+   * The descriptors of the faces the last frame left for after it: run once its answer has gone, before
+   * the next frame, which takes them.
+   */
+  async afterFrame(): Promise<void> {
+    const batches = this.#afterFrame
+    this.#afterFrame = []
+    for (const { crops, resolve, reject } of batches) {
+      await describeFaceCrops(this.runtime, crops).then(resolve, reject)
+    }
   }
 
   async process(source: FrameSource, canvas: DrawingSurface, settings: LiveSettings): Promise<LiveFrame> {
@@ -126,13 +147,20 @@ export class LiveRecognizer {
       faces: step.faces.map(({ id, name, distance }) => ({ id, name, distance })),
       described: step.faces.filter((face) => face.described).length,
       describedElsewhere: step.describedElsewhere,
+      describedAfterFrame: step.describedAfterFrame,
       detected: step.detected,
       detectionSent: step.detectionSent,
       detectionArrived: step.detectionArrived,
       cut: step.cut,
-      tensors: tf.memory().numTensors,
+      tensors: tf.memory().numTensors - this.#afterFrame.reduce((count, { crops }) => count + crops.filter((crop) => crop !== null).length, 0),
       timings: { ...step.timings, read, draw, total: performance.now() - started, elsewhere: Math.max(0, ...(this.helper?.takeRoundTrips() ?? [])) },
     }
+  }
+
+  #describeAfterFrame(image: TensorFlow.Tensor3D, fits: readonly FaceFit[]): Promise<DescriptorsLater> {
+    const crops = alignedFaceCrops(this.runtime, image, fits)
+    const descriptors = new Promise<(Float32Array | null)[]>((resolve, reject) => this.#afterFrame.push({ crops, resolve, reject }))
+    return Promise.resolve({ descriptors })
   }
 
   #matching() {

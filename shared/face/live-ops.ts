@@ -141,21 +141,27 @@ export function faceApiLiveOps(runtime: FaceRuntime, options: LiveOpsOptions = d
       return fits
     },
 
-    async describe(image, fits) {
-      const [height, width] = image.shape
-      const boxes = fits.map(({ alignedBox }) => clipToImage(alignedBox, width, height))
-      const inside = boxes.flatMap((box, index) => (box ? [{ box, index }] : []))
-      const descriptors: (Float32Array | null)[] = fits.map(() => null)
-      if (!inside.length) return descriptors
-      const crops = tf.tidy(() => inside.map(({ box }) => tf.slice3d(image, [box.y, box.x, 0], [box.height, box.width, 3])))
-      try {
-        const each = await describeCrops(runtime, crops)
-        inside.forEach(({ index }, position) => (descriptors[index] = each[position]!))
-        return descriptors
-      } finally {
-        for (const crop of crops) crop.dispose()
-      }
-    },
+    describe: (image, fits) => describeFaceCrops(runtime, alignedFaceCrops(runtime, image, fits)),
+  }
+}
+
+/** Each fit's aligned box cut from the image, int32 [height, width, 3]; null where it is too far off the image to describe. */
+export function alignedFaceCrops({ tf }: FaceRuntime, image: Image, fits: readonly FaceFit[]): (Image | null)[] {
+  const [height, width] = image.shape
+  return fits.map(({ alignedBox }) => {
+    const box = clipToImage(alignedBox, width, height)
+    return box && tf.slice3d(image, [box.y, box.x, 0], [box.height, box.width, 3])
+  })
+}
+
+/** One descriptor per crop (alignedFaceCrops), in one batch; null where there is no crop. Disposes the crops. */
+export async function describeFaceCrops(runtime: FaceRuntime, crops: readonly (Image | null)[]): Promise<(Float32Array | null)[]> {
+  const present = crops.filter((crop) => crop !== null)
+  try {
+    const descriptors = await describeCrops(runtime, present)
+    return crops.map((crop) => (crop ? descriptors[present.indexOf(crop)]! : null))
+  } finally {
+    for (const crop of present) crop.dispose()
   }
 }
 

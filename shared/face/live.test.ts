@@ -200,6 +200,8 @@ interface HarnessOptions {
   /** Milliseconds between frames: frame i is shown at i × frameMs. */
   frameMs?: number
   elsewhere?: ElsewhereOptions
+  /** Faces described after the frame they were read from (describeAfterFrame): handed back before the next frame. */
+  afterFrame?: boolean
 }
 
 /** The schedule these tests count frames by: fixed here, so that a change of the defaults does not move them. */
@@ -207,13 +209,13 @@ const testSchedule: Partial<LiveOptions> = { detectEveryFrames: 6, detectEveryMs
 
 /** A tracker on the synthetic scene, with a clock that moves frameMs a frame. */
 
-function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere }: HarnessOptions = {}) {
+function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere, afterFrame = false }: HarnessOptions = {}) {
   const { ops, calls, descriptorsOf } = sceneOps()
   let frameIndex = 0
-  /** Batches and detections sent elsewhere, in order; the ones not yet handed back are `inFlight`. */
+  /** Batches and detections sent elsewhere, in order; the ones not yet handed back are `inFlight`, each until the frame it is back on. */
   const batches: ElsewhereBatch[] = []
   const detections: ElsewhereDetection[] = []
-  let inFlight: { frameIndex: number; later: Promise<unknown>; settle: () => void }[] = []
+  let inFlight: { backOn: number; later: Promise<unknown>; settle: () => void }[] = []
   if (elsewhere?.detects) {
     ops.detectElsewhere = (frame) => {
       if (elsewhere.available && !elsewhere.available(frameIndex)) return null
@@ -225,8 +227,19 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
       })
       const detection = { frameIndex, later, settle }
       detections.push(detection)
-      inFlight.push(detection)
+      inFlight.push({ ...detection, backOn: frameIndex + elsewhere.afterFrames })
       return Promise.resolve({ boxes: later })
+    }
+  }
+  /** Batches described after their frame, in order; the latest is handed back before the next frame. */
+  const afterFrameBatches: { frameIndex: number; descriptors: (Float32Array | null)[] }[] = []
+  if (afterFrame) {
+    ops.describeAfterFrame = (_, fits) => {
+      const descriptors = descriptorsOf(fits)
+      afterFrameBatches.push({ frameIndex, descriptors })
+      const later = Promise.resolve(descriptors)
+      inFlight.push({ backOn: frameIndex + 1, later, settle: () => {} })
+      return Promise.resolve({ descriptors: later })
     }
   }
   if (elsewhere) {
@@ -240,7 +253,7 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
       })
       const batch = { frameIndex, descriptors, later, settle }
       batches.push(batch)
-      inFlight.push(batch)
+      inFlight.push({ ...batch, backOn: frameIndex + elsewhere.afterFrames })
       return Promise.resolve({ descriptors: later })
     }
   }
@@ -250,12 +263,13 @@ function harness({ options = {}, gallery = people, frameMs = at30fps, elsewhere 
     calls,
     batches,
     detections,
+    afterFrameBatches,
     async play(frames: readonly SceneFrame[], { galleryNow = gallery }: { galleryNow?: Matching | null } = {}): Promise<LiveStep[]> {
       const steps: LiveStep[] = []
       for (const frame of frames) {
         // What is due arrives between frames, as a worker's reply does: once each batch has settled, the
         // tracker's own handlers on it, attached first, have run.
-        const due = inFlight.filter((batch) => frameIndex - batch.frameIndex >= elsewhere!.afterFrames)
+        const due = inFlight.filter((batch) => batch.backOn <= frameIndex)
         inFlight = inFlight.filter((batch) => !due.includes(batch))
         for (const batch of due) batch.settle()
         if (due.length) await Promise.allSettled(due.map(({ later }) => later))
@@ -1053,6 +1067,52 @@ describe('LiveTracker', () => {
       const off = await scene.play(repeat(3, annAlone), { galleryNow: null })
       expect(off.map((step) => step.describedElsewhere)).toEqual([0, 0, 0])
       expect(names(off)).toEqual([[null], [null], [null]])
+    })
+  })
+
+  describe('descriptors computed after the frame', () => {
+    const annAlone = frameOf([face(ann, center)])
+    const bobThere = frameOf([face(bob, center, { look: looks.bob })])
+    const afterFrameSteps = (steps: readonly LiveStep[]) => stepsWhere(steps, (step) => step.describedAfterFrame > 0)
+
+    it('takes a young face\'s votes after each frame, and each votes on the next: the face is named a frame later', async () => {
+      const here = await harness().play(repeat(10, annAlone))
+      const scene = harness({ afterFrame: true })
+      const steps = await scene.play(repeat(10, annAlone))
+      expect(describedSteps(here)).toEqual([0, 1, 2])
+      expect(scene.afterFrameBatches.map(({ frameIndex }) => frameIndex)).toEqual([0, 1, 2])
+      expect(afterFrameSteps(steps)).toEqual([1, 2, 3])
+      expect(describedSteps(steps)).toEqual([1, 2, 3])
+      expect(scene.calls.describe).toBe(0)
+      expect(shown(steps)).toEqual([[{ id: 1, name: null }], ...Array(9).fill([{ id: 1, name: 'ann' }])])
+    })
+
+    it('describes a named face that jumps here, in the frame', async () => {
+      const scene = harness({ options: { jump: 0.1 }, afterFrame: true })
+      const steps = await scene.play([...repeat(21, annAlone), frameOf([face(ann, box(center.x + 15, center.y))])])
+      expect(scene.calls.describe).toBe(1)
+      expect(steps[21]!.faces[0]).toMatchObject({ name: 'ann', described: true })
+      expect(steps[21]!.describedAfterFrame).toBe(0)
+    })
+
+    it('never takes a descriptor read before someone else took the place, and describes them in the frame', async () => {
+      const scene = harness({ afterFrame: true })
+      const steps = await scene.play([...repeat(2, annAlone), ...repeat(6, bobThere)])
+      // ann's vote read on frame 1 comes back on frame 2, where bob is: it is not taken.
+      expect(scene.afterFrameBatches[1]).toMatchObject({ frameIndex: 1, descriptors: [ann] })
+      expect(steps[2]!).toMatchObject({ describedAfterFrame: 0, faces: [{ name: 'bob', described: true }] })
+      expect(scene.calls.describe).toBe(1)
+      expect(steps.slice(2).map((step) => step.faces.map(({ name }) => name))).toEqual(Array(6).fill(['bob']))
+    })
+
+    it('takes no descriptor across a cut', async () => {
+      const scene = harness({ afterFrame: true })
+      const strangerAlone = frameOf([face(stranger, center, { look: looks.stranger })])
+      const steps = await scene.play([...repeat(4, strangerAlone), ...repeat(3, frameOf([face(bob, center, { look: looks.bob })], 200))])
+      // The stranger's vote read on frame 3 would come back on frame 4, the cut.
+      expect(scene.afterFrameBatches[3]).toMatchObject({ frameIndex: 3, descriptors: [stranger] })
+      expect(steps[4]).toMatchObject({ cut: true, describedAfterFrame: 0, faces: [{ name: null, described: false }] })
+      expect(steps[5]).toMatchObject({ describedAfterFrame: 1, faces: [{ name: 'bob', described: true }] })
     })
   })
 

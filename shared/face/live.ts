@@ -56,6 +56,12 @@ export interface LiveOps<Image> {
    */
   describeElsewhere?(image: Image, fits: readonly FaceFit[]): Promise<DescriptorsLater> | null
   /**
+   * Descriptors computed once this frame is done and before the next one (in the recognition worker: after
+   * it has answered the page), for faces whose votes are wanted by the next frame: resolves once the faces
+   * are read from the image. Null where nothing can: they are computed in the frame.
+   */
+  describeAfterFrame?(image: Image, fits: readonly FaceFit[]): Promise<DescriptorsLater> | null
+  /**
    * The full detector off this thread, for the schedule's detections: resolves once the image is read;
    * its boxes come later, as `detect` gives them. Null where nothing off this thread can take it now.
    */
@@ -181,8 +187,10 @@ export interface LiveStep {
   scene: number
   /** Tracks dropped in this frame, and why. */
   dropped: { id: number; reason: DropReason }[]
-  /** Faces whose descriptor, computed elsewhere from an earlier frame, arrived in this one. */
+  /** Faces whose descriptor, computed elsewhere from an earlier frame, arrived in this one… */
   describedElsewhere: number
+  /** …and those whose descriptor was read from the frame before and computed once it was done. */
+  describedAfterFrame: number
   timings: LiveTimings
 }
 
@@ -226,6 +234,8 @@ interface Track {
 
 /** Descriptors being computed elsewhere: the tracks they are for, as each was when its face was read. */
 interface ElsewhereJob {
+  /** Computed after the frame it was read from (describeAfterFrame), not by the other thread. */
+  afterFrame: boolean
   faces: { track: Track; generation: number; readAt: number }[]
   /** Set when the descriptors arrive; failed when they never will. */
   descriptors: (Float32Array | null)[] | null
@@ -366,8 +376,8 @@ export class LiveTracker<Image> {
   #lostTrack = false
   /** Whether the last frame described a face that could have waited. */
   #describedLastFrame = false
-  /** The descriptors computed elsewhere, at most one batch at a time. */
-  #elsewhere: ElsewhereJob | null = null
+  /** The descriptors computed elsewhere (at most one batch at a time) and after a frame. */
+  #jobs: ElsewhereJob[] = []
   /** The detection computed elsewhere, at most one at a time, and the last one's round trip in ms. */
   #detecting: DetectionJob | null = null
   #detectionRoundTrip = 0
@@ -386,7 +396,7 @@ export class LiveTracker<Image> {
     this.#framesSinceDetection = Infinity
     this.#describedLastFrame = false
     this.#detectedAt = -Infinity
-    this.#elsewhere = null
+    this.#jobs = []
     this.#detecting = null
     this.#detectionRoundTrip = 0
   }
@@ -543,7 +553,7 @@ export class LiveTracker<Image> {
     }
 
     const decisionOf = new Map<Track, Decision>()
-    const describedElsewhere = await this.#takeElsewhere(gallery, rule, decisionOf)
+    const { describedElsewhere, describedAfterFrame } = await this.#takeElsewhere(gallery, rule, decisionOf)
     let toDescribe = gallery ? await this.#describeNowOrElsewhere(image, now, detected, cut) : []
     if (toDescribe.length) {
       const descriptors = await timed('describe', () => this.#ops.describe(image, toDescribe.map((track) => track.fit!)))
@@ -576,6 +586,7 @@ export class LiveTracker<Image> {
       scene: this.#scene,
       dropped,
       describedElsewhere,
+      describedAfterFrame,
       timings,
     }
   }
@@ -632,45 +643,60 @@ export class LiveTracker<Image> {
   }
 
   /**
-   * The descriptors computed elsewhere, once they are here: each votes for its track where the track goes
-   * on, with the same face as when it was read (no cut, jump or change since). Answers how many did.
+   * The descriptors computed elsewhere or after a frame, once they are here: each votes for its track where
+   * the track goes on, with the same face as when it was read (no cut, jump or change since). Answers how
+   * many did, of each kind.
    */
-  async #takeElsewhere(gallery: Matching | null, rule: DecisionRule, decisionOf: Map<Track, Decision>): Promise<number> {
-    const job = this.#elsewhere
-    if (!job || (!job.descriptors && !job.failed)) return 0
-    this.#elsewhere = null
-    const arrived = job.faces.flatMap(({ track, generation, readAt }, index) => {
-      const descriptor = job.descriptors?.[index]
-      return descriptor && this.#tracks.includes(track) && track.generation === generation ? [{ track, descriptor, readAt }] : []
-    })
-    if (!arrived.length || !gallery) return 0
+  async #takeElsewhere(gallery: Matching | null, rule: DecisionRule, decisionOf: Map<Track, Decision>): Promise<{ describedElsewhere: number; describedAfterFrame: number }> {
+    const done = this.#jobs.filter((job) => job.descriptors || job.failed)
+    this.#jobs = this.#jobs.filter((job) => !done.includes(job))
+    const arrived = done.flatMap((job) =>
+      job.faces.flatMap(({ track, generation, readAt }, index) => {
+        const descriptor = job.descriptors?.[index]
+        return descriptor && this.#tracks.includes(track) && track.generation === generation ? [{ track, descriptor, readAt, afterFrame: job.afterFrame }] : []
+      }),
+    )
+    if (!arrived.length || !gallery) return { describedElsewhere: 0, describedAfterFrame: 0 }
     const decisions = await nameFaces(gallery, arrived.map(({ descriptor }) => descriptor), rule)
     arrived.forEach(({ track, descriptor, readAt }, index) => {
       this.#vote(track, descriptor, decisions[index]!, readAt, gallery)
       decisionOf.set(track, decisions[index]!)
     })
-    return arrived.length
+    const describedAfterFrame = arrived.filter(({ afterFrame }) => afterFrame).length
+    return { describedElsewhere: arrived.length - describedAfterFrame, describedAfterFrame }
   }
 
   /**
    * The tracks to describe in this frame, here. Where another thread can compute descriptors, a named
    * face's routine checks go there, a batch at a time (the tracks in the batch wait for it). The
-   * descriptors that can give a name are taken here, as before, or a known face would be named later: a
-   * young face's votes and an unknown face's checks; so are the urgent ones, a named face that may have
-   * become someone else.
+   * descriptors that can give a name are wanted by the next frame, or a known face would be named later:
+   * a young face's votes and an unknown face's checks are computed here, or once the frame is done where
+   * that can be (describeAfterFrame). The urgent ones, a named face that may have become someone else,
+   * are always computed here.
    */
   async #describeNowOrElsewhere(image: Image, now: number, detected: boolean, cut: boolean): Promise<Track[]> {
-    const due = this.#tracks.filter((track) => this.#needsDescriptor(track, now))
+    // A face whose descriptor is on its way waits for it, unless it changed since (that one will not count).
+    const waiting = new Set(this.#jobs.flatMap(({ faces }) => faces.flatMap(({ track, generation }) => (track.generation === generation ? [track] : []))))
+    const due = this.#tracks.filter((track) => this.#needsDescriptor(track, now) && (this.#urgent(track) || !waiting.has(track)))
     const routine = this.#ops.describeElsewhere ? due.filter((track) => !this.#urgent(track) && track.votes.name !== null && !this.#young(track)) : []
-    const here = due.filter((track) => !routine.includes(track))
-    if (this.#elsewhere) return this.#describedNow(here, detected, cut)
-    const later = this.#waiting(routine, detected, cut).slice(0, this.#options.describePerFrame)
-    const started = later.length ? this.#ops.describeElsewhere?.(image, later.map((track) => track.fit!)) : null
-    if (!started) return this.#describedNow(due, detected, cut)
-    const job: ElsewhereJob = { faces: later.map((track) => ({ track, generation: track.generation, readAt: now })), descriptors: null, failed: false }
-    this.#elsewhere = job
+    let here = due.filter((track) => !routine.includes(track))
+    const later = this.#jobs.some((job) => !job.afterFrame) ? [] : this.#waiting(routine, detected, cut).slice(0, this.#options.describePerFrame)
+    if (later.length && !(await this.#send(image, now, later, false))) here = due
+    const chosen = this.#describedNow(here, detected, cut)
+    const afterFrame = this.#ops.describeAfterFrame ? chosen.filter((track) => !this.#urgent(track)) : []
+    if (afterFrame.length && (await this.#send(image, now, afterFrame, true))) return chosen.filter((track) => !afterFrame.includes(track))
+    return chosen
+  }
+
+  /** Sends the tracks' faces to be described elsewhere, or after the frame; false where that cannot take them now. */
+  async #send(image: Image, now: number, tracks: Track[], afterFrame: boolean): Promise<boolean> {
+    const fits = tracks.map((track) => track.fit!)
+    const started = afterFrame ? this.#ops.describeAfterFrame?.(image, fits) : this.#ops.describeElsewhere?.(image, fits)
+    if (!started) return false
+    const job: ElsewhereJob = { afterFrame, faces: tracks.map((track) => ({ track, generation: track.generation, readAt: now })), descriptors: null, failed: false }
+    this.#jobs.push(job)
     await follow(started, ({ descriptors }) => descriptors, job, (computed) => (job.descriptors = computed))
-    return this.#describedNow(here, detected, cut)
+    return true
   }
 
   /**
