@@ -11,9 +11,11 @@
 // track is named, means another person: the votes start again. Still nearest that person, it keeps the
 // votes, and the next few frames describe the face to confirm them. Where a second worker computes
 // descriptors (`describeElsewhere`), a named face's routine checks go there and vote when they come back,
-// only for a face that has not changed since it was read; whatever can give a name stays here. Where it
-// detects (`detectElsewhere`), the schedule's detections go there: their boxes are paired with the tracks
-// as they were in the frame sent, and a detection at a cut or for a lost face stays here.
+// only for a face that has not changed since it was read; whatever can give a name stays on this thread,
+// computed after the frame where that can be (`describeAfterFrame`: the next frame takes the votes), and in
+// it where not, as every urgent check is. Where the second worker detects (`detectElsewhere`), the
+// schedule's detections go there: their boxes are paired with the tracks as they were in the frame sent,
+// and a detection at a cut or for a lost face stays here.
 import { euclideanDistance } from './descriptor.js'
 import { nameFaces, type Matching } from './assign.js'
 import { matchDescriptor, type Decision, type DecisionRule } from './match.js'
