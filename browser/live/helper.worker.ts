@@ -5,9 +5,8 @@
 // after it. The page starts it; it answers on the port it is given, the recognition worker's end.
 import { loadFaceRuntime } from '~/browser/face-runtime'
 import type { FaceRuntime } from '~/shared/face/enroll'
-import { defaultLiveOpsOptions, describeFaceCrops } from '~/shared/face/live-ops'
+import { describeFaceCrops, faceApiLiveOps } from '~/shared/face/live-ops'
 import type { Box } from '~/shared/face/model'
-import { detectTinyFaces } from '~/shared/face/tiny-detector'
 import type { FaceCrop, HelperInit, HelperReply, HelperRequest } from './protocol'
 
 interface WorkerScope {
@@ -26,11 +25,11 @@ function describe(runtime: FaceRuntime, faces: readonly (FaceCrop | null)[]): Pr
   )
 }
 
-/** The tiny detector on a frame's RGBA pixels, as the recognition worker's LiveOps runs it. */
+/** The detector on a frame's RGBA pixels: the recognition worker's own LiveOps `detect`. */
 async function detect(runtime: FaceRuntime, frame: ImageData): Promise<Box[]> {
   const image = runtime.tf.browser.fromPixels(frame)
   try {
-    return await detectTinyFaces(runtime, image, defaultLiveOpsOptions)
+    return await faceApiLiveOps(runtime).detect(image)
   } finally {
     image.dispose()
   }

@@ -154,26 +154,21 @@ export function alignedFaceCrops({ tf }: FaceRuntime, image: Image, fits: readon
   })
 }
 
-/** One descriptor per crop (alignedFaceCrops), in one batch; null where there is no crop. Disposes the crops. */
-export async function describeFaceCrops(runtime: FaceRuntime, crops: readonly (Image | null)[]): Promise<(Float32Array | null)[]> {
+/**
+ * One descriptor per crop (alignedFaceCrops), in one batch; null where there is no crop. Disposes the
+ * crops. The tracker's `describe` and the helper's (browser/live/helper.worker.ts) both run it, so the
+ * same crop gives the same descriptor on either thread.
+ */
+export async function describeFaceCrops({ faceapi }: FaceRuntime, crops: readonly (Image | null)[]): Promise<(Float32Array | null)[]> {
   const present = crops.filter((crop) => crop !== null)
+  if (!present.length) return crops.map(() => null)
   try {
-    const descriptors = await describeCrops(runtime, present)
+    const computed = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(present as unknown as Parameters<typeof faceapi.nets.faceRecognitionNet.computeFaceDescriptor>[0])
+    const descriptors = (Array.isArray(computed) ? computed : [computed]) as Float32Array[]
     return crops.map((crop) => (crop ? descriptors[present.indexOf(crop)]! : null))
   } finally {
     for (const crop of present) crop.dispose()
   }
-}
-
-/**
- * The descriptor network on face crops, int32 [height, width, 3], in one batch: one descriptor each. The
- * tracker's `describe` and the second worker's (browser/live/helper.worker.ts) both run it, so the same
- * crop gives the same descriptor on either thread.
- */
-export async function describeCrops({ faceapi }: FaceRuntime, crops: readonly Image[]): Promise<Float32Array[]> {
-  if (!crops.length) return []
-  const computed = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crops as unknown as Parameters<typeof faceapi.nets.faceRecognitionNet.computeFaceDescriptor>[0])
-  return (Array.isArray(computed) ? computed : [computed]) as Float32Array[]
 }
 
 /** The frame the warm-up runs on: the shape most cameras give by default. */
